@@ -1,0 +1,110 @@
+/* What every command shares: the command table, exit codes, messages, options. */
+#ifndef IPCTOOL_CMD_H
+#define IPCTOOL_CMD_H
+
+#include <popt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../lib/framing.h"
+
+/* Exit codes (DESIGN section 5). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_TIMEOUT = 124,
+};
+
+struct cmd {
+	const char *name;
+	const char *summary;	/* one line for the command list */
+	const char *usage;	/* synopsis after "ipctool NAME", as in the man page */
+	int (*exec)(int argc, const char **argv);
+};
+
+/* The one command table, in cmd/main.c. */
+extern const struct cmd cmd_table[];
+const struct cmd *cmd_find(const char *name);
+
+int cmd_send(int argc, const char **argv);
+int cmd_recv(int argc, const char **argv);
+
+/* "ipctool send", for messages; set by main before a command runs. */
+extern const char *cmd_prog;
+extern const struct cmd *cmd_current;
+
+/* "ipctool CMD: MESSAGE" on stderr. */
+void cmd_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with ": strerror(errno)" appended. */
+void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report a usage error and return EXIT_USAGE; main adds the usage line. */
+int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* EXIT_TIMEOUT for ETIMEDOUT/EAGAIN, EXIT_FAIL otherwise. */
+int cmd_status_for_errno(int err);
+
+/*
+ * popt: a context for a command's table, and the option loop. cmd_popt_next
+ * returns the next option's val (> 0), 0 at the end, or -1 after reporting a
+ * bad option (the command returns EXIT_USAGE).
+ */
+poptContext cmd_popt(int argc, const char **argv, const struct poptOption *table);
+int cmd_popt_next(poptContext pc);
+/* -h/--help and --usage for every command's table: CMD_HELP_OPTIONS. */
+extern struct poptOption cmd_help_options[];
+#define CMD_HELP_OPTIONS \
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cmd_help_options, 0, "Help options:", NULL }
+/* The remaining arguments, NULL-terminated; *n gets their count. */
+const char **cmd_popt_args(poptContext pc, int *n);
+
+/* Value parsers that report "ipctool X: --opt: 'v' is ...": 0 or -1. */
+int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out);
+int cmd_opt_duration(const char *opt, const char *text, int64_t *ms);
+int cmd_opt_mode(const char *opt, const char *text, mode_t *out);
+int cmd_opt_number(const char *opt, const char *text, long long min, long long max,
+		   long long *out);
+
+/*
+ * Options shared by send, recv and relay (DESIGN section 4, "Common
+ * options"). The table's callback fills xfer; an invalid value is kept in
+ * xfer.error and reported by xfer_check.
+ */
+struct xfer_opts {
+	int64_t timeout_ms;	/* -1: none */
+	char timeout_text[32];	/* as given, for messages */
+	bool wait;		/* --wait given */
+	int64_t wait_ms;	/* --wait=D; -1: as long as --timeout */
+	bool listen, connect;
+	uint64_t count;		/* 0: unlimited */
+	enum framing framing;
+	bool framing_set;
+	uint64_t bufsize;
+	bool progress, stats;
+	bool create, rm, reuse;
+	mode_t mode;
+	bool mode_set;
+	uint64_t maxmsg, msgsize, capacity;
+	long long priority;
+	bool priority_set;
+	long long type;
+	bool type_set;
+	bool eof;
+	bool error;		/* an option value was bad (already reported) */
+};
+
+extern struct xfer_opts xfer;
+extern struct poptOption xfer_options[];
+/* EXIT_OK, or EXIT_USAGE when an option value was bad. */
+int xfer_check(void);
+
+/*
+ * Clean-up on exit and on SIGINT/SIGTERM/SIGHUP: registered actions run once,
+ * in reverse order, then a signal exits with 128+N. Actions must be
+ * async-signal-safe.
+ */
+void cleanup_push(void (*fn)(void *), void *arg);
+void cleanup_run(void);
+void cleanup_signals(void);
+
+#endif

@@ -1,0 +1,356 @@
+/* Messages, option parsing and clean-up shared by the commands. */
+#include "cmd.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/copy.h"
+#include "../lib/parse.h"
+
+const char *cmd_prog = "ipctool";
+const struct cmd *cmd_current;
+
+static void cmd_vwarn(const char *fmt, va_list ap, int err)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", cmd_prog);
+	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+}
+
+void cmd_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cmd_vwarn(fmt, ap, 0);
+	va_end(ap);
+}
+
+void cmd_warn(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	cmd_vwarn(fmt, ap, err);
+	va_end(ap);
+}
+
+int cmd_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cmd_vwarn(fmt, ap, 0);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int cmd_status_for_errno(int err)
+{
+	return (err == ETIMEDOUT || err == EAGAIN) ? EXIT_TIMEOUT : EXIT_FAIL;
+}
+
+poptContext cmd_popt(int argc, const char **argv, const struct poptOption *table)
+{
+	poptContext pc = poptGetContext(cmd_prog, argc, argv, table, 0);
+
+	if (cmd_current)
+		poptSetOtherOptionHelp(pc, cmd_current->usage);
+	return pc;
+}
+
+static void cmd_help_callback(poptContext pc, enum poptCallbackReason reason,
+			      const struct poptOption *opt, const char *arg, const void *data)
+{
+	(void)reason;
+	(void)arg;
+	(void)data;
+	if (opt->val == 'h')
+		poptPrintHelp(pc, stdout, 0);
+	else
+		poptPrintUsage(pc, stdout, 0);
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL);
+}
+
+struct poptOption cmd_help_options[] = {
+	{ NULL, '\0', POPT_ARG_CALLBACK, (void *)cmd_help_callback, 0, NULL, NULL },
+	{ "help", 'h', POPT_ARG_NONE, NULL, 'h', "show this help and exit", NULL },
+	{ "usage", '\0', POPT_ARG_NONE, NULL, 'u', "show a short usage line and exit", NULL },
+	POPT_TABLEEND
+};
+
+int cmd_popt_next(poptContext pc)
+{
+	int rc = poptGetNextOpt(pc);
+
+	if (rc >= 0 || rc == -1)
+		return rc > 0 ? rc : 0;
+	cmd_warnx("%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
+	return -1;
+}
+
+const char **cmd_popt_args(poptContext pc, int *n)
+{
+	const char **args = poptGetArgs(pc);
+	static const char *none[] = { NULL };
+
+	if (!args)
+		args = none;
+	for (*n = 0; args[*n]; (*n)++)
+		;
+	return args;
+}
+
+int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *why;
+
+	if (parse_size_range(text, min, max, out, &why) == 0)
+		return 0;
+	cmd_warnx("%s: '%s' is %s", opt, text, why);
+	return -1;
+}
+
+int cmd_opt_duration(const char *opt, const char *text, int64_t *ms)
+{
+	const char *why;
+
+	if (parse_duration(text, ms, &why) == 0)
+		return 0;
+	cmd_warnx("%s: '%s' is %s", opt, text, why);
+	return -1;
+}
+
+int cmd_opt_mode(const char *opt, const char *text, mode_t *out)
+{
+	const char *why;
+
+	if (parse_mode(text, 0600, out, &why) == 0)
+		return 0;
+	cmd_warnx("%s: '%s' is %s", opt, text, why);
+	return -1;
+}
+
+int cmd_opt_number(const char *opt, const char *text, long long min, long long max,
+		   long long *out)
+{
+	const char *why;
+
+	if (parse_number(text, min, max, out, &why) == 0)
+		return 0;
+	cmd_warnx("%s: '%s' is %s", opt, text, why);
+	return -1;
+}
+
+/* Shared transfer options. */
+
+struct xfer_opts xfer = {
+	.timeout_ms = -1,
+	.wait_ms = -1,
+	.framing = FRAMING_LINE,
+	.bufsize = COPY_BUFSIZE_DEFAULT,
+	.mode = 0600,
+};
+
+enum {
+	XOPT_FRAMING = 1,
+	XOPT_NULL,
+	XOPT_COUNT,
+	XOPT_TIMEOUT,
+	XOPT_NONBLOCK,
+	XOPT_PRIORITY,
+	XOPT_TYPE,
+	XOPT_CREATE,
+	XOPT_MODE,
+	XOPT_REUSE,
+	XOPT_MAXMSG,
+	XOPT_MSGSIZE,
+	XOPT_CAPACITY,
+	XOPT_RM,
+	XOPT_EOF,
+	XOPT_LISTEN,
+	XOPT_CONNECT,
+	XOPT_BUFFER,
+	XOPT_PROGRESS,
+	XOPT_STATS,
+};
+
+static void xfer_callback(poptContext pc, enum poptCallbackReason reason,
+			  const struct poptOption *opt, const char *arg, const void *data)
+{
+	long long n;
+	int rc = 0;
+
+	(void)pc;
+	(void)data;
+	if (reason != POPT_CALLBACK_REASON_OPTION)
+		return;
+	switch (opt->val) {
+	case XOPT_FRAMING:
+		if (framing_parse(arg, &xfer.framing) < 0) {
+			cmd_warnx("--framing: '%s' is not a framing (expected line, null, chunk or whole)", arg);
+			rc = -1;
+		}
+		xfer.framing_set = true;
+		break;
+	case XOPT_NULL:
+		xfer.framing = FRAMING_NULL;
+		xfer.framing_set = true;
+		break;
+	case XOPT_COUNT:
+		rc = cmd_opt_number("--count", arg, 1, LLONG_MAX, &n);
+		xfer.count = (uint64_t)n;
+		break;
+	case XOPT_TIMEOUT:
+		rc = cmd_opt_duration("--timeout", arg, &xfer.timeout_ms);
+		snprintf(xfer.timeout_text, sizeof(xfer.timeout_text), "%s", arg);
+		break;
+	case XOPT_NONBLOCK:
+		xfer.timeout_ms = 0;
+		strcpy(xfer.timeout_text, "0s");
+		break;
+	case XOPT_PRIORITY:
+		rc = cmd_opt_number("--priority", arg, 0, 32767, &xfer.priority);
+		xfer.priority_set = true;
+		break;
+	case XOPT_TYPE:
+		rc = cmd_opt_number("--type", arg, LONG_MIN + 1, LONG_MAX, &xfer.type);
+		xfer.type_set = true;
+		break;
+	case XOPT_CREATE:
+		xfer.create = true;
+		break;
+	case XOPT_MODE:
+		rc = cmd_opt_mode("--mode", arg, &xfer.mode);
+		xfer.mode_set = true;
+		break;
+	case XOPT_REUSE:
+		xfer.reuse = true;
+		break;
+	case XOPT_MAXMSG:
+		rc = cmd_opt_size("--maxmsg", arg, 1, INT32_MAX, &xfer.maxmsg);
+		break;
+	case XOPT_MSGSIZE:
+		rc = cmd_opt_size("--msgsize", arg, 1, INT32_MAX, &xfer.msgsize);
+		break;
+	case XOPT_CAPACITY:
+		rc = cmd_opt_size("--capacity", arg, 4096, 1ull << 40, &xfer.capacity);
+		break;
+	case XOPT_RM:
+		xfer.rm = true;
+		break;
+	case XOPT_EOF:
+		xfer.eof = true;
+		break;
+	case XOPT_LISTEN:
+		xfer.listen = true;
+		break;
+	case XOPT_CONNECT:
+		xfer.connect = true;
+		break;
+	case XOPT_BUFFER:
+		rc = cmd_opt_size("--buffer", arg, COPY_BUFSIZE_MIN, 1u << 30, &xfer.bufsize);
+		break;
+	case XOPT_PROGRESS:
+		xfer.progress = true;
+		break;
+	case XOPT_STATS:
+		xfer.stats = true;
+		break;
+	}
+	if (rc < 0)
+		xfer.error = true;
+}
+
+struct poptOption xfer_options[] = {
+	{ NULL, '\0', POPT_ARG_CALLBACK, (void *)xfer_callback, 0, NULL, NULL },
+	{ "framing", 'F', POPT_ARG_STRING, NULL, XOPT_FRAMING,
+	  "how input is cut into messages: line, null, chunk or whole", "FRAMING" },
+	{ "null", '0', POPT_ARG_NONE, NULL, XOPT_NULL, "same as --framing null", NULL },
+	{ "count", 'c', POPT_ARG_STRING, NULL, XOPT_COUNT, "stop after N messages (lines on streams)", "N" },
+	{ "timeout", 't', POPT_ARG_STRING, NULL, XOPT_TIMEOUT,
+	  "exit 124 when nothing arrives or is accepted for DURATION", "DURATION" },
+	{ "nonblock", 'n', POPT_ARG_NONE, NULL, XOPT_NONBLOCK, "same as --timeout 0", NULL },
+	{ "priority", 'p', POPT_ARG_STRING, NULL, XOPT_PRIORITY, "message priority (POSIX queues)", "N" },
+	{ "type", '\0', POPT_ARG_STRING, NULL, XOPT_TYPE, "message type (System V queues)", "N" },
+	{ "create", '\0', POPT_ARG_NONE, NULL, XOPT_CREATE, "create the object (exclusively)", NULL },
+	{ "mode", '\0', POPT_ARG_STRING, NULL, XOPT_MODE, "mode of what --create makes (default 0600)", "MODE" },
+	{ "reuse", '\0', POPT_ARG_NONE, NULL, XOPT_REUSE,
+	  "use an existing object, or replace a stale socket file", NULL },
+	{ "maxmsg", '\0', POPT_ARG_STRING, NULL, XOPT_MAXMSG, "queue depth for --create", "N" },
+	{ "msgsize", '\0', POPT_ARG_STRING, NULL, XOPT_MSGSIZE, "message size for --create", "SIZE" },
+	{ "capacity", '\0', POPT_ARG_STRING, NULL, XOPT_CAPACITY, "ring capacity for --create", "SIZE" },
+	{ "rm", '\0', POPT_ARG_NONE, NULL, XOPT_RM, "remove the object on exit (also on SIGINT/SIGTERM)", NULL },
+	{ "eof", '\0', POPT_ARG_NONE, NULL, XOPT_EOF, "send: end with an empty message; recv: stop at one", NULL },
+	{ "listen", 'l', POPT_ARG_NONE, NULL, XOPT_LISTEN, "listen on a socket endpoint", NULL },
+	{ "connect", '\0', POPT_ARG_NONE, NULL, XOPT_CONNECT, "connect to a socket endpoint", NULL },
+	{ "buffer", 'b', POPT_ARG_STRING, NULL, XOPT_BUFFER, "bytes per read or splice (default 1M, at least 128K)", "SIZE" },
+	{ "progress", 'P', POPT_ARG_NONE, NULL, XOPT_PROGRESS, "show a live progress line on stderr", NULL },
+	{ "stats", '\0', POPT_ARG_NONE, NULL, XOPT_STATS, "print a summary on stderr at exit", NULL },
+	POPT_TABLEEND
+};
+
+int xfer_check(void)
+{
+	if (xfer.error)
+		return EXIT_USAGE;
+	if (xfer.listen && xfer.connect)
+		return cmd_usage_error("--listen and --connect exclude each other");
+	return EXIT_OK;
+}
+
+/* Clean-up. */
+
+#define CLEANUP_MAX 16
+
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} cleanups[CLEANUP_MAX];
+static volatile sig_atomic_t ncleanups;
+
+void cleanup_push(void (*fn)(void *), void *arg)
+{
+	if (ncleanups < CLEANUP_MAX) {
+		cleanups[ncleanups].fn = fn;
+		cleanups[ncleanups].arg = arg;
+		ncleanups++;
+	}
+}
+
+void cleanup_run(void)
+{
+	while (ncleanups > 0) {
+		ncleanups--;
+		cleanups[ncleanups].fn(cleanups[ncleanups].arg);
+	}
+}
+
+static void cleanup_on_signal(int sig)
+{
+	cleanup_run();
+	_exit(128 + sig);
+}
+
+void cleanup_signals(void)
+{
+	struct sigaction sa;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cleanup_on_signal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}

@@ -1,0 +1,157 @@
+/*
+ * ipctool: the command table and dispatch. The table is the single source of
+ * truth for the command list in --help, `ipctool help`, the completions and
+ * the man pages (tests check that these agree with it).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+#ifndef IPCTOOL_VERSION
+#define IPCTOOL_VERSION "0.1"
+#endif
+
+static int cmd_help(int argc, const char **argv);
+
+const struct cmd cmd_table[] = {
+	{ "send", "send standard input or arguments to an endpoint",
+	  "[OPTIONS] ENDPOINT [MESSAGE...]", cmd_send },
+	{ "recv", "receive from an endpoint onto standard output",
+	  "[OPTIONS] ENDPOINT", cmd_recv },
+	{ "help", "show the command list, or a command's help",
+	  "[COMMAND | --commands]", cmd_help },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct cmd *cmd_find(const char *name)
+{
+	const struct cmd *c;
+
+	for (c = cmd_table; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void main_usage(FILE *out)
+{
+	const struct cmd *c;
+
+	fprintf(out, "usage: ipctool [-h | -V] COMMAND [ARGS...]\n\n"
+		     "Move data through, inspect and measure Unix IPC mechanisms.\n\n"
+		     "Commands:\n");
+	for (c = cmd_table; c->name; c++)
+		fprintf(out, "  %-8s %s\n", c->name, c->summary);
+	fprintf(out, "\nEndpoints: -, fifo:PATH, unix:PATH, unix:@NAME, unix-dgram:PATH,\n"
+		     "  unix-seqpacket:PATH, tcp:HOST:PORT, udp:HOST:PORT, mq:OBJECT, shm:OBJECT\n"
+		     "Objects: /NAME, key:KEY, id:ID, ftok:PATH[:PROJ]\n\n"
+		     "Run 'ipctool help COMMAND' or 'ipctool COMMAND --help' for a command's options;\n"
+		     "see ipctool(1) and ipctool-endpoints(7).\n");
+}
+
+static int cmd_run(const struct cmd *c, int argc, const char **argv)
+{
+	static char prog[64];
+	int rc;
+
+	snprintf(prog, sizeof(prog), "ipctool %s", c->name);
+	cmd_prog = prog;
+	cmd_current = c;
+	/* popt names the program after argv[0] in --help. */
+	argv[0] = prog;
+	rc = c->exec(argc, argv);
+	if (rc == EXIT_USAGE) {
+		fprintf(stderr, "usage: ipctool %s %s\n", c->name, c->usage);
+		fprintf(stderr, "Try 'ipctool %s --help' for more information.\n", c->name);
+	}
+	return rc;
+}
+
+static int cmd_help(int argc, const char **argv)
+{
+	const struct cmd *c;
+	const char *args[] = { NULL, "--help", NULL };
+
+	if (argc < 2) {
+		main_usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2)
+		return cmd_usage_error("too many arguments");
+	if (strcmp(argv[1], "--commands") == 0) {
+		for (c = cmd_table; c->name; c++)
+			puts(c->name);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		printf("usage: ipctool help %s\n", cmd_current->usage);
+		return EXIT_OK;
+	}
+	c = cmd_find(argv[1]);
+	if (!c)
+		return cmd_usage_error("'%s' is not an ipctool command", argv[1]);
+	args[0] = c->name;
+	return cmd_run(c, 2, args);
+}
+
+/* stdout is flushed and checked at exit: a full disk is an error. */
+static int main_close_stdout(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || (close(STDOUT_FILENO) < 0 && errno != EBADF)) {
+		if (errno == 0)
+			errno = EIO;
+		cmd_warn("error writing standard output");
+		return rc == EXIT_OK ? EXIT_FAIL : rc;
+	}
+	return rc;
+}
+
+int main(int argc, const char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+	const struct cmd *c;
+	int rc;
+
+	base = base ? base + 1 : argv[0];
+	/* A peer that goes away is reported from write(2), not by dying. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (strncmp(base, "ipctool-", 8) == 0) {
+		c = cmd_find(base + 8);
+		if (!c) {
+			fprintf(stderr, "ipctool: '%s' is not an ipctool command\n", base + 8);
+			return EXIT_USAGE;
+		}
+		return main_close_stdout(cmd_run(c, argc, argv));
+	}
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		main_usage(stdout);
+		return main_close_stdout(EXIT_OK);
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("ipctool %s\n", IPCTOOL_VERSION);
+		return main_close_stdout(EXIT_OK);
+	}
+	if (argv[1][0] == '-') {
+		fprintf(stderr, "ipctool: '%s' is not an option; the command comes first\n", argv[1]);
+		fprintf(stderr, "Try 'ipctool --help' for more information.\n");
+		return EXIT_USAGE;
+	}
+	c = cmd_find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "ipctool: '%s' is not an ipctool command\n", argv[1]);
+		fprintf(stderr, "Try 'ipctool help' for the list of commands.\n");
+		return EXIT_USAGE;
+	}
+	rc = cmd_run(c, argc - 1, argv + 1);
+	return main_close_stdout(rc);
+}

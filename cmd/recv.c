@@ -1,0 +1,343 @@
+/* ipctool recv: what arrives at an endpoint, onto standard output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/copy.h"
+#include "../lib/parse.h"
+#include "cmd.h"
+#include "xfer.h"
+
+enum { RECV_KEEP = 100, RECV_JSON };
+
+static bool recv_keep;
+
+static struct poptOption recv_options[] = {
+	{ "keep", 'k', POPT_ARG_NONE, NULL, RECV_KEEP,
+	  "serve senders one after another and at once, never mixing their lines", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, xfer_options, 0, "Transfer options:", NULL },
+	CMD_HELP_OPTIONS,
+	POPT_TABLEEND
+};
+
+/*
+ * recv -k on a listening socket: many senders at once. Each connection has a
+ * buffer; only whole records (up to a separator) are written out, so lines
+ * from different senders never mix. A record longer than the buffer takes
+ * the output over until its separator arrives, so memory stays flat.
+ */
+struct recv_client {
+	int fd;
+	size_t len;
+	char *buf;
+};
+
+#define RECV_MAX_CLIENTS 1024
+#define RECV_CLIENT_BUF (64u * 1024u)
+
+struct recv_mux {
+	struct recv_client clients[RECV_MAX_CLIENTS];
+	struct pollfd pfds[RECV_MAX_CLIENTS + 1];
+	int nclients;
+	int owner;		/* client mid-record on the output, or -1 */
+	char sep;
+	uint64_t records;	/* records written out */
+	bool done;		/* --count reached */
+	struct xfer_meter *meter;
+};
+
+/* Write len bytes of a client's data, stopping after --count records. */
+static int mux_output(struct recv_mux *mx, const char *p, size_t len)
+{
+	const char *q = p, *end = p + len;
+
+	if (xfer.count) {
+		while (q < end && (q = memchr(q, mx->sep, (size_t)(end - q)))) {
+			q++;
+			if (++mx->records == xfer.count) {
+				end = q;
+				mx->done = true;
+				break;
+			}
+		}
+	}
+	if (write_all(STDOUT_FILENO, p, (size_t)(end - p)) < 0)
+		return -1;
+	mx->meter->messages = mx->records;
+	meter_update(mx->meter, mx->meter->bytes + (uint64_t)(end - p));
+	return 0;
+}
+
+static void mux_count_plain(struct recv_mux *mx, const char *p, size_t len)
+{
+	const char *end = p + len;
+
+	if (xfer.count)
+		return; /* mux_output counts */
+	while (p < end && (p = memchr(p, mx->sep, (size_t)(end - p)))) {
+		p++;
+		mx->records++;
+	}
+}
+
+/* Flush what client i holds: whole records, or everything at EOF. */
+static int mux_flush(struct recv_mux *mx, int i, bool eof)
+{
+	struct recv_client *cl = &mx->clients[i];
+	char *last;
+	size_t n;
+
+	if (mx->owner == i) {
+		/* Finish the record that owns the output first. */
+		char *s = memchr(cl->buf, mx->sep, cl->len);
+
+		n = s ? (size_t)(s - cl->buf) + 1 : cl->len;
+		mux_count_plain(mx, cl->buf, n);
+		if (mux_output(mx, cl->buf, n) < 0)
+			return -1;
+		memmove(cl->buf, cl->buf + n, cl->len - n);
+		cl->len -= n;
+		if (!s && !eof)
+			return 0;
+		mx->owner = -1;
+	}
+	if (mx->done || cl->len == 0)
+		goto unterminated;
+	last = memrchr(cl->buf, mx->sep, cl->len);
+	n = last ? (size_t)(last - cl->buf) + 1 : 0;
+	if (n) {
+		mux_count_plain(mx, cl->buf, n);
+		if (mux_output(mx, cl->buf, n) < 0)
+			return -1;
+		memmove(cl->buf, cl->buf + n, cl->len - n);
+		cl->len -= n;
+	}
+	if (!mx->done && cl->len == RECV_CLIENT_BUF && mx->owner < 0) {
+		/* A record longer than the buffer: it owns the output now. */
+		if (mux_output(mx, cl->buf, cl->len) < 0)
+			return -1;
+		cl->len = 0;
+		mx->owner = i;
+	}
+unterminated:
+	if (eof && !mx->done && (cl->len || mx->owner == i)) {
+		/* End an unterminated last record so the next sender's
+		 * record does not run into it. */
+		if (mux_output(mx, cl->buf, cl->len) < 0 || mux_output(mx, &mx->sep, 1) < 0)
+			return -1;
+		mx->records += xfer.count ? 0 : 1;
+		cl->len = 0;
+		if (mx->owner == i)
+			mx->owner = -1;
+	}
+	return 0;
+}
+
+static void mux_drop(struct recv_mux *mx, int i)
+{
+	close(mx->clients[i].fd);
+	free(mx->clients[i].buf);
+	mx->nclients--;
+	if (mx->owner == mx->nclients)
+		mx->owner = i;
+	mx->clients[i] = mx->clients[mx->nclients];
+}
+
+static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
+{
+	struct recv_mux *mx = calloc(1, sizeof(*mx));
+	int timeout = duration_to_poll(xfer.timeout_ms);
+	int status = EXIT_OK, i, n;
+	ssize_t r;
+
+	if (!mx) {
+		cmd_warn("cannot allocate memory");
+		return EXIT_FAIL;
+	}
+	mx->owner = -1;
+	mx->sep = (char)(framing_separator(xfer.framing) < 0 ? '\n' : framing_separator(xfer.framing));
+	mx->meter = m;
+	while (!mx->done) {
+		int np = 0;
+
+		/* While a record owns the output, only its sender is read. */
+		mx->pfds[np++] = (struct pollfd){ .fd = mx->nclients < RECV_MAX_CLIENTS ? s->lfd : -1,
+						  .events = POLLIN };
+		for (i = 0; i < mx->nclients; i++)
+			mx->pfds[np++] = (struct pollfd){
+				.fd = (mx->owner < 0 || mx->owner == i) ? mx->clients[i].fd : -1,
+				.events = POLLIN
+			};
+		n = poll(mx->pfds, (nfds_t)np, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			cmd_warn("poll");
+			status = EXIT_FAIL;
+			break;
+		}
+		if (n == 0) {
+			/* A quiet period ends a -k receiver; 124 only if nothing came. */
+			if (m->bytes == 0) {
+				cmd_warnx("timed out: nothing arrived on '%s' within %s", s->ep->text,
+					  xfer.timeout_text);
+				status = EXIT_TIMEOUT;
+			}
+			break;
+		}
+		/* Clients first, in the order polled; new ones are appended. */
+		for (i = mx->nclients - 1; i >= 0 && !mx->done; i--) {
+			struct recv_client *cl = &mx->clients[i];
+
+			if (!mx->pfds[i + 1].revents)
+				continue;
+			r = read(cl->fd, cl->buf + cl->len, RECV_CLIENT_BUF - cl->len);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0 && errno != ECONNRESET) {
+				cmd_warn("cannot read from '%s'", s->ep->text);
+			}
+			if (r > 0)
+				cl->len += (size_t)r;
+			if (mux_flush(mx, i, r <= 0) < 0) {
+				cmd_warn("cannot write to standard output");
+				status = EXIT_FAIL;
+				mx->done = true;
+				break;
+			}
+			if (r <= 0)
+				mux_drop(mx, i);
+		}
+		if (!mx->done && (mx->pfds[0].revents & POLLIN)) {
+			struct deadline now;
+			int fd;
+
+			deadline_start(&now, 0);
+			fd = sock_accept(s->lfd, &now);
+
+			if (fd >= 0) {
+				char *buf = malloc(RECV_CLIENT_BUF);
+
+				if (!buf) {
+					close(fd);
+					continue;
+				}
+				mx->clients[mx->nclients++] = (struct recv_client){ .fd = fd, .buf = buf };
+				m->connections++;
+			}
+		}
+	}
+	while (mx->nclients > 0)
+		mux_drop(mx, mx->nclients - 1);
+	m->messages = mx->records;
+	free(mx);
+	return status;
+}
+
+static int recv_copy(struct xfer_stream *s, struct xfer_meter *m)
+{
+	struct copy_ctx c;
+	uint64_t done = 0;
+	int rc, status = EXIT_OK;
+
+	copy_init(&c, xfer.bufsize);
+	c.read_timeout_ms = duration_to_poll(xfer.timeout_ms);
+	c.progress = meter_progress_cb;
+	c.progress_arg = m;
+	if (xfer.count && framing_separator(xfer.framing) >= 0) {
+		rc = copy_records(s->fd, STDOUT_FILENO, framing_separator(xfer.framing),
+				  xfer.count, &done, &c);
+		m->messages = done;
+	} else {
+		rc = copy_stream(s->fd, STDOUT_FILENO, &c);
+	}
+	m->bytes = c.bytes;
+	if (rc < 0) {
+		if (errno == ETIMEDOUT && c.failed == COPY_SIDE_READ) {
+			if (!recv_keep || c.bytes == 0) {
+				cmd_warnx("timed out: nothing arrived on '%s' for %s", s->ep->text,
+					  xfer.timeout_text);
+				status = EXIT_TIMEOUT;
+			}
+		} else if (c.failed == COPY_SIDE_WRITE) {
+			cmd_warn("cannot write to standard output");
+			status = EXIT_FAIL;
+		} else if (errno == ECONNRESET) {
+			cmd_warnx("cannot read from '%s': %s (the sender went away)", s->ep->text,
+				  strerror(errno));
+			status = EXIT_FAIL;
+		} else {
+			cmd_warn("cannot read from '%s'", s->ep->text);
+			status = EXIT_FAIL;
+		}
+	}
+	copy_free(&c);
+	return status;
+}
+
+static int recv_stream(const struct endpoint *ep)
+{
+	bool listens = xfer_listens(ep, XFER_RECEIVER);
+	struct xfer_stream s;
+	struct xfer_meter m;
+	int rc;
+
+	rc = xfer_open_stream(&s, ep, XFER_RECEIVER, recv_keep && listens);
+	if (rc != EXIT_OK) {
+		xfer_close_stream(&s);
+		cleanup_run();
+		return rc;
+	}
+	meter_start(&m);
+	if (recv_keep && listens) {
+		rc = recv_keep_sockets(&s, &m);
+	} else {
+		if (recv_keep && ep->kind == EP_FIFO) {
+			/* Our own writer keeps the FIFO from reaching EOF
+			 * between senders. */
+			s.keepfd = open(ep->path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		}
+		m.connections = listens ? 1 : 0;
+		rc = recv_copy(&s, &m);
+	}
+	xfer_close_stream(&s);
+	cleanup_run();
+	meter_finish(&m);
+	return rc;
+}
+
+int cmd_recv(int argc, const char **argv)
+{
+	poptContext pc = cmd_popt(argc, argv, recv_options);
+	struct endpoint ep;
+	const char **args;
+	int opt, nargs, rc;
+
+	while ((opt = cmd_popt_next(pc)) > 0)
+		if (opt == RECV_KEEP)
+			recv_keep = true;
+	args = cmd_popt_args(pc, &nargs);
+	if (opt < 0 || xfer_check() != EXIT_OK)
+		rc = EXIT_USAGE;
+	else if (nargs != 1)
+		rc = cmd_usage_error(nargs ? "too many arguments" : "missing ENDPOINT");
+	else if (xfer_parse_endpoint(args[0], &ep) < 0)
+		rc = EXIT_USAGE;
+	else if (endpoint_is_message(&ep)) {
+		cmd_warnx("'%s': %s endpoints are not supported by this build yet", ep.text,
+			  endpoint_kind_name(ep.kind));
+		rc = EXIT_FAIL;
+	} else if ((rc = xfer_check_stream(&ep)) != EXIT_OK) {
+		;
+	} else if (recv_keep && ep.kind != EP_FIFO && !xfer_listens(&ep, XFER_RECEIVER)) {
+		rc = cmd_usage_error("--keep needs a listening socket or a FIFO, not '%s'", ep.text);
+	} else {
+		cleanup_signals();
+		rc = recv_stream(&ep);
+	}
+	poptFreeContext(pc);
+	return rc;
+}

@@ -1,0 +1,60 @@
+/* Opening endpoints and reporting progress for send, recv and relay. */
+#ifndef IPCTOOL_XFER_H
+#define IPCTOOL_XFER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../lib/clock.h"
+#include "../lib/endpoint.h"
+#include "../lib/sock.h"
+
+enum xfer_role { XFER_SENDER, XFER_RECEIVER };
+
+/* A stream endpoint once opened. */
+struct xfer_stream {
+	const struct endpoint *ep;
+	enum xfer_role role;
+	int fd;			/* the data: connection, FIFO or stdio */
+	int lfd;		/* a listening socket, or -1 */
+	int keepfd;		/* recv -k on a FIFO: our own writer, or -1 */
+	struct sock_file sockfile;
+	bool fifo_created;
+};
+
+/*
+ * Parse an endpoint argument; on error report it ("'x' is ...") and return
+ * -1, for the command to return EXIT_USAGE.
+ */
+int xfer_parse_endpoint(const char *text, struct endpoint *ep);
+/*
+ * Open a stream endpoint for role (sockets: listen or connect as the role
+ * and --listen/--connect say; FIFOs: --create, --wait). A listener accepts
+ * its first connection unless defer_accept. Reports failures and returns an
+ * exit status: EXIT_OK, EXIT_FAIL or EXIT_TIMEOUT.
+ */
+int xfer_open_stream(struct xfer_stream *s, const struct endpoint *ep, enum xfer_role role,
+		     bool defer_accept);
+/* Usage check: options that mean nothing on this stream endpoint. */
+int xfer_check_stream(const struct endpoint *ep);
+/* For a listener: accept the next connection into s->fd. */
+int xfer_accept(struct xfer_stream *s, const struct deadline *d);
+void xfer_close_stream(struct xfer_stream *s);
+/* Whether this role listens on a socket endpoint. */
+bool xfer_listens(const struct endpoint *ep, enum xfer_role role);
+
+/* Progress (-P) and statistics (--stats) on stderr. */
+struct xfer_meter {
+	uint64_t start_ns, last_ns;
+	uint64_t bytes, messages, connections;
+	bool live;
+};
+
+void meter_start(struct xfer_meter *m);
+/* Update the byte count; draws the live line at most four times a second. */
+void meter_update(struct xfer_meter *m, uint64_t bytes);
+void meter_progress_cb(uint64_t bytes, void *arg);
+/* Clear the live line, and print the --stats summary if asked. */
+void meter_finish(struct xfer_meter *m);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * The stream data path. splice(2) moves pages without copying them through
+ * user space when one side is a pipe; between two non-pipes (a file and a
+ * socket) it goes through a relay pipe of our own. Anything splice refuses
+ * (terminals, O_APPEND files, /dev/full) falls back to read/write with one
+ * buffer allocated up front, so memory stays flat.
+ */
+#include "copy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fifo.h"
+
+void copy_init(struct copy_ctx *c, size_t bufsize)
+{
+	memset(c, 0, sizeof(*c));
+	c->bufsize = bufsize < COPY_BUFSIZE_MIN ? COPY_BUFSIZE_MIN : bufsize;
+	c->read_timeout_ms = c->write_timeout_ms = -1;
+	c->relay[0] = c->relay[1] = -1;
+}
+
+void copy_free(struct copy_ctx *c)
+{
+	free(c->buf);
+	c->buf = NULL;
+	if (c->relay[0] >= 0) {
+		close(c->relay[0]);
+		close(c->relay[1]);
+		c->relay[0] = c->relay[1] = -1;
+	}
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static bool fd_is_pipe(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/* Wait until fd is ready, within the idle timeout. */
+static int copy_wait(struct copy_ctx *c, int fd, short events, enum copy_side side)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int timeout = side == COPY_SIDE_READ ? c->read_timeout_ms : c->write_timeout_ms;
+	int rc;
+
+	if (timeout < 0)
+		return 0;
+	do
+		rc = poll(&pfd, 1, timeout);
+	while (rc < 0 && errno == EINTR);
+	if (rc > 0)
+		return 0;
+	if (rc == 0)
+		errno = ETIMEDOUT;
+	c->failed = side;
+	return -1;
+}
+
+static void copy_moved(struct copy_ctx *c, size_t n)
+{
+	c->bytes += n;
+	if (c->progress)
+		c->progress(c->bytes, c->progress_arg);
+}
+
+static int copy_fail(struct copy_ctx *c, enum copy_side side)
+{
+	c->failed = side;
+	return -1;
+}
+
+static int copy_alloc(struct copy_ctx *c)
+{
+	if (!c->buf && !(c->buf = malloc(c->bufsize)))
+		return copy_fail(c, COPY_SIDE_NONE);
+	return 0;
+}
+
+static int copy_readwrite(int in, int out, struct copy_ctx *c)
+{
+	ssize_t n;
+
+	if (copy_alloc(c) < 0)
+		return -1;
+	for (;;) {
+		if (copy_wait(c, in, POLLIN, COPY_SIDE_READ) < 0)
+			return -1;
+		n = read(in, c->buf, c->bufsize);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return copy_fail(c, COPY_SIDE_READ);
+		}
+		if (n == 0)
+			return 0;
+		if (copy_wait(c, out, POLLOUT, COPY_SIDE_WRITE) < 0)
+			return -1;
+		if (write_all(out, c->buf, (size_t)n) < 0)
+			return copy_fail(c, COPY_SIDE_WRITE);
+		copy_moved(c, (size_t)n);
+	}
+}
+
+/* Move n bytes already in the relay pipe to out; 0, or -1. */
+static int copy_drain_relay(int out, size_t n, struct copy_ctx *c, bool *refused)
+{
+	ssize_t m;
+
+	while (n > 0) {
+		if (!*refused) {
+			if (copy_wait(c, out, POLLOUT, COPY_SIDE_WRITE) < 0)
+				return -1;
+			m = splice(c->relay[0], NULL, out, NULL, n, SPLICE_F_MOVE | SPLICE_F_MORE);
+			if (m < 0 && errno == EINVAL) {
+				*refused = true;
+				continue;
+			}
+		} else {
+			/* splice refused the output: finish through the buffer. */
+			if (copy_alloc(c) < 0)
+				return -1;
+			m = read(c->relay[0], c->buf, n < c->bufsize ? n : c->bufsize);
+			if (m > 0 && write_all(out, c->buf, (size_t)m) < 0)
+				return copy_fail(c, COPY_SIDE_WRITE);
+		}
+		if (m < 0) {
+			if (errno == EINTR)
+				continue;
+			return copy_fail(c, COPY_SIDE_WRITE);
+		}
+		n -= (size_t)m;
+		copy_moved(c, (size_t)m);
+	}
+	return 0;
+}
+
+int copy_stream(int in, int out, struct copy_ctx *c)
+{
+	bool direct = fd_is_pipe(in) || fd_is_pipe(out);
+	bool refused = false;
+	ssize_t n;
+
+	c->failed = COPY_SIDE_NONE;
+	if (!direct && c->relay[0] < 0) {
+		if (pipe2(c->relay, O_CLOEXEC) < 0)
+			return copy_readwrite(in, out, c);
+		fifo_grow(c->relay[1], c->bufsize);
+	}
+	c->spliced = true;
+	for (;;) {
+		if (copy_wait(c, in, POLLIN, COPY_SIDE_READ) < 0)
+			return -1;
+		if (direct && copy_wait(c, out, POLLOUT, COPY_SIDE_WRITE) < 0)
+			return -1;
+		n = splice(in, NULL, direct ? out : c->relay[1], NULL, c->bufsize,
+			   SPLICE_F_MOVE | SPLICE_F_MORE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EINVAL) {
+				/* One side does not splice: read and write. */
+				c->spliced = false;
+				return copy_readwrite(in, out, c);
+			}
+			/* With a direct splice either side may have failed;
+			 * EPIPE and full devices are the writer's. */
+			return copy_fail(c, (errno == EPIPE || errno == ENOSPC ||
+					     errno == EFBIG || errno == EDQUOT)
+						    ? COPY_SIDE_WRITE
+						    : COPY_SIDE_READ);
+		}
+		if (n == 0)
+			return 0;
+		if (direct)
+			copy_moved(c, (size_t)n);
+		else if (copy_drain_relay(out, (size_t)n, c, &refused) < 0)
+			return -1;
+	}
+}
+
+int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
+		 struct copy_ctx *c)
+{
+	ssize_t n;
+	char *p, *end;
+
+	*done = 0;
+	c->failed = COPY_SIDE_NONE;
+	if (copy_alloc(c) < 0)
+		return -1;
+	while (*done < count) {
+		if (copy_wait(c, in, POLLIN, COPY_SIDE_READ) < 0)
+			return -1;
+		n = read(in, c->buf, c->bufsize);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return copy_fail(c, COPY_SIDE_READ);
+		}
+		if (n == 0)
+			return 0;
+		p = c->buf;
+		end = c->buf + n;
+		while (*done < count && (p = memchr(p, sep, (size_t)(end - p)))) {
+			p++;
+			(*done)++;
+		}
+		if (*done < count)
+			p = end;
+		if (write_all(out, c->buf, (size_t)(p - c->buf)) < 0)
+			return copy_fail(c, COPY_SIDE_WRITE);
+		copy_moved(c, (size_t)(p - c->buf));
+	}
+	return 0;
+}

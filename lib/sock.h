@@ -1,0 +1,48 @@
+/* UNIX and internet sockets: listen, accept, connect, and their clean-up. */
+#ifndef IPCTOOL_SOCK_H
+#define IPCTOOL_SOCK_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "clock.h"
+#include "endpoint.h"
+
+/* The socket file a listener bound, so that only that file is removed. */
+struct sock_file {
+	bool bound;
+	char path[108];
+	dev_t dev;
+	ino_t ino;
+};
+
+struct sock_listen_opts {
+	mode_t mode;	/* of a UNIX socket file */
+	bool reuse;	/* replace a stale socket file (nobody listening) */
+	int backlog;
+};
+
+/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET for a socket endpoint. */
+int sock_type(const struct endpoint *ep);
+
+/*
+ * Bind (and for connection types, listen). Returns the fd, or -1 with errno
+ * set; *why is set when the failure is not an errno one (address lookup).
+ * A stale UNIX socket file is EADDRINUSE unless opts->reuse.
+ */
+int sock_listen(const struct endpoint *ep, const struct sock_listen_opts *opts,
+		struct sock_file *file, const char **why);
+/* Accept one connection by the deadline (ETIMEDOUT when it passes). */
+int sock_accept(int lfd, const struct deadline *d);
+/*
+ * Connect. With wait, a missing or refusing peer is retried until the
+ * deadline (ETIMEDOUT); without it, it fails at once.
+ */
+int sock_connect(const struct endpoint *ep, const struct deadline *d, bool wait,
+		 const char **why);
+/* Remove the socket file if it is still the one we bound. Async-signal-safe. */
+void sock_file_remove(struct sock_file *file);
+/* Describe the peer of a connected socket ("127.0.0.1:4000", "pid 12"). */
+void sock_peer_name(int fd, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,181 @@
+/* Tables through libsmartcols. */
+#include "table.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libsmartcols.h>
+#include <libutil.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define TABLE_MAX_COLUMNS 64
+
+struct table {
+	struct libscols_table *tb;
+	struct libscols_line *line;
+	const struct table_column *cols;
+	size_t ncols;
+	bool bytes;
+	/* For each descriptor, its libsmartcols column index, or -1. */
+	int pos[TABLE_MAX_COLUMNS];
+	int nshown;
+};
+
+static char table_bad[64];
+
+static int table_find(const struct table_column *cols, size_t ncols, const char *name,
+		      size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ncols; i++)
+		if (strlen(cols[i].name) == len && strncasecmp(cols[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int table_add_list(struct table *t, const char *list, const char **bad)
+{
+	const char *p = list, *end;
+	int i;
+
+	while (*p) {
+		end = strchrnul(p, ',');
+		i = table_find(t->cols, t->ncols, p, (size_t)(end - p));
+		if (i < 0) {
+			snprintf(table_bad, sizeof(table_bad), "%.*s", (int)(end - p), p);
+			*bad = table_bad;
+			errno = EINVAL;
+			return -1;
+		}
+		if (t->pos[i] < 0) {
+			struct libscols_column *cl;
+			int flags = 0;
+
+			if (t->cols[i].type != TABLE_STRING)
+				flags |= SCOLS_FL_RIGHT;
+			cl = scols_table_new_column(t->tb, t->cols[i].name, t->cols[i].width, flags);
+			if (!cl)
+				return -1;
+			if (t->cols[i].type == TABLE_NUMBER ||
+			    (t->cols[i].type == TABLE_SIZE && t->bytes))
+				scols_column_set_json_type(cl, SCOLS_JSON_NUMBER);
+			else if (t->cols[i].type == TABLE_BOOL)
+				scols_column_set_json_type(cl, SCOLS_JSON_BOOLEAN);
+			t->pos[i] = t->nshown++;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+struct table *table_new(const struct table_column *cols, size_t ncols,
+			const char *default_columns, const struct table_opts *opts,
+			const char **bad)
+{
+	struct table *t;
+	const char *list = opts->columns ? opts->columns : default_columns;
+	size_t i;
+
+	if (ncols > TABLE_MAX_COLUMNS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->cols = cols;
+	t->ncols = ncols;
+	t->bytes = opts->bytes;
+	for (i = 0; i < TABLE_MAX_COLUMNS; i++)
+		t->pos[i] = -1;
+	t->tb = scols_new_table();
+	if (!t->tb)
+		goto fail;
+	scols_table_enable_json(t->tb, opts->json);
+	scols_table_enable_raw(t->tb, opts->raw);
+	scols_table_enable_noheadings(t->tb, opts->noheadings);
+	scols_table_set_name(t->tb, opts->name ? opts->name : "table");
+	if (list[0] == '+') {
+		if (table_add_list(t, default_columns, bad) < 0)
+			goto fail;
+		list++;
+	}
+	if (table_add_list(t, list, bad) < 0)
+		goto fail;
+	return t;
+fail:
+	table_free(t);
+	return NULL;
+}
+
+int table_row(struct table *t)
+{
+	t->line = scols_table_new_line(t->tb, NULL);
+	return t->line ? 0 : -1;
+}
+
+bool table_has(const struct table *t, size_t col)
+{
+	return col < t->ncols && t->pos[col] >= 0;
+}
+
+int table_set(struct table *t, size_t col, const char *value)
+{
+	if (!table_has(t, col) || !value)
+		return 0;
+	return scols_line_set_data(t->line, (size_t)t->pos[col], value) == 0 ? 0 : -1;
+}
+
+int table_set_u64(struct table *t, size_t col, uint64_t value)
+{
+	char buf[32];
+
+	if (!table_has(t, col))
+		return 0;
+	if (t->cols[col].type == TABLE_SIZE && !t->bytes) {
+		/* lsipc's style: 4K, 1.5M; --bytes gives the exact count. */
+		humanize_number(buf, 6, (int64_t)value, "",
+				HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL | HN_IEC_PREFIXES);
+		/* humanize_number writes "4.0KiB"-like IEC text; keep lsipc's "4K". */
+		char *i = strstr(buf, "iB");
+		if (i)
+			*i = '\0';
+		else if (buf[0] && buf[strlen(buf) - 1] == 'B')
+			buf[strlen(buf) - 1] = '\0';
+	} else {
+		snprintf(buf, sizeof(buf), "%" PRIu64, value);
+	}
+	return table_set(t, col, buf);
+}
+
+int table_set_i64(struct table *t, size_t col, int64_t value)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, value);
+	return table_set(t, col, buf);
+}
+
+int table_print(struct table *t, FILE *out)
+{
+	scols_table_set_stream(t->tb, out);
+	return scols_print_table(t->tb) == 0 ? 0 : -1;
+}
+
+void table_free(struct table *t)
+{
+	if (!t)
+		return;
+	scols_unref_table(t->tb);
+	free(t);
+}
+
+void table_columns_help(const struct table_column *cols, size_t ncols, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < ncols; i++)
+		fprintf(out, "  %-10s %s\n", cols[i].name, cols[i].help);
+}
