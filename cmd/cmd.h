@@ -21,6 +21,7 @@ struct cmd {
 	const char *name;
 	const char *summary;	/* one line for the command list */
 	const char *usage;	/* synopsis after "ipctool NAME", as in the man page */
+	const char *verbs;	/* object commands: "create info rm", for completions */
 	int (*exec)(int argc, const char **argv);
 };
 

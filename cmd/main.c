@@ -20,12 +20,12 @@ static int cmd_help(int argc, const char **argv);
 
 const struct cmd cmd_table[] = {
 	{ "send", "send standard input or arguments to an endpoint",
-	  "[OPTIONS] ENDPOINT [MESSAGE...]", cmd_send },
+	  "[OPTIONS] ENDPOINT [MESSAGE...]", NULL, cmd_send },
 	{ "recv", "receive from an endpoint onto standard output",
-	  "[OPTIONS] ENDPOINT", cmd_recv },
+	  "[OPTIONS] ENDPOINT", NULL, cmd_recv },
 	{ "help", "show the command list, or a command's help",
-	  "[COMMAND | --commands]", cmd_help },
-	{ NULL, NULL, NULL, NULL },
+	  "[COMMAND | --commands | --verbs COMMAND]", NULL, cmd_help },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 const struct cmd *cmd_find(const char *name)
@@ -79,6 +79,15 @@ static int cmd_help(int argc, const char **argv)
 
 	if (argc < 2) {
 		main_usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc == 3 && strcmp(argv[1], "--verbs") == 0) {
+		/* For completions: an object command's verbs, one a line. */
+		c = cmd_find(argv[2]);
+		if (!c)
+			return cmd_usage_error("'%s' is not an ipctool command", argv[2]);
+		if (c->verbs)
+			printf("%s\n", c->verbs);
 		return EXIT_OK;
 	}
 	if (argc > 2)
