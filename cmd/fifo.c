@@ -169,7 +169,10 @@ static int fifo_info_exec(int argc, const char **argv)
 		case INFO_JSON: topts.json = true; break;
 		case INFO_RAW: topts.raw = true; break;
 		case INFO_NOHEAD: topts.noheadings = true; break;
-		case INFO_OUTPUT: topts.columns = poptGetOptArg(pc); break;
+		case INFO_OUTPUT:
+			free((void *)topts.columns);
+			topts.columns = poptGetOptArg(pc);
+			break;
 		case INFO_BYTES: topts.bytes = true; break;
 		}
 	}
