@@ -48,6 +48,14 @@ check_no_overlap() {
 	assert_output 1
 }
 
+# Wait for a background pid in this shell (a $(...) subshell cannot wait for
+# it) and check its exit status: bg_exits PID STATUS
+bg_exits() {
+	local rc=0
+	wait "$1" || rc=$?
+	[ "$rc" = "$2" ] || { echo "pid $1 exited $rc, expected $2" >&2; return 1; }
+}
+
 @test "sem create: POSIX, mode 0600 by default and exclusive" {
 	umask 000
 	run ipctool sem create "$S"
@@ -96,7 +104,7 @@ check_no_overlap() {
 	bg ipctool sem wait -t 30s "$S"
 	waiter=$BG_PID
 	ipctool sem post "$S"
-	[ "$(wait_status "$waiter")" = 0 ]
+	bg_exits "$waiter" 0
 	run ipctool sem get "$S"
 	assert_output 0
 }
@@ -172,7 +180,7 @@ check_no_overlap() {
 	bg "$IPCTOOL" sem run "$S" -- sh -c ': >"$1"; exec sleep 1000' sh "$TEST_DIR/held"
 	wait_for_path "$TEST_DIR/held"
 	kill -TERM "$BG_PID"
-	[ "$(wait_status "$BG_PID")" = 143 ]
+	bg_exits "$BG_PID" 143
 	run ipctool sem get "$S"
 	assert_output 1
 }
@@ -202,7 +210,7 @@ check_no_overlap() {
 	run ipctool sem get "$K"
 	assert_output 0
 	kill -KILL "$BG_PID"
-	[ "$(wait_status "$BG_PID")" = 137 ]
+	bg_exits "$BG_PID" 137
 	run ipctool sem wait -t 10s "$K"
 	assert_success
 }
