@@ -25,7 +25,7 @@ const struct cmd cmd_table[] = {
 	  "[OPTIONS] ENDPOINT", NULL, cmd_recv },
 	{ "fifo", "create, inspect and remove named pipes",
 	  "create PATH... [--mode M] | info PATH... | rm PATH...", "create info rm", cmd_fifo },
-	{ "sem", "POSIX and System V semaphores: create, wait, post, run a command holding one",
+	{ "sem", "create, wait for and post semaphores; run a command holding one",
 	  "create | wait | post | get | rm | run OBJECT [OPTIONS] [-- COMMAND...]",
 	  "create wait post get rm run", cmd_sem },
 	{ "signal", "send a signal with a value, wait for signals, list them",
