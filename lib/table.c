@@ -138,12 +138,11 @@ int table_set_u64(struct table *t, size_t col, uint64_t value)
 		/* lsipc's style: 4K, 1.5M; --bytes gives the exact count. */
 		humanize_number(buf, 6, (int64_t)value, "",
 				HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL | HN_IEC_PREFIXES);
-		/* humanize_number writes "4.0KiB"-like IEC text; keep lsipc's "4K". */
-		char *i = strstr(buf, "iB");
-		if (i)
-			*i = '\0';
-		else if (buf[0] && buf[strlen(buf) - 1] == 'B')
-			buf[strlen(buf) - 1] = '\0';
+		/* libbsd writes "64Ki", "4.0Ki", "6B"; keep lsipc's "64K", "4.0K", "6". */
+		size_t len = strlen(buf);
+
+		if (len && (buf[len - 1] == 'i' || buf[len - 1] == 'B'))
+			buf[len - 1] = '\0';
 	} else {
 		snprintf(buf, sizeof(buf), "%" PRIu64, value);
 	}
