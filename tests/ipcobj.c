@@ -7,6 +7,7 @@
  *                              with READY, map it, create READY, wait for a signal
  *   ipcobj sem NAME VALUE      POSIX semaphore
  *   ipcobj sysvring KEY READY  System V segment with a ring's magic, held attached
+ *   ipcobj ftokshm PATH PROJ   System V segment keyed ftok(PATH, PROJ); prints its id
  *   ipcobj sock PATH           a UNIX socket file left behind by a dead listener
  */
 #include <fcntl.h>
@@ -83,6 +84,17 @@ int main(int argc, char **argv)
 		}
 		memcpy(p, "IPCTRING", 8);
 		return hold(argv[3]);
+	}
+	if (strcmp(argv[1], "ftokshm") == 0 && argc > 3) {
+		key_t key = ftok(argv[2], atoi(argv[3]));
+		int id = key == -1 ? -1 : shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600);
+
+		if (id < 0) {
+			perror(argv[2]);
+			return 1;
+		}
+		printf("%d\n", id);
+		return 0;
 	}
 	if (strcmp(argv[1], "sock") == 0) {
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
