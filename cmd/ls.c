@@ -242,30 +242,48 @@ static int ls_obj_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Names of users and groups, looked up once: 10,000 objects share a few. */
+struct ls_name {
+	unsigned id;
+	bool group;
+	char name[40];
+};
+
+static struct ls_name ls_names[64];
+static size_t ls_nnames;
+
+static const char *ls_name_of(unsigned id, bool group)
+{
+	struct ls_name *n;
+	struct passwd *pw;
+	struct group *gr;
+	size_t i;
+
+	for (i = 0; i < ls_nnames; i++)
+		if (ls_names[i].id == id && ls_names[i].group == group)
+			return ls_names[i].name;
+	n = &ls_names[ls_nnames < sizeof(ls_names) / sizeof(ls_names[0]) ? ls_nnames++ : 0];
+	n->id = id;
+	n->group = group;
+	pw = group ? NULL : getpwuid((uid_t)id);
+	gr = group ? getgrgid((gid_t)id) : NULL;
+	if (pw || gr)
+		snprintf(n->name, sizeof(n->name), "%s", pw ? pw->pw_name : gr->gr_name);
+	else
+		snprintf(n->name, sizeof(n->name), "%u", id);
+	return n->name;
+}
+
 static void ls_user(struct table *t, size_t col, uid_t uid)
 {
-	struct passwd *pw = getpwuid(uid);
-	char buf[16];
-
-	if (pw) {
-		table_set(t, col, pw->pw_name);
-	} else {
-		snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
-		table_set(t, col, buf);
-	}
+	if (table_has(t, col))
+		table_set(t, col, ls_name_of((unsigned)uid, false));
 }
 
 static void ls_group(struct table *t, size_t col, gid_t gid)
 {
-	struct group *gr = getgrgid(gid);
-	char buf[16];
-
-	if (gr) {
-		table_set(t, col, gr->gr_name);
-	} else {
-		snprintf(buf, sizeof(buf), "%u", (unsigned)gid);
-		table_set(t, col, buf);
-	}
+	if (table_has(t, col))
+		table_set(t, col, ls_name_of((unsigned)gid, true));
 }
 
 static void ls_time(struct table *t, size_t col, time_t when)
