@@ -47,14 +47,16 @@ posix() {
 	"$IPCOBJ" "$kind" "$name" "$@"
 }
 
-# ipcmk, remembering the id for teardown: sysv -Q|-M SIZE|-S N [-p MODE]; prints the id.
+# ipcmk, remembering the id for teardown (so not in a subshell):
+# sysv VAR -Q|-M SIZE|-S N [-p MODE] sets VAR to the id.
 sysv() {
-	local out id flag
+	local var=$1 out id flag
+	shift
 	out=$(ipcmk "$@")
 	id=${out##*: }
 	case $1 in -Q) flag=-q ;; -M) flag=-m ;; -S) flag=-s ;; esac
 	SYSV_IDS+=("$flag:$id")
-	echo "$id"
+	printf -v "$var" '%s' "$id"
 }
 
 # One object's field from ls -J: field REF COLUMN
@@ -118,9 +120,9 @@ field() {
 
 @test "System V queue, segment and semaphore agree with ipcs" {
 	local q m s line
-	q=$(sysv -Q -p 0640)
-	m=$(sysv -M 12288 -p 0604)
-	s=$(sysv -S 3 -p 0600)
+	sysv q -Q -p 0640
+	sysv m -M 12288 -p 0604
+	sysv s -S 3 -p 0600
 	# ipcs: key id owner perms bytes/messages/nsems
 	line=$(ipcs -q | awk -v id="$q" '$2 == id')
 	read -r key id owner perms bytes msgs <<<"$line"
@@ -170,7 +172,7 @@ field() {
 @test "-t selects kinds and APIs" {
 	local s=/$(uniq_name s) m
 	posix shm "$s"
-	m=$(sysv -S 1)
+	sysv m -S 1
 	run ipctool ls -n -o NAME -t sysv
 	assert_success
 	assert_line --regexp "^key:0x[0-9a-f]{8}$|^id:$m$"
@@ -203,7 +205,7 @@ field() {
 
 @test "--limits agree with /proc/sys, with use and percentage" {
 	local t sem q
-	q=$(sysv -Q)
+	sysv q -Q
 	# Raw text: jq would round the 64-bit limits.
 	t=$(ipctool ls --limits -r -n --bytes -o RESOURCE,LIMIT,USED,USE%)
 	lim() { awk -v r="$1" -v c="$2" '$1 == r { print $c }' <<<"$t"; }

@@ -44,13 +44,16 @@ posix() {
 	"$IPCOBJ" "$kind" "$name" "$@"
 }
 
+# ipcmk, remembering the id for teardown (so not in a subshell):
+# sysv VAR -Q|-M SIZE|-S N [-p MODE] sets VAR to the id.
 sysv() {
-	local out id flag
+	local var=$1 out id flag
+	shift
 	out=$(ipcmk "$@")
 	id=${out##*: }
 	case $1 in -Q) flag=-q ;; -M) flag=-m ;; -S) flag=-s ;; esac
 	SYSV_IDS+=("$flag:$id")
-	echo "$id"
+	printf -v "$var" '%s' "$id"
 }
 
 # The key of a System V object by id, as ipcs prints it: key_of -q|-m|-s ID
@@ -62,9 +65,9 @@ key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
 	posix shm "$s"
 	posix sem "$m" 1
 	mkfifo "$f"
-	sq=$(sysv -Q)
-	sm=$(sysv -M 4096)
-	ss=$(sysv -S 2)
+	sysv sq -Q
+	sysv sm -M 4096
+	sysv ss -S 2
 	if have_mqueue; then
 		posix mq "$q"
 		refs+=("mq:$q")
@@ -90,7 +93,7 @@ key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
 @test "--dry-run prints what would go and removes nothing" {
 	local s=/$(uniq_name s) sm
 	posix shm "$s"
-	sm=$(sysv -M 4096)
+	sysv sm -M 4096
 	run ipctool rm --dry-run "shm:$s" "shm:id:$sm" "sem:/$(uniq_name none)"
 	assert_failure 1
 	assert_line "would remove shm:$s"
@@ -103,7 +106,7 @@ key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
 @test "--all --dry-run lists the caller's objects and removes nothing" {
 	local s=/$(uniq_name s) sm key
 	posix shm "$s"
-	sm=$(sysv -M 4096)
+	sysv sm -M 4096
 	key=$(key_of -m "$sm")
 	run ipctool rm --all --dry-run
 	assert_success
