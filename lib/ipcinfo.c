@@ -864,6 +864,15 @@ static int ipcinfo_proc_cmp(const void *a, const void *b)
 			       &((const struct ipcinfo_proc *)b)->pid);
 }
 
+static const struct ipcinfo_proc *ipcinfo_proc_find(const struct ipcinfo_list *list, pid_t pid)
+{
+	const struct ipcinfo_proc key = { .pid = pid };
+
+	if (!list->nprocs)
+		return NULL;
+	return bsearch(&key, list->procs, list->nprocs, sizeof(key), ipcinfo_proc_cmp);
+}
+
 int ipcinfo_procs(struct ipcinfo_list *list)
 {
 	struct ipcinfo_scan sc;
@@ -887,7 +896,10 @@ int ipcinfo_procs(struct ipcinfo_list *list)
 	}
 	if (ipcinfo_hash_build(&sc.hash, list) < 0)
 		return -1;
-	d = opendir("/proc");
+	/* System V queues and semaphores leave no trace in /proc. */
+	d = sc.want_maps || sc.want_fds ? opendir("/proc") : NULL;
+	if (!d && !sc.want_maps && !sc.want_fds)
+		goto done;
 	if (!d) {
 		free(sc.hash.slot);
 		return -1;
@@ -906,13 +918,15 @@ int ipcinfo_procs(struct ipcinfo_list *list)
 			rc = ipcinfo_scan_fds(&sc, (pid_t)pid, de->d_name, &noted);
 	}
 	closedir(d);
+done:
 	free(sc.hash.slot);
 	free(sc.buf);
 	if (rc < 0) {
 		errno = ENOMEM;
 		return -1;
 	}
-	qsort(list->procs, list->nprocs, sizeof(*list->procs), ipcinfo_proc_cmp);
+	if (list->nprocs > 1)
+		qsort(list->procs, list->nprocs, sizeof(*list->procs), ipcinfo_proc_cmp);
 	for (i = 0; i < list->n; i++) {
 		struct ipcinfo_obj *o = &list->v[i];
 
@@ -925,9 +939,7 @@ int ipcinfo_procs(struct ipcinfo_list *list)
 		}
 		if (o->kind == IPCINFO_SOCKET && !(o->has & IPCINFO_HAS_OWNER) && o->npids) {
 			/* An abstract socket has no file: its owner is its process's. */
-			const struct ipcinfo_proc key = { .pid = o->pids[0] };
-			const struct ipcinfo_proc *p = bsearch(&key, list->procs, list->nprocs,
-							       sizeof(key), ipcinfo_proc_cmp);
+			const struct ipcinfo_proc *p = ipcinfo_proc_find(list, o->pids[0]);
 
 			if (p)
 				o->uid = p->uid;
@@ -966,10 +978,8 @@ bool ipcinfo_file_in_use(dev_t dev, ino_t ino)
 
 const char *ipcinfo_comm(const struct ipcinfo_list *list, pid_t pid)
 {
-	const struct ipcinfo_proc key = { .pid = pid };
-	const struct ipcinfo_proc *p;
+	const struct ipcinfo_proc *p = ipcinfo_proc_find(list, pid);
 
-	p = bsearch(&key, list->procs, list->nprocs, sizeof(key), ipcinfo_proc_cmp);
 	return p && p->comm[0] ? p->comm : NULL;
 }
 
