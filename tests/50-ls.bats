@@ -30,6 +30,15 @@ teardown() {
 	done
 }
 
+# Start a holder that reports "ready" through a FIFO: hold CMD... (the FIFO
+# is $TEST_DIR/ready, passed by the caller as the holder's READY argument).
+hold() {
+	mkfifo "$TEST_DIR/ready"
+	bg "$@"
+	run timeout 10 head -n 1 "$TEST_DIR/ready"
+	assert_output ready
+}
+
 need_mqueue() {
 	[ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" = mqueue ] ||
 		skip "/dev/mqueue is not mounted (mount -t mqueue none /dev/mqueue needs root)"
@@ -100,8 +109,7 @@ field() {
 @test "PROCS and ATTACH name the process that maps a segment" {
 	local s=/$(uniq_name held)
 	POSIX_FILES+=("/dev/shm$s")
-	bg "$IPCOBJ" shm "$s" "$TEST_DIR/ready"
-	wait_for_path "$TEST_DIR/ready"
+	hold "$IPCOBJ" shm "$s" "$TEST_DIR/ready"
 	[ "$(field "$s" attach)" = 1 ]
 	[ "$(field "$s" procs)" = "$BG_PID(ipcobj)" ]
 	run ipctool ls -o NAME,PROCS "$s"
@@ -112,8 +120,7 @@ field() {
 	need_mqueue
 	local q=/$(uniq_name q)
 	POSIX_FILES+=("/dev/mqueue$q")
-	bg "$IPCOBJ" mq "$q" "$TEST_DIR/ready"
-	wait_for_path "$TEST_DIR/ready"
+	hold "$IPCOBJ" mq "$q" "$TEST_DIR/ready"
 	[ "$(field "mq:$q" procs)" = "$BG_PID(ipcobj)" ]
 	[ "$(field "mq:$q" attach)" = 1 ]
 }
@@ -160,9 +167,8 @@ field() {
 @test "a System V segment holding a ring is a ring, with its process" {
 	local key
 	key=$(printf '0x%08x' $(( (RANDOM << 15 | RANDOM) + 0x10000 )))
-	bg "$IPCOBJ" sysvring "$key" "$TEST_DIR/ready"
-	wait_for_path "$TEST_DIR/ready"
 	SYSV_IDS+=("-M:$key")
+	hold "$IPCOBJ" sysvring "$key" "$TEST_DIR/ready"
 	[ "$(field "shm:key:$key" kind)" = ring ]
 	[ "$(field "shm:key:$key" attach)" = 1 ]
 	[ "$(field "shm:key:$key" procs)" = "$BG_PID(ipcobj)" ]
@@ -189,12 +195,9 @@ field() {
 
 @test "UNIX sockets with -t socket: the listener and its state" {
 	local path="$TEST_DIR/$(uniq_name sock)"
-	bg "$IPCTOOL" recv "unix:$path"
-	wait_for_path "$path"
-	for _ in $(seq 500); do
-		ipctool ls -t socket -n -o NAME | grep -qx "$path" && break
-		sleep 0.01
-	done
+	bg ipctool recv -k "unix:$path"
+	# Once a sender got through, the listener is in /proc/net/unix.
+	ipctool send --wait=10s "unix:$path" </dev/null
 	[ "$(field "unix:$path" kind)" = socket ]
 	[ "$(field "unix:$path" status)" = "stream listening" ]
 	[ "$(field "unix:$path" procs)" = "$BG_PID(ipctool)" ]

@@ -31,6 +31,21 @@ teardown() {
 	done
 }
 
+# Start a holder that reports "ready" through a FIFO: hold CMD... (the FIFO
+# is $TEST_DIR/ready, passed by the caller as the holder's READY argument).
+hold() {
+	mkfifo "$TEST_DIR/ready"
+	bg "$@"
+	run timeout 10 head -n 1 "$TEST_DIR/ready"
+	assert_output ready
+}
+
+# Start `ipctool recv -k` on a UNIX socket and return once it listens.
+listen_unix() {
+	bg ipctool recv -k "unix:$1"
+	ipctool send --wait=10s "unix:$1" </dev/null
+}
+
 have_mqueue() { [ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" = mqueue ]; }
 
 posix() {
@@ -146,8 +161,7 @@ key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
 @test "--stale keeps an object a live process maps, removes one nobody uses" {
 	local held=/$(uniq_name held) idle=/$(uniq_name idle)
 	POSIX_FILES+=("/dev/shm$held")
-	bg "$IPCOBJ" shm "$held" "$TEST_DIR/ready"
-	wait_for_path "$TEST_DIR/ready"
+	hold "$IPCOBJ" shm "$held" "$TEST_DIR/ready"
 	posix shm "$idle"
 	run ipctool rm --stale -v "shm:$held" "shm:$idle"
 	assert_success
@@ -177,8 +191,7 @@ key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
 	"$IPCOBJ" sock "$stale"
 	[ -S "$stale" ]
 	# -k: the probe's connection must not end the listener.
-	bg "$IPCTOOL" recv -k "unix:$live"
-	wait_for_path "$live"
+	listen_unix "$live"
 	ln -s "$stale" "$TEST_DIR/link.sock"
 	run ipctool rm -v "unix:$stale" "unix:$live" "unix:$TEST_DIR/link.sock" "unix:$TEST_DIR"
 	assert_failure 1

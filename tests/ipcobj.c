@@ -4,7 +4,7 @@
  *   ipcobj mq NAME [READY]     POSIX queue (4 x 64 bytes, mode 0640) holding
  *                              "hello" and "world!"; with READY, keep it open
  *   ipcobj shm|ring NAME [READY]  64 KiB POSIX segment, a ring's magic for ring;
- *                              with READY, map it, create READY, wait for a signal
+ *                              with READY (a FIFO), map it, write "ready" to READY, wait
  *   ipcobj sem NAME VALUE      POSIX semaphore
  *   ipcobj sysvring KEY READY  System V segment with a ring's magic, held attached
  *   ipcobj ftokshm PATH PROJ   System V segment keyed ftok(PATH, PROJ); prints its id
@@ -22,11 +22,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* Say "ready" through the FIFO READY (the test reads it), then wait. */
 static int hold(const char *ready)
 {
-	int fd = open(ready, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	int fd = open(ready, O_WRONLY);
 
-	if (fd < 0) {
+	if (fd < 0 || write(fd, "ready\n", 6) != 6) {
 		perror(ready);
 		return 1;
 	}
