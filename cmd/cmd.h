@@ -34,6 +34,8 @@ int cmd_recv(int argc, const char **argv);
 int cmd_fifo(int argc, const char **argv);
 int cmd_sem(int argc, const char **argv);
 int cmd_signal(int argc, const char **argv);
+int cmd_ls(int argc, const char **argv);
+int cmd_rm(int argc, const char **argv);
 
 /* "ipctool send", for messages; set by main before a command runs. */
 extern const char *cmd_prog;

@@ -137,12 +137,12 @@ int table_set_u64(struct table *t, size_t col, uint64_t value)
 	if (t->cols[col].type == TABLE_SIZE && !t->bytes) {
 		/* lsipc's style: 4K, 1.5M; --bytes gives the exact count. */
 		humanize_number(buf, 6, (int64_t)value, "",
-				HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL | HN_IEC_PREFIXES);
-		/* libbsd writes "64Ki", "4.0Ki", "6B"; keep lsipc's "64K", "4.0K", "6". */
-		size_t len = strlen(buf);
-
-		if (len && (buf[len - 1] == 'i' || buf[len - 1] == 'B'))
-			buf[len - 1] = '\0';
+				HN_AUTOSCALE, HN_NOSPACE | HN_DECIMAL | HN_IEC_PREFIXES);
+		/* humanize_number writes "4.0Ki"-like IEC text (with HN_B, "KiB"
+		 * does not fit in 6 bytes); keep lsipc's "4.0K". */
+		char *i = strchr(buf, 'i');
+		if (i)
+			*i = '\0';
 	} else {
 		snprintf(buf, sizeof(buf), "%" PRIu64, value);
 	}
