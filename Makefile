@@ -98,7 +98,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ipctool
-	for c in $$($(BIN) help --commands); do \
+	for c in $$($(BIN) help --commands | grep -vx help); do \
 		ln -sf ipctool $(DESTDIR)$(PREFIX)/bin/ipctool-$$c; done
 	install -m 644 $(filter %.1,$(MAN)) $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(filter %.7,$(MAN)) $(DESTDIR)$(PREFIX)/share/man/man7
