@@ -93,15 +93,16 @@ static int endpoint_parse_path(const char *spec, struct endpoint *ep,
 		 * one byte for the leading NUL of sun_path. */
 		if (!spec[1])
 			return endpoint_fail(why, "an abstract socket without a name (expected @NAME)");
-		if (strlen(spec + 1) > sizeof(ep->path) - 1)
+		if (strlen(spec + 1) > ENDPOINT_SUN_PATH_MAX)
 			return endpoint_fail(why, "an abstract socket name longer than 107 bytes");
 		ep->is_abstract = true;
 		strcpy(ep->path, spec + 1);
 		return 0;
 	}
+	if (socket && strlen(spec) > ENDPOINT_SUN_PATH_MAX)
+		return endpoint_fail(why, "a socket path longer than 107 bytes");
 	if (strlen(spec) >= sizeof(ep->path))
-		return endpoint_fail(why, socket ? "a socket path longer than 107 bytes"
-						 : "a path longer than 107 bytes");
+		return endpoint_fail(why, "a path longer than PATH_MAX");
 	strcpy(ep->path, spec);
 	return 0;
 }
