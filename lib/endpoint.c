@@ -135,7 +135,9 @@ static int endpoint_parse_inet(const char *spec, struct endpoint *ep, const char
 	}
 	if (hostlen >= sizeof(ep->host))
 		return endpoint_fail(why, "a host name that is too long");
-	if (parse_number(port, 0, 65535, &portnum, NULL) < 0)
+	/* parse_number takes "-0"; a port is digits only. */
+	if (!isdigit((unsigned char)port[0]) ||
+	    parse_number(port, 0, 65535, &portnum, NULL) < 0)
 		return endpoint_fail(why, "a bad port (expected a number from 0 to 65535)");
 	memcpy(ep->host, host, hostlen);
 	ep->host[hostlen] = '\0';
