@@ -244,6 +244,8 @@ static void test_tcp_bad(void **state)
 	ep_fails("tcp:host:65536");
 	ep_fails("tcp:host:99999999999999999999");
 	ep_fails("tcp:host:-1");
+	ep_fails("tcp:host:-0");
+	ep_fails("udp:[::1]:-0");
 	ep_fails("tcp:host:+80");
 	ep_fails("tcp:host: 80");
 	ep_fails("tcp:host:80 ");
