@@ -183,6 +183,7 @@ enum {
 	XOPT_BUFFER,
 	XOPT_PROGRESS,
 	XOPT_STATS,
+	XOPT_WAIT,
 };
 
 static void xfer_callback(poptContext pc, enum poptCallbackReason reason,
@@ -191,7 +192,6 @@ static void xfer_callback(poptContext pc, enum poptCallbackReason reason,
 	long long n;
 	int rc = 0;
 
-	(void)pc;
 	(void)data;
 	if (reason != POPT_CALLBACK_REASON_OPTION)
 		return;
@@ -267,6 +267,17 @@ static void xfer_callback(poptContext pc, enum poptCallbackReason reason,
 	case XOPT_STATS:
 		xfer.stats = true;
 		break;
+	case XOPT_WAIT:
+		xfer.wait = true;
+		if (arg && (strchr(arg, ':') || strcmp(arg, "-") == 0)) {
+			/* popt took the endpoint after a bare --wait: give it back. */
+			const char *back[] = { arg, NULL };
+
+			poptStuffArgs(pc, back);
+		} else if (arg) {
+			rc = cmd_opt_duration("--wait", arg, &xfer.wait_ms);
+		}
+		break;
 	}
 	if (rc < 0)
 		xfer.error = true;
@@ -297,6 +308,8 @@ struct poptOption xfer_options[] = {
 	{ "buffer", 'b', POPT_ARG_STRING, NULL, XOPT_BUFFER, "bytes per read or splice (default 1M, at least 128K)", "SIZE" },
 	{ "progress", 'P', POPT_ARG_NONE, NULL, XOPT_PROGRESS, "show a live progress line on stderr", NULL },
 	{ "stats", '\0', POPT_ARG_NONE, NULL, XOPT_STATS, "print a summary on stderr at exit", NULL },
+	{ "wait", 'w', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, XOPT_WAIT,
+	  "wait for the peer, listener or FIFO to appear (at most DURATION)", "DURATION" },
 	POPT_TABLEEND
 };
 

@@ -98,7 +98,7 @@ static int cmd_help(int argc, const char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		printf("usage: ipctool help %s\n", cmd_current->usage);
+		printf("Usage: ipctool help %s\n", cmd_current->usage);
 		return EXIT_OK;
 	}
 	c = cmd_find(argv[1]);
