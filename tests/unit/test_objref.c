@@ -345,11 +345,11 @@ static void test_format_round_trip(void **state)
 static void test_format_too_small(void **state)
 {
 	struct objref ref = ref_ok("/jobs");
-	char buf[4];
+	char buf[6];
 
 	(void)state;
 	errno = 0;
-	assert_int_equal(objref_format(&ref, buf, sizeof(buf)), -1);
+	assert_int_equal(objref_format(&ref, buf, 5), -1);
 	assert_int_equal(errno, ENAMETOOLONG);
 	assert_int_equal(objref_format(&ref, buf, 6), 0);
 	assert_string_equal(buf, "/jobs");
