@@ -125,6 +125,7 @@ analyze:
 
 bench: all
 	scripts/bench-streams
+	scripts/bench-ls
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

@@ -64,7 +64,9 @@ poptContext cmd_popt(int argc, const char **argv, const struct poptOption *table
 {
 	poptContext pc = poptGetContext(cmd_prog, argc, argv, table, 0);
 
-	if (cmd_current)
+	if (cmd_verb_current)
+		poptSetOtherOptionHelp(pc, cmd_verb_current->usage);
+	else if (cmd_current)
 		poptSetOtherOptionHelp(pc, cmd_current->usage);
 	return pc;
 }
@@ -366,4 +368,41 @@ void cleanup_signals(void)
 	sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Verbs of object commands. */
+
+const struct cmd_verb *cmd_verb_current;
+
+static void cmd_verb_list(const struct cmd_verb *verbs, FILE *out)
+{
+	const struct cmd_verb *v;
+
+	fprintf(out, "usage: %s VERB [OPTIONS] ...\n\nVerbs:\n", cmd_prog);
+	for (v = verbs; v->name; v++)
+		fprintf(out, "  %s %s %s\n", cmd_prog, v->name, v->usage);
+	fprintf(out, "\nRun '%s VERB --help' for a verb's options.\n", cmd_prog);
+}
+
+int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv)
+{
+	static char prog[96];
+	const struct cmd_verb *v;
+
+	if (argc < 2)
+		return cmd_usage_error("a verb is needed (expected %s)", cmd_current->verbs);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cmd_verb_list(verbs, stdout);
+		return EXIT_OK;
+	}
+	for (v = verbs; v->name; v++)
+		if (strcmp(v->name, argv[1]) == 0)
+			break;
+	if (!v->name)
+		return cmd_usage_error("'%s' is not a verb of %s (expected %s)", argv[1], cmd_prog,
+				       cmd_current->verbs);
+	cmd_verb_current = v;
+	snprintf(prog, sizeof(prog), "%s %s", cmd_prog, v->name);
+	argv[1] = prog;
+	return v->exec(argc - 1, argv + 1);
 }

@@ -124,13 +124,41 @@ load helpers
 	run bash -c "
 		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
 		ipctool() { '$IPCTOOL' \"\$@\"; }
-		COMP_WORDS=(ipctool se); COMP_CWORD=1; _ipctool; echo \"\${COMPREPLY[*]}\"
-		COMP_WORDS=(ipctool recv --ke); COMP_CWORD=2; _ipctool; echo \"\${COMPREPLY[*]}\"
-		COMP_WORDS=(ipctool send un); COMP_CWORD=2; _ipctool; echo \"\${COMPREPLY[*]}\""
+		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; _ipctool; echo \"\${COMPREPLY[*]}\"; }
+		complete_line 'ipctool se'
+		complete_line 'ipctool recv --ke'
+		complete_line 'ipctool send un'
+		complete_line 'ipctool help re'
+		complete_line 'ipctool send -F n'"
 	assert_success
 	assert_line --index 0 "send"
 	assert_line --index 1 "--keep"
-	assert_line --index 2 --partial "unix:"
+	assert_line --index 2 "unix: unix-dgram: unix-seqpacket:"
+	assert_line --index 3 --regexp "^recv( relay)?$"
+	assert_line --index 4 "null"
+}
+
+@test "bash completion completes paths after an endpoint kind" {
+	mkdir "$TEST_DIR/dir"
+	mkfifo "$TEST_DIR/dir/pipe1"
+	run bash -c "
+		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
+		ipctool() { '$IPCTOOL' \"\$@\"; }
+		COMP_LINE='ipctool recv fifo:$TEST_DIR/dir/pi'; COMP_POINT=\${#COMP_LINE}; _ipctool
+		echo \"\${COMPREPLY[*]}\""
+	assert_success
+	# ':' breaks words in bash, so the reply is what follows 'fifo:'.
+	assert_output "$TEST_DIR/dir/pipe1"
+}
+
+@test "zsh and fish completions are valid scripts" {
+	if command -v zsh >/dev/null; then
+		zsh -n "$BATS_TEST_DIRNAME/../completions/_ipctool"
+	fi
+	if command -v fish >/dev/null; then
+		fish -n "$BATS_TEST_DIRNAME/../completions/ipctool.fish"
+	fi
+	bash -n "$BATS_TEST_DIRNAME/../completions/ipctool.bash"
 }
 
 @test "every command has a man page and ipctool(1) lists it" {
