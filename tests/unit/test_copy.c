@@ -199,7 +199,7 @@ static void test_stream_pipe_to_pipe(void **state)
 	free(dst);
 }
 
-/* File to socket: neither side is a pipe, so the data goes through the relay pipe. */
+/* File to socket: neither side is a pipe (sendfile, or the relay pipe). */
 static void test_stream_file_to_socket(void **state)
 {
 	unsigned char *src = malloc(BIG), *dst = malloc(BIG + 1);
@@ -219,7 +219,6 @@ static void test_stream_file_to_socket(void **state)
 	assert_int_equal(copy_stream(fd, sv[0], &c), 0);
 	assert_int_equal(c.bytes, BIG);
 	assert_true(c.spliced);
-	assert_true(c.relay[0] >= 0);
 	shutdown(sv[0], SHUT_WR);
 	pthread_join(tr, NULL);
 	assert_int_equal(r.got, BIG);
@@ -233,7 +232,44 @@ static void test_stream_file_to_socket(void **state)
 	free(dst);
 }
 
-/* Socket to file, the other way through the relay pipe. */
+/* Socket to socket: neither side is a pipe or a file, so the relay pipe. */
+static void test_stream_socket_to_socket(void **state)
+{
+	unsigned char *src = malloc(BIG), *dst = malloc(BIG + 1);
+	int a[2], b[2];
+	struct pump w, r;
+	pthread_t tw, tr;
+	struct copy_ctx c;
+
+	(void)state;
+	fill_pattern(src, BIG, 9);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	w = (struct pump){ .fd = a[1], .buf = src, .len = BIG };
+	r = (struct pump){ .fd = b[1], .buf = dst, .len = BIG };
+	pthread_create(&tw, NULL, pump_writer, &w);
+	pthread_create(&tr, NULL, pump_reader, &r);
+
+	copy_init(&c, 0);
+	assert_int_equal(copy_stream(a[0], b[0], &c), 0);
+	assert_int_equal(c.bytes, BIG);
+	assert_true(c.spliced);
+	assert_true(c.relay[0] >= 0);
+	shutdown(b[0], SHUT_WR);
+	pthread_join(tw, NULL);
+	pthread_join(tr, NULL);
+	assert_int_equal(r.got, BIG);
+	assert_memory_equal(src, dst, BIG);
+	copy_free(&c);
+	assert_int_equal(c.relay[0], -1);
+	close(a[0]);
+	close(b[0]);
+	close(b[1]);
+	free(src);
+	free(dst);
+}
+
+/* Socket to file, through the relay pipe. */
 static void test_stream_socket_to_file(void **state)
 {
 	unsigned char *src = malloc(BIG), *dst = malloc(BIG + 1);
@@ -377,7 +413,7 @@ static void test_stream_reader_closed(void **state)
 	copy_free(&c);
 	close(out[1]);
 
-	/* File to socket (relay pipe). */
+	/* File to socket (sendfile). */
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	close(sv[1]);
@@ -695,6 +731,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stream_pipe_to_pipe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_file_to_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_socket_to_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_socket_to_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_socket_to_append_file, setup,
 						teardown),
