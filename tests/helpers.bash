@@ -66,6 +66,18 @@ free_port() {
 	return 1
 }
 
+# Wait (at most 10 s) until a path exists: synchronising on an object another
+# process creates, never on the passing of time.
+wait_for_path() {
+	local i
+	for i in $(seq 2000); do
+		[ -e "$1" ] && return 0
+		sleep 0.005
+	done
+	echo "wait_for_path: '$1' did not appear" >&2
+	return 1
+}
+
 # Random bytes of the given size (like 4M) into a file.
 random_file() { head -c "$(numfmt --from=iec "$2")" /dev/urandom >"$1"; }
 
