@@ -247,6 +247,7 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 {
 	ssize_t n;
 	char *p, *end;
+	bool partial = false; /* bytes of an unfinished record were written */
 
 	*done = 0;
 	c->failed = COPY_SIDE_NONE;
@@ -261,8 +262,12 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 				continue;
 			return copy_fail(c, COPY_SIDE_READ);
 		}
-		if (n == 0)
+		if (n == 0) {
+			/* A last record without separator is a record too. */
+			if (partial)
+				(*done)++;
 			return 0;
+		}
 		p = c->buf;
 		end = c->buf + n;
 		while (*done < count && (p = memchr(p, sep, (size_t)(end - p)))) {
@@ -271,6 +276,7 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 		}
 		if (*done < count)
 			p = end;
+		partial = p > c->buf && p[-1] != (char)sep;
 		if (write_all(out, c->buf, (size_t)(p - c->buf)) < 0)
 			return copy_fail(c, COPY_SIDE_WRITE);
 		copy_moved(c, (size_t)(p - c->buf));
