@@ -191,6 +191,22 @@ static int copy_drain_relay(int out, size_t n, struct copy_ctx *c, bool *refused
 	return 0;
 }
 
+/*
+ * Which side a failed direct splice(2) failed on: EPIPE and full devices are
+ * the writer's; otherwise an output in error or hung up (a reset socket) is.
+ */
+static enum copy_side copy_splice_side(int out)
+{
+	int err = errno;
+	struct pollfd pfd = { .fd = out, .events = POLLOUT };
+
+	if (err != EPIPE && err != ENOSPC && err != EFBIG && err != EDQUOT &&
+	    !(poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP))))
+		return COPY_SIDE_READ;
+	errno = err;
+	return COPY_SIDE_WRITE;
+}
+
 int copy_stream(int in, int out, struct copy_ctx *c)
 {
 	bool direct = fd_is_pipe(in) || fd_is_pipe(out);
@@ -226,12 +242,8 @@ int copy_stream(int in, int out, struct copy_ctx *c)
 				c->spliced = false;
 				return copy_readwrite(in, out, c);
 			}
-			/* With a direct splice either side may have failed;
-			 * EPIPE and full devices are the writer's. */
-			return copy_fail(c, (errno == EPIPE || errno == ENOSPC ||
-					     errno == EFBIG || errno == EDQUOT)
-						    ? COPY_SIDE_WRITE
-						    : COPY_SIDE_READ);
+			/* With a direct splice either side may have failed. */
+			return copy_fail(c, copy_splice_side(out));
 		}
 		if (n == 0)
 			return 0;
