@@ -81,9 +81,10 @@ int msgend_recv(struct msgend *me, void *buf, size_t *len, struct msg_meta *meta
 
 void msgend_close(struct msgend *me)
 {
-	if (me->ops)
+	/* ops stay set: msgend_remove may still run after close (--rm). */
+	if (me->ops && !me->closed)
 		me->ops->close(me);
-	me->ops = NULL;
+	me->closed = true;
 }
 
 int msgend_remove(struct msgend *me)

@@ -73,6 +73,7 @@ struct msgend {
 	enum msgend_role role;
 	size_t msgsize;		/* largest message, set by open */
 	bool created;		/* open created the object */
+	bool closed;		/* msgend_close ran */
 	bool has_priority;	/* messages carry a POSIX priority */
 	bool has_type;		/* messages carry a System V type */
 	long recv_type;		/* System V: msgrcv(2)'s msgtyp (0: the first message) */
@@ -83,7 +84,7 @@ struct msgend {
 	key_t key;
 	struct sock_file sockfile;
 	void *priv;		/* anything else a backend needs (freed by its close) */
-	char name[MSGEND_SENDER_MAX]; /* canonical object name, for messages */
+	char name[OBJREF_NAME_MAX + 16]; /* canonical object name, for messages */
 };
 
 /*
