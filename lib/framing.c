@@ -125,7 +125,7 @@ static int framing_overlong(struct framing_reader *r, int sep, size_t *len)
 		}
 		total += r->end - r->start;
 		r->start = r->end;
-		if (r->eof || sep < 0)
+		if (r->eof)
 			break;
 		if (framing_fill(r) < 0)
 			return -1;

@@ -75,6 +75,24 @@ static int msgsock_open(struct msgend *me, const struct msgend_opts *o, const ch
 	return 0;
 }
 
+/* The first peer of a seqpacket listener, by the deadline (NULL: forever). */
+static int msgsock_accept(struct msgend *me, const struct deadline *d)
+{
+	struct deadline forever;
+	int one = 1;
+
+	if (!d) {
+		deadline_start(&forever, -1);
+		d = &forever;
+	}
+	me->fd = sock_accept(me->lfd, d);
+	if (me->fd < 0)
+		return -1;
+	msgsock_bufsize(me->fd, me->msgsize);
+	setsockopt(me->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	return 0;
+}
+
 /* Wait for events on fd by the deadline: 1 ready, -1 with ETIMEDOUT or errno. */
 static int msgsock_poll(int fd, short events, const struct deadline *d)
 {
@@ -101,13 +119,9 @@ static int msgsock_send(struct msgend *me, const void *buf, size_t len,
 	ssize_t n;
 
 	(void)meta;
-	if (me->fd < 0) {
-		/* A listening sender (--listen) on seqpacket: the first peer. */
-		me->fd = sock_accept(me->lfd, d);
-		if (me->fd < 0)
-			return -1;
-		msgsock_bufsize(me->fd, me->msgsize);
-	}
+	/* A listening sender (--listen) on seqpacket: the first peer. */
+	if (me->fd < 0 && msgsock_accept(me, d) < 0)
+		return -1;
 	for (;;) {
 		n = send(me->fd, buf, len, MSG_NOSIGNAL | (block ? 0 : MSG_DONTWAIT));
 		if (n >= 0)
@@ -161,15 +175,9 @@ static int msgsock_recv(struct msgend *me, void *buf, size_t *len, struct msg_me
 	bool block = !d || d->forever;
 	bool creds = false;
 	ssize_t n;
-	int one = 1;
 
-	if (me->fd < 0) {
-		me->fd = sock_accept(me->lfd, d);
-		if (me->fd < 0)
-			return -1;
-		msgsock_bufsize(me->fd, me->msgsize);
-		setsockopt(me->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-	}
+	if (me->fd < 0 && msgsock_accept(me, d) < 0)
+		return -1;
 	for (;;) {
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_name = &ss;
