@@ -27,6 +27,8 @@ struct xfer_stream {
  * -1, for the command to return EXIT_USAGE.
  */
 int xfer_parse_endpoint(const char *text, struct endpoint *ep);
+/* A scheme put before every endpoint argument ("mq" for `mq send OBJECT`), or NULL. */
+extern const char *xfer_scheme;
 /*
  * Open a stream endpoint for role (sockets: listen or connect as the role
  * and --listen/--connect say; FIFOs: --create, --wait). A listener accepts
