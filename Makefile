@@ -126,6 +126,7 @@ analyze:
 bench: all
 	scripts/bench-streams
 	scripts/bench-ls
+	scripts/bench-mq
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

@@ -31,6 +31,8 @@ const struct cmd *cmd_find(const char *name);
 
 int cmd_send(int argc, const char **argv);
 int cmd_recv(int argc, const char **argv);
+int cmd_relay(int argc, const char **argv);
+int cmd_mq(int argc, const char **argv);
 int cmd_fifo(int argc, const char **argv);
 int cmd_sem(int argc, const char **argv);
 int cmd_signal(int argc, const char **argv);
