@@ -26,7 +26,7 @@ MAN := $(sort $(wildcard man/*.[1-9]))
 BIN := $(BUILD)/ipctool
 
 .PHONY: all deps run check test unit bats lint-man install uninstall clean \
-	asan asan-check analyze bench
+	asan asan-check analyze bench fuzz
 all: ipctool
 
 ipctool: $(BIN)
@@ -80,6 +80,14 @@ analyze:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE lib cmd
 	clang-tidy --quiet $(LIB_SRC) $(CMD_SRC) -- -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
+
+# libFuzzer on the ring's header and record validation (clang).
+FUZZ_RUNS ?= 1000000
+fuzz:
+	@mkdir -p $(BUILD)/fuzz/corpus
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-o $(BUILD)/fuzz/fuzz_ring tests/fuzz/fuzz_ring.c lib/ring.c lib/clock.c -lpthread
+	$(BUILD)/fuzz/fuzz_ring -runs=$(FUZZ_RUNS) -max_len=8192 $(BUILD)/fuzz/corpus
 
 bench: all
 	scripts/bench-streams
