@@ -23,6 +23,8 @@ const struct cmd cmd_table[] = {
 	  "[OPTIONS] ENDPOINT [MESSAGE...]", NULL, cmd_send },
 	{ "recv", "receive from an endpoint onto standard output",
 	  "[OPTIONS] ENDPOINT", NULL, cmd_recv },
+	{ "shm", "create, attach, inspect and remove shared memory segments",
+	  "create|attach|info|rm|ls [OPTIONS] [OBJECT...]", "create attach info rm ls", cmd_shm },
 	{ "help", "show the command list, or a command's help",
 	  "[COMMAND | --commands | --verbs COMMAND]", NULL, cmd_help },
 	{ NULL, NULL, NULL, NULL, NULL },
