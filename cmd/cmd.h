@@ -31,6 +31,8 @@ const struct cmd *cmd_find(const char *name);
 
 int cmd_send(int argc, const char **argv);
 int cmd_recv(int argc, const char **argv);
+int cmd_relay(int argc, const char **argv);
+int cmd_mq(int argc, const char **argv);
 int cmd_shm(int argc, const char **argv);
 
 /* "ipctool send", for messages; set by main before a command runs. */

@@ -13,11 +13,13 @@
 
 enum { RECV_KEEP = 100, RECV_JSON };
 
-static bool recv_keep;
+static bool recv_keep, recv_json;
 
 static struct poptOption recv_options[] = {
 	{ "keep", 'k', POPT_ARG_NONE, NULL, RECV_KEEP,
 	  "serve senders one after another and at once, never mixing their lines", NULL },
+	{ "json", 'J', POPT_ARG_NONE, NULL, RECV_JSON,
+	  "one JSON object per message (message endpoints)", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, xfer_options, 0, "Transfer options:", NULL },
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
@@ -316,9 +318,12 @@ int cmd_recv(int argc, const char **argv)
 	const char **args;
 	int opt, nargs, rc;
 
-	while ((opt = cmd_popt_next(pc)) > 0)
+	while ((opt = cmd_popt_next(pc)) > 0) {
 		if (opt == RECV_KEEP)
 			recv_keep = true;
+		else if (opt == RECV_JSON)
+			recv_json = true;
+	}
 	args = cmd_popt_args(pc, &nargs);
 	if (opt < 0 || xfer_check() != EXIT_OK)
 		rc = EXIT_USAGE;
@@ -327,9 +332,14 @@ int cmd_recv(int argc, const char **argv)
 	else if (xfer_parse_endpoint(args[0], &ep) < 0)
 		rc = EXIT_USAGE;
 	else if (endpoint_is_message(&ep)) {
-		cmd_warnx("'%s': %s endpoints are not supported by this build yet", ep.text,
-			  endpoint_kind_name(ep.kind));
-		rc = EXIT_FAIL;
+		if (recv_keep)
+			rc = cmd_usage_error("--keep applies to stream endpoints, not '%s'", ep.text);
+		else if ((rc = xfer_check_msg(&ep, XFER_RECEIVER)) == EXIT_OK) {
+			cleanup_signals();
+			rc = xfer_recv_messages(&ep, recv_json);
+		}
+	} else if (recv_json) {
+		rc = cmd_usage_error("--json applies to message endpoints, not '%s'", ep.text);
 	} else if ((rc = xfer_check_stream(&ep)) != EXIT_OK) {
 		;
 	} else if (recv_keep && ep.kind != EP_FIFO && !xfer_listens(&ep, XFER_RECEIVER)) {
