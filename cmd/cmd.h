@@ -94,6 +94,7 @@ struct xfer_opts {
 	long long type;
 	bool type_set;
 	bool eof;
+	bool keep;		/* recv -k */
 	bool error;		/* an option value was bad (already reported) */
 };
 

@@ -65,6 +65,8 @@ static const char *msg_open_hint(const struct endpoint *ep, int err)
 {
 	if (err == ENOENT && ep->kind == EP_MQ)
 		return xfer.create ? "" : " (create it with --create)";
+	if (err == ENOENT && ep->kind == EP_SHM)
+		return " (create it with --create, or wait with --wait)";
 	if (err == EEXIST)
 		return " (--reuse uses the existing one)";
 	if ((err == EINVAL || err == EPERM) && msg_is_posix_mq(ep) && xfer.create &&
@@ -94,6 +96,7 @@ int xfer_open_msg(struct msgend *me, const struct endpoint *ep, enum xfer_role r
 		.connect = xfer.connect,
 		.wait = xfer.wait,
 		.wait_ms = xfer.wait && xfer.wait_ms >= 0 ? xfer.wait_ms : xfer.timeout_ms,
+		.keep = xfer.keep,
 	};
 	const char *why = NULL;
 	int err;
@@ -191,7 +194,13 @@ fail:
 			  xfer.timeout_text);
 		return -EXIT_TIMEOUT;
 	}
-	if (errno == EMSGSIZE)
+	if (errno == EBADMSG)
+		cmd_warnx("cannot receive from '%s': %s (the ring is corrupt)", me->ep->text,
+			  strerror(errno));
+	else if (errno == ECONNRESET && me->ep->kind == EP_SHM)
+		cmd_warnx("cannot receive from '%s': %s (the sender died without closing)",
+			  me->ep->text, strerror(errno));
+	else if (errno == EMSGSIZE)
 		cmd_warnx("cannot receive from '%s': a message is larger than %zu bytes "
 			  "(--msgsize sets the limit)", me->ep->text, me->msgsize);
 	else if (errno == EIDRM || errno == EINVAL)

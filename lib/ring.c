@@ -697,6 +697,13 @@ int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct d
 	return 1;
 }
 
+pid_t ring_writer_pid(const struct ring *r)
+{
+	int32_t pid = atomic_load_explicit(&ring_line(r, RING_WRITER)->pid, memory_order_relaxed);
+
+	return ring_pid_valid(pid) ? pid : 0;
+}
+
 int ring_info(const void *base, size_t size, struct ring_info *info, const char **why)
 {
 	const struct ring_header *h = base;

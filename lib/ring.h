@@ -123,6 +123,9 @@ void ring_read_end(struct ring *r);
 /* Copy the next record into buf (EMSGSIZE if it is larger than cap). */
 int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d);
 
+/* The last writer to attach (0 if none or not a valid pid). */
+pid_t ring_writer_pid(const struct ring *r);
+
 /* Validate and describe a ring without attaching (for shm info and ls). */
 int ring_info(const void *base, size_t size, struct ring_info *info, const char **why);
 
