@@ -88,7 +88,7 @@ static int shmring_open_existing(struct msgend *me, struct shmring *p, const str
 static int shmring_open(struct msgend *me, const struct msgend_opts *o, const char **why)
 {
 	struct shmring *p = calloc(1, sizeof(*p));
-	struct deadline d;
+	struct deadline d, lockd;
 	unsigned step = 0;
 	int rc;
 
@@ -110,11 +110,13 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 		rc = shmring_open_existing(me, p, &d, o->wait);
 	if (rc < 0)
 		return shmring_fail(p, errno);
+	/* Another writer may hold the side's lock while it waits for room. */
+	deadline_start(&lockd, o->wait_ms);
 	for (;;) {
 		const char *w = NULL;
 
 		if (ring_attach(&p->ring, p->seg.base, (size_t)p->seg.size,
-				me->role == MSGEND_SENDER ? RING_WRITER : RING_READER, &d, &w) == 0)
+				me->role == MSGEND_SENDER ? RING_WRITER : RING_READER, &lockd, &w) == 0)
 			break;
 		if (errno != EAGAIN || !o->wait || deadline_passed(&d)) {
 			int err = errno == EAGAIN && o->wait ? ETIMEDOUT : errno;
