@@ -13,7 +13,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
 OPTFLAGS ?= -O2 -g
 CFLAGS_ALL = -std=gnu11 $(OPTFLAGS) -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-DIPCTOOL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+	$(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lrt -lpthread -lm $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
@@ -30,22 +30,28 @@ BIN := $(BUILD)/ipctool
 all: ipctool
 
 ipctool: $(BIN)
-	ln -sf $(BIN) ipctool
+	@ln -sf $(BIN) ipctool
+
+$(BUILD)/cmd/main.o: CFLAGS_ALL += -DIPCTOOL_VERSION='"$(VERSION)"'
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h cmd/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/libipctool.a: $(LIB_OBJ)
-	rm -f $@
-	ar rcs $@ $^
+	@rm -f $@
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(BIN): $(CMD_OBJ) $(BUILD)/libipctool.a
-	$(CC) -o $@ $(CMD_OBJ) $(BUILD)/libipctool.a $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	@$(CC) -o $@ $(CMD_OBJ) $(BUILD)/libipctool.a $(LDLIBS_ALL)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libipctool.a $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libipctool.a $(LDLIBS_ALL) -lcmocka
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libipctool.a $(LDLIBS_ALL) -lcmocka
 
 unit: $(UNIT_BIN)
 
@@ -91,6 +97,7 @@ fuzz:
 
 bench: all
 	scripts/bench-streams
+	scripts/bench-ls
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

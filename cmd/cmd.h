@@ -34,10 +34,30 @@ int cmd_recv(int argc, const char **argv);
 int cmd_relay(int argc, const char **argv);
 int cmd_mq(int argc, const char **argv);
 int cmd_shm(int argc, const char **argv);
+int cmd_fifo(int argc, const char **argv);
+int cmd_sem(int argc, const char **argv);
+int cmd_signal(int argc, const char **argv);
+int cmd_ls(int argc, const char **argv);
+int cmd_rm(int argc, const char **argv);
 
 /* "ipctool send", for messages; set by main before a command runs. */
 extern const char *cmd_prog;
 extern const struct cmd *cmd_current;
+
+/*
+ * Object commands (`ipctool fifo create ...`): a table of verbs, each with
+ * its synopsis (after "ipctool CMD VERB") and exec. cmd_verb_run runs the
+ * verb named by argv[1] with argv[0] = "ipctool CMD VERB", so that its popt
+ * table gives the verb's own --help; a missing or unknown verb is a usage
+ * error. cmd_verb_current is the verb running, for the usage line.
+ */
+struct cmd_verb {
+	const char *name;
+	const char *usage;
+	int (*exec)(int argc, const char **argv);
+};
+int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv);
+extern const struct cmd_verb *cmd_verb_current;
 
 /* "ipctool CMD: MESSAGE" on stderr. */
 void cmd_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

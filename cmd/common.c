@@ -64,7 +64,9 @@ poptContext cmd_popt(int argc, const char **argv, const struct poptOption *table
 {
 	poptContext pc = poptGetContext(cmd_prog, argc, argv, table, 0);
 
-	if (cmd_current)
+	if (cmd_verb_current)
+		poptSetOtherOptionHelp(pc, cmd_verb_current->usage);
+	else if (cmd_current)
 		poptSetOtherOptionHelp(pc, cmd_current->usage);
 	return pc;
 }
@@ -183,6 +185,7 @@ enum {
 	XOPT_BUFFER,
 	XOPT_PROGRESS,
 	XOPT_STATS,
+	XOPT_WAIT,
 };
 
 static void xfer_callback(poptContext pc, enum poptCallbackReason reason,
@@ -191,7 +194,6 @@ static void xfer_callback(poptContext pc, enum poptCallbackReason reason,
 	long long n;
 	int rc = 0;
 
-	(void)pc;
 	(void)data;
 	if (reason != POPT_CALLBACK_REASON_OPTION)
 		return;
@@ -267,6 +269,17 @@ static void xfer_callback(poptContext pc, enum poptCallbackReason reason,
 	case XOPT_STATS:
 		xfer.stats = true;
 		break;
+	case XOPT_WAIT:
+		xfer.wait = true;
+		if (arg && (strchr(arg, ':') || strcmp(arg, "-") == 0)) {
+			/* popt took the endpoint after a bare --wait: give it back. */
+			const char *back[] = { arg, NULL };
+
+			poptStuffArgs(pc, back);
+		} else if (arg) {
+			rc = cmd_opt_duration("--wait", arg, &xfer.wait_ms);
+		}
+		break;
 	}
 	if (rc < 0)
 		xfer.error = true;
@@ -297,6 +310,8 @@ struct poptOption xfer_options[] = {
 	{ "buffer", 'b', POPT_ARG_STRING, NULL, XOPT_BUFFER, "bytes per read or splice (default 1M, at least 128K)", "SIZE" },
 	{ "progress", 'P', POPT_ARG_NONE, NULL, XOPT_PROGRESS, "show a live progress line on stderr", NULL },
 	{ "stats", '\0', POPT_ARG_NONE, NULL, XOPT_STATS, "print a summary on stderr at exit", NULL },
+	{ "wait", 'w', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, XOPT_WAIT,
+	  "wait for the peer, listener or FIFO to appear (at most DURATION)", "DURATION" },
 	POPT_TABLEEND
 };
 
@@ -353,4 +368,41 @@ void cleanup_signals(void)
 	sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Verbs of object commands. */
+
+const struct cmd_verb *cmd_verb_current;
+
+static void cmd_verb_list(const struct cmd_verb *verbs, FILE *out)
+{
+	const struct cmd_verb *v;
+
+	fprintf(out, "usage: %s VERB [OPTIONS] ...\n\nVerbs:\n", cmd_prog);
+	for (v = verbs; v->name; v++)
+		fprintf(out, "  %s %s %s\n", cmd_prog, v->name, v->usage);
+	fprintf(out, "\nRun '%s VERB --help' for a verb's options.\n", cmd_prog);
+}
+
+int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv)
+{
+	static char prog[96];
+	const struct cmd_verb *v;
+
+	if (argc < 2)
+		return cmd_usage_error("a verb is needed (expected %s)", cmd_current->verbs);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cmd_verb_list(verbs, stdout);
+		return EXIT_OK;
+	}
+	for (v = verbs; v->name; v++)
+		if (strcmp(v->name, argv[1]) == 0)
+			break;
+	if (!v->name)
+		return cmd_usage_error("'%s' is not a verb of %s (expected %s)", argv[1], cmd_prog,
+				       cmd_current->verbs);
+	cmd_verb_current = v;
+	snprintf(prog, sizeof(prog), "%s %s", cmd_prog, v->name);
+	argv[1] = prog;
+	return v->exec(argc - 1, argv + 1);
 }

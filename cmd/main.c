@@ -29,7 +29,21 @@ const struct cmd cmd_table[] = {
 	  "create|info|send|recv|rm|ls [OPTIONS] [OBJECT...]", "create info send recv rm ls",
 	  cmd_mq },
 	{ "shm", "create, attach, inspect and remove shared memory segments",
-	  "create|attach|info|rm|ls [OPTIONS] [OBJECT...]", "create attach info rm ls", cmd_shm },
+	  "create OBJECT -s SIZE [--mode M] | attach OBJECT [--read | --write] [--hold[=D]] | "
+	  "info OBJECT [-J] | rm OBJECT... | ls [-J]", "create attach info rm ls", cmd_shm },
+	{ "fifo", "create, inspect and remove named pipes",
+	  "create PATH... [--mode M] | info PATH... | rm PATH...", "create info rm", cmd_fifo },
+	{ "sem", "create, wait for and post semaphores; run a command holding one",
+	  "create | wait | post | get | rm | run OBJECT [OPTIONS] [-- COMMAND...]",
+	  "create wait post get rm run", cmd_sem },
+	{ "signal", "send a signal with a value, wait for signals, list them",
+	  "send PID SIGNAL [--value N] | wait SIGNAL... [-t D] [-c N] [--pidfile FILE] [-J] | list",
+	  "send wait list", cmd_signal },
+	{ "ls", "list IPC objects and who uses them, or the kernel limits",
+	  "[-t TYPES] [--limits] [-o COLUMNS] [-J | -r] [-n] [--bytes] [NAME...]", NULL, cmd_ls },
+	{ "rm", "remove IPC objects, FIFOs and stale socket files",
+	  "[--stale] [--dry-run] [-v] REF... | --all[=KIND] [--stale] [--dry-run] [-v]", NULL,
+	  cmd_rm },
 	{ "help", "show the command list, or a command's help",
 	  "[COMMAND | --commands | --verbs COMMAND]", NULL, cmd_help },
 	{ NULL, NULL, NULL, NULL, NULL },
@@ -72,7 +86,12 @@ static int cmd_run(const struct cmd *c, int argc, const char **argv)
 	/* popt names the program after argv[0] in --help. */
 	argv[0] = prog;
 	rc = c->exec(argc, argv);
-	if (rc == EXIT_USAGE) {
+	if (rc == EXIT_USAGE && cmd_verb_current) {
+		fprintf(stderr, "usage: ipctool %s %s %s\n", c->name, cmd_verb_current->name,
+			cmd_verb_current->usage);
+		fprintf(stderr, "Try 'ipctool %s %s --help' for more information.\n", c->name,
+			cmd_verb_current->name);
+	} else if (rc == EXIT_USAGE) {
 		fprintf(stderr, "usage: ipctool %s %s\n", c->name, c->usage);
 		fprintf(stderr, "Try 'ipctool %s --help' for more information.\n", c->name);
 	}
@@ -105,7 +124,7 @@ static int cmd_help(int argc, const char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		printf("usage: ipctool help %s\n", cmd_current->usage);
+		printf("Usage: ipctool help %s\n", cmd_current->usage);
 		return EXIT_OK;
 	}
 	c = cmd_find(argv[1]);

@@ -8,11 +8,7 @@
 #include "cmd.h"
 #include "xfer.h"
 
-enum { SEND_WAIT = 100 };
-
 static struct poptOption send_options[] = {
-	{ "wait", 'w', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, SEND_WAIT,
-	  "wait for the receiver or the FIFO to appear (at most DURATION)", "DURATION" },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, xfer_options, 0, "Transfer options:", NULL },
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
@@ -98,21 +94,8 @@ int cmd_send(int argc, const char **argv)
 	const char **args;
 	int opt, nargs, rc;
 
-	while ((opt = cmd_popt_next(pc)) > 0) {
-		if (opt == SEND_WAIT) {
-			const char *arg = poptGetOptArg(pc);
-
-			xfer.wait = true;
-			if (arg && (strchr(arg, ':') || strcmp(arg, "-") == 0)) {
-				/* popt took the endpoint after a bare --wait. */
-				const char *back[] = { arg, NULL };
-
-				poptStuffArgs(pc, back);
-			} else if (arg && cmd_opt_duration("--wait", arg, &xfer.wait_ms) < 0) {
-				xfer.error = true;
-			}
-		}
-	}
+	while ((opt = cmd_popt_next(pc)) > 0)
+		;
 	args = cmd_popt_args(pc, &nargs);
 	if (opt < 0 || xfer_check() != EXIT_OK)
 		rc = EXIT_USAGE;

@@ -264,7 +264,8 @@ void meter_finish(struct xfer_meter *m)
 	if (m->messages)
 		fprintf(stderr, ", %" PRIu64 " messages", m->messages);
 	if (m->connections)
-		fprintf(stderr, ", %" PRIu64 " connections", m->connections);
+		fprintf(stderr, ", %" PRIu64 " connection%s", m->connections,
+			m->connections == 1 ? "" : "s");
 	fprintf(stderr, " in %.3f s (%.1f MiB/s)\n", secs,
 		secs > 0 ? (double)m->bytes / secs / 1048576.0 : 0.0);
 }

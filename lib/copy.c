@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,6 +62,13 @@ static bool fd_is_pipe(int fd)
 	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
+static bool fd_is_file(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* Wait until fd is ready, within the idle timeout. */
 static int copy_wait(struct copy_ctx *c, int fd, short events, enum copy_side side)
 {
@@ -99,6 +107,30 @@ static int copy_alloc(struct copy_ctx *c)
 	if (!c->buf && !(c->buf = malloc(c->bufsize)))
 		return copy_fail(c, COPY_SIDE_NONE);
 	return 0;
+}
+
+/* A regular file into a socket or file: sendfile(2) is one call a chunk. */
+static int copy_sendfile(int in, int out, struct copy_ctx *c, bool *refused)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (copy_wait(c, out, POLLOUT, COPY_SIDE_WRITE) < 0)
+			return -1;
+		n = sendfile(out, in, NULL, c->bufsize);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if ((errno == EINVAL || errno == ENOSYS) && c->bytes == 0) {
+				*refused = true;
+				return 0;
+			}
+			return copy_fail(c, (errno == EIO) ? COPY_SIDE_READ : COPY_SIDE_WRITE);
+		}
+		if (n == 0)
+			return 0;
+		copy_moved(c, (size_t)n);
+	}
 }
 
 static int copy_readwrite(int in, int out, struct copy_ctx *c)
@@ -166,6 +198,13 @@ int copy_stream(int in, int out, struct copy_ctx *c)
 	ssize_t n;
 
 	c->failed = COPY_SIDE_NONE;
+	if (!direct && fd_is_file(in)) {
+		if (copy_sendfile(in, out, c, &refused) < 0 || !refused) {
+			c->spliced = true;
+			return c->failed == COPY_SIDE_NONE ? 0 : -1;
+		}
+		refused = false;
+	}
 	if (!direct && c->relay[0] < 0) {
 		if (pipe2(c->relay, O_CLOEXEC) < 0)
 			return copy_readwrite(in, out, c);

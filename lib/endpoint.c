@@ -85,23 +85,24 @@ static int endpoint_parse_path(const char *spec, struct endpoint *ep,
 			       bool socket, const char **why)
 {
 	if (!*spec)
-		return endpoint_fail(why, "an endpoint without a path");
+		return endpoint_fail(why, socket ? "an endpoint without a path (expected unix:PATH or unix:@NAME)"
+						 : "an endpoint without a path (expected fifo:PATH)");
 	if (has_nonprinting(spec))
-		return endpoint_fail(why, "a path with a non-printing byte");
+		return endpoint_fail(why, "a path with a non-printing byte (expected a printable PATH)");
 	if (socket && spec[0] == '@') {
 		/* Abstract names are not NUL-terminated on the wire; keep
 		 * one byte for the leading NUL of sun_path. */
 		if (!spec[1])
 			return endpoint_fail(why, "an abstract socket without a name (expected @NAME)");
 		if (strlen(spec + 1) > sizeof(ep->path) - 1)
-			return endpoint_fail(why, "an abstract socket name longer than 107 bytes");
+			return endpoint_fail(why, "an abstract socket name longer than 107 bytes (expected @NAME)");
 		ep->is_abstract = true;
 		strcpy(ep->path, spec + 1);
 		return 0;
 	}
 	if (strlen(spec) >= sizeof(ep->path))
-		return endpoint_fail(why, socket ? "a socket path longer than 107 bytes"
-						 : "a path longer than 107 bytes");
+		return endpoint_fail(why, socket ? "a socket path longer than 107 bytes (expected a shorter PATH, or @NAME)"
+						 : "a path longer than 107 bytes (expected a shorter PATH)");
 	strcpy(ep->path, spec);
 	return 0;
 }
@@ -139,7 +140,7 @@ static int endpoint_parse_inet(const char *spec, struct endpoint *ep, const char
 	memcpy(ep->host, host, hostlen);
 	ep->host[hostlen] = '\0';
 	if (has_nonprinting(ep->host) || strpbrk(ep->host, " /"))
-		return endpoint_fail(why, "a bad host name");
+		return endpoint_fail(why, "a bad host name (expected HOST:PORT)");
 	/* An empty host means every address (listen) or loopback (connect). */
 	strcpy(ep->port, port); /* at most 5 digits, checked above */
 	return 0;

@@ -4,6 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,10 +139,108 @@ int fifo_remove(const char *path)
 	if (lstat(path, &st) < 0)
 		return -1;
 	if (!S_ISFIFO(st.st_mode)) {
-		errno = EINVAL;
+		errno = S_ISLNK(st.st_mode) ? ELOOP : EINVAL;
 		return -1;
 	}
 	return unlink(path);
+}
+
+/* Read the buffer figures through fd if it is the FIFO (dev, ino). */
+static bool fifo_info_read(int fd, const struct stat *want, struct fifo_info *info)
+{
+	struct stat st;
+	int avail, size;
+
+	if (fstat(fd, &st) < 0 || st.st_dev != want->st_dev || st.st_ino != want->st_ino)
+		return false;
+	if (ioctl(fd, FIONREAD, &avail) < 0 || (size = fcntl(fd, F_GETPIPE_SZ)) < 0)
+		return false;
+	info->buffered = (size_t)avail;
+	info->capacity = (size_t)size;
+	info->live = true;
+	return true;
+}
+
+/* Borrow a holder's descriptor: no open(2), so no reader or writer count moves. */
+static bool fifo_info_borrow(const struct procfd_holder *h, const struct stat *want,
+			     struct fifo_info *info)
+{
+	int pidfd = pidfd_open(h->pid, 0), fd;
+	bool ok;
+
+	if (pidfd < 0)
+		return false;
+	fd = pidfd_getfd(pidfd, h->fd, 0);
+	close(pidfd);
+	if (fd < 0)
+		return false;
+	ok = fifo_info_read(fd, want, info);
+	close(fd);
+	return ok;
+}
+
+int fifo_info_get(const char *path, struct fifo_info *info)
+{
+	struct stat st;
+	size_t i;
+	bool reader = false;
+	pid_t last = 0;
+	int fd;
+
+	memset(info, 0, sizeof(*info));
+	if (lstat(path, &st) < 0)
+		return -1;
+	if (!S_ISFIFO(st.st_mode)) {
+		errno = S_ISLNK(st.st_mode) ? ELOOP : EINVAL;
+		return -1;
+	}
+	if (procfd_holders(st.st_dev, st.st_ino, &info->holders, &info->nholders) < 0)
+		return -1;
+	for (i = 0; i < info->nholders; i++) {
+		const struct procfd_holder *h = &info->holders[i];
+		bool r = procfd_reads(h), w = procfd_writes(h);
+		size_t j;
+
+		reader |= r;
+		if (h->pid == last)
+			continue;
+		last = h->pid;
+		for (j = i + 1; j < info->nholders && info->holders[j].pid == h->pid; j++) {
+			r |= procfd_reads(&info->holders[j]);
+			w |= procfd_writes(&info->holders[j]);
+		}
+		info->readers += r;
+		info->writers += w;
+	}
+	if (info->nholders == 0) {
+		/* The kernel frees the buffer when the last end closes. */
+		info->idle = true;
+		info->capacity = (size_t)sysconf(_SC_PAGESIZE) * 16;
+		return 0;
+	}
+	for (i = 0; i < info->nholders; i++)
+		if (fifo_info_borrow(&info->holders[i], &st, info))
+			return 0;
+	/*
+	 * Without access to a holder's descriptor: opening for reading is
+	 * harmless only while another reader exists (no writer can be waiting
+	 * in open(2) for one, and our close leaves a reader behind).
+	 */
+	if (reader) {
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			fifo_info_read(fd, &st, info);
+			close(fd);
+		}
+	}
+	return 0;
+}
+
+void fifo_info_free(struct fifo_info *info)
+{
+	free(info->holders);
+	info->holders = NULL;
+	info->nholders = 0;
 }
 
 void fifo_grow(int fd, size_t size)

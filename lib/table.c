@@ -137,13 +137,12 @@ int table_set_u64(struct table *t, size_t col, uint64_t value)
 	if (t->cols[col].type == TABLE_SIZE && !t->bytes) {
 		/* lsipc's style: 4K, 1.5M; --bytes gives the exact count. */
 		humanize_number(buf, 6, (int64_t)value, "",
-				HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL | HN_IEC_PREFIXES);
-		/* humanize_number writes "4.0KiB"-like IEC text; keep lsipc's "4K". */
-		char *i = strstr(buf, "iB");
+				HN_AUTOSCALE, HN_NOSPACE | HN_DECIMAL | HN_IEC_PREFIXES);
+		/* humanize_number writes "4.0Ki"-like IEC text (with HN_B, "KiB"
+		 * does not fit in 6 bytes); keep lsipc's "4.0K". */
+		char *i = strchr(buf, 'i');
 		if (i)
 			*i = '\0';
-		else if (buf[0] && buf[strlen(buf) - 1] == 'B')
-			buf[strlen(buf) - 1] = '\0';
 	} else {
 		snprintf(buf, sizeof(buf), "%" PRIu64, value);
 	}

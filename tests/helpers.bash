@@ -8,6 +8,7 @@ bats_load_library bats-support
 bats_load_library bats-assert
 bats_load_library bats-file
 
+bats_require_minimum_version 1.5.0
 IPCTOOL=${IPCTOOL:-$BATS_TEST_DIRNAME/../build/ipctool}
 
 # The binary under test, as `ipctool ARGS...` in tests and `run ipctool ...`.
@@ -39,7 +40,15 @@ uniq_name() { echo "${TEST_ID}_${1:-x}"; }
 # Run a command in the background (stdin from /dev/null unless redirected by
 # the caller), remembering its pid in BG_PID and for teardown.
 bg() {
-	"$@" 3>&- &
+	# Run the binary itself, not the ipctool function, so that BG_PID is
+	# ipctool's own pid and signals reach it.
+	if [ "$1" = ipctool ]; then
+		shift
+		set -- "$IPCTOOL" "$@"
+	fi
+	# <&0: a background command would otherwise read /dev/null, not the
+	# caller's redirection.
+	"$@" 3>&- <&0 &
 	BG_PID=$!
 	BG_PIDS+=("$BG_PID")
 }
@@ -57,22 +66,28 @@ free_port() {
 	return 1
 }
 
-# Wait (at most 5 s) until a path exists: for sockets and FIFOs a receiver creates.
+# Wait (at most 10 s) until a path exists: synchronising on an object another
+# process creates, never on the passing of time.
 wait_for_path() {
 	local i
-	for i in $(seq 500); do
+	for i in $(seq 2000); do
 		[ -e "$1" ] && return 0
-		sleep 0.01
+		sleep 0.005
 	done
+	echo "wait_for_path: '$1' did not appear" >&2
 	return 1
 }
 
 # Random bytes of the given size (like 4M) into a file.
 random_file() { head -c "$(numfmt --from=iec "$2")" /dev/urandom >"$1"; }
 
-# Wait for a background pid and return its exit status.
-wait_status() {
+# Wait for a background pid (in this shell: not through `run` or $(...),
+# which cannot wait for this shell's children) and check its exit status.
+bg_exits() {
 	local rc=0
 	wait "$1" || rc=$?
-	echo "$rc"
+	if [ "$rc" -ne "$2" ]; then
+		echo "background process $1 exited $rc, expected $2" >&2
+		return 1
+	fi
 }

@@ -1,0 +1,280 @@
+/*
+ * ipctool rm: remove IPC objects named by kind (mq:/q, shm:key:0x10,
+ * sem:/s, fifo:PATH, unix:PATH), or all of the caller's own with --all.
+ * Unlike ipcrm -a, --all never touches another user's objects; a failure on
+ * one object is reported and the others are still removed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/ipcinfo.h"
+#include "../lib/ipcref.h"
+#include "../lib/ipcrm.h"
+#include "cmd.h"
+
+enum { RM_ALL = 1 };
+
+/* What --all=KIND selects. */
+enum { RM_MQ = 1 << 0, RM_SHM = 1 << 1, RM_SEM = 1 << 2, RM_POSIX = 1 << 3, RM_SYSV = 1 << 4 };
+
+static int rm_stale, rm_dry_run, rm_verbose;
+static char *rm_all_kinds;
+static bool rm_all;
+
+static struct poptOption rm_options[] = {
+	{ "all", 'a', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, &rm_all_kinds, RM_ALL,
+	  "remove every queue, segment and semaphore you own; KIND: mq, shm, sem, posix, "
+	  "sysv, comma-separated", "KIND" },
+	{ "stale", '\0', POPT_ARG_NONE, &rm_stale, 0,
+	  "only objects that no live process uses", NULL },
+	{ "dry-run", '\0', POPT_ARG_NONE, &rm_dry_run, 0,
+	  "print what would be removed, remove nothing", NULL },
+	{ "verbose", 'v', POPT_ARG_NONE, &rm_verbose, 0, "print each object removed", NULL },
+	CMD_HELP_OPTIONS,
+	POPT_TABLEEND
+};
+
+static int rm_parse_kinds(const char *text, unsigned *sel)
+{
+	static const struct {
+		const char *name;
+		unsigned bits;
+	} kinds[] = {
+		{ "mq", RM_MQ }, { "shm", RM_SHM }, { "ring", RM_SHM }, { "sem", RM_SEM },
+		{ "posix", RM_POSIX }, { "sysv", RM_SYSV },
+	};
+	const char *p = text, *end;
+	size_t i;
+
+	*sel = 0;
+	while (text && *p) {
+		end = strchrnul(p, ',');
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (strlen(kinds[i].name) == (size_t)(end - p) &&
+			    strncmp(kinds[i].name, p, (size_t)(end - p)) == 0)
+				break;
+		if (i == sizeof(kinds) / sizeof(kinds[0]))
+			return cmd_usage_error("--all: '%s' is not a kind (expected mq, shm, sem, "
+					       "posix or sysv)", text);
+		*sel |= kinds[i].bits;
+		p = *end ? end + 1 : end;
+	}
+	if (!(*sel & (RM_MQ | RM_SHM | RM_SEM)))
+		*sel |= RM_MQ | RM_SHM | RM_SEM;
+	if (!(*sel & (RM_POSIX | RM_SYSV)))
+		*sel |= RM_POSIX | RM_SYSV;
+	return EXIT_OK;
+}
+
+/* Queues, segments and semaphores of the selected kinds, with their users. */
+static int rm_gather(struct ipcinfo_list *list, unsigned sel, bool procs)
+{
+	int rc = EXIT_OK;
+
+	if ((sel & RM_MQ) && (sel & RM_POSIX) && ipcinfo_get_posix_mq(list) < 0 &&
+	    errno != ENOENT && errno != ENODEV) {
+		cmd_warn("cannot list POSIX message queues in '/dev/mqueue'");
+		rc = EXIT_FAIL;
+	}
+	if ((sel & (RM_SHM | RM_SEM)) && (sel & RM_POSIX) &&
+	    ipcinfo_get_posix_shm(list, sel & RM_SHM, sel & RM_SEM) < 0) {
+		cmd_warn("cannot list POSIX shared memory in '/dev/shm'");
+		rc = EXIT_FAIL;
+	}
+	if ((sel & RM_MQ) && (sel & RM_SYSV) && ipcinfo_get_sysv_msg(list) < 0) {
+		cmd_warn("cannot read '/proc/sysvipc/msg'");
+		rc = EXIT_FAIL;
+	}
+	if ((sel & RM_SHM) && (sel & RM_SYSV) && ipcinfo_get_sysv_shm(list) < 0) {
+		cmd_warn("cannot read '/proc/sysvipc/shm'");
+		rc = EXIT_FAIL;
+	}
+	if ((sel & RM_SEM) && (sel & RM_SYSV) && ipcinfo_get_sysv_sem(list) < 0) {
+		cmd_warn("cannot read '/proc/sysvipc/sem'");
+		rc = EXIT_FAIL;
+	}
+	if (procs && ipcinfo_procs(list) < 0) {
+		cmd_warn("cannot read the processes in '/proc'");
+		rc = EXIT_FAIL;
+	}
+	return rc;
+}
+
+/* "123(cat),456(sleep)", or "a process" when the users are not known. */
+static void rm_users(const struct ipcinfo_list *list, const struct ipcinfo_obj *o, char *buf,
+		     size_t len)
+{
+	size_t i, used = 0;
+
+	snprintf(buf, len, "a live process");
+	for (i = 0; i < o->npids && used < len; i++) {
+		const char *comm = ipcinfo_comm(list, o->pids[i]);
+		int n = snprintf(buf + used, len - used, "%s%d%s%s%s", i ? "," : "",
+				 (int)o->pids[i], comm ? "(" : "", comm ? comm : "",
+				 comm ? ")" : "");
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* Remove one object, or say what would go; 0 or -1 (reported). */
+static int rm_one(const struct ipcref *ref, const char *label)
+{
+	const char *why = NULL;
+
+	if (rm_dry_run) {
+		if (ipcrm_check(ref, &why) < 0)
+			goto fail;
+		printf("would remove %s\n", label);
+		return 0;
+	}
+	if (ipcrm_remove(ref, &why) < 0)
+		goto fail;
+	if (rm_verbose)
+		printf("removed %s\n", label);
+	return 0;
+fail:
+	if (why)
+		cmd_warnx("cannot remove '%s': %s", label, why);
+	else if (errno == ENOENT)
+		cmd_warnx("cannot remove '%s': no such object", label);
+	else
+		cmd_warn("cannot remove '%s'", label);
+	return -1;
+}
+
+/* --stale with named objects: is this one in use? Reported if so. */
+static bool rm_kept(const struct ipcref *ref, const struct ipcinfo_list *list)
+{
+	char users[256];
+	struct stat st;
+	size_t i;
+
+	if (ref->kind == IPCREF_UNIX)
+		return false; /* only ever removed when nobody listens */
+	if (ref->kind == IPCREF_FIFO) {
+		if (lstat(ref->path, &st) == 0 && S_ISFIFO(st.st_mode) &&
+		    ipcinfo_file_in_use(st.st_dev, st.st_ino)) {
+			cmd_warnx("kept '%s': a process has it open", ref->text);
+			return true;
+		}
+		return false;
+	}
+	for (i = 0; i < list->n; i++) {
+		const struct ipcinfo_obj *o = &list->v[i];
+
+		if (ipcref_matches(ref, o) && ipcinfo_in_use(o)) {
+			rm_users(list, o, users, sizeof(users));
+			cmd_warnx("kept '%s': in use by %s", ref->text, users);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int rm_refs(const char **args, int n)
+{
+	struct ipcinfo_list list = { 0 };
+	struct ipcref *refs;
+	const char *why;
+	int rc = EXIT_OK, i;
+
+	refs = calloc((size_t)n, sizeof(*refs));
+	if (!refs) {
+		cmd_warn("cannot remove");
+		return EXIT_FAIL;
+	}
+	/* Every reference is checked before anything is removed. */
+	for (i = 0; i < n; i++) {
+		if (ipcref_parse(args[i], &refs[i], false, &why) < 0) {
+			rc = cmd_usage_error("'%s' is %s", args[i], why);
+			goto out;
+		}
+	}
+	if (rm_stale)
+		rc = rm_gather(&list, RM_MQ | RM_SHM | RM_SEM | RM_POSIX | RM_SYSV, true);
+	for (i = 0; i < n; i++) {
+		if (rm_stale && rm_kept(&refs[i], &list))
+			continue;
+		if (rm_one(&refs[i], args[i]) < 0)
+			rc = EXIT_FAIL;
+	}
+out:
+	ipcinfo_free(&list);
+	free(refs);
+	return rc;
+}
+
+static int rm_all_objects(unsigned sel)
+{
+	static const enum ipcref_kind kinds[] = {
+		[IPCINFO_MQ] = IPCREF_MQ, [IPCINFO_SHM] = IPCREF_SHM, [IPCINFO_SEM] = IPCREF_SEM,
+		[IPCINFO_RING] = IPCREF_SHM,
+	};
+	struct ipcinfo_list list = { 0 };
+	char label[NAME_MAX + 32];
+	uid_t me = geteuid();
+	size_t i;
+	int rc;
+
+	rc = rm_gather(&list, sel, rm_stale);
+	for (i = 0; i < list.n; i++) {
+		const struct ipcinfo_obj *o = &list.v[i];
+		struct ipcref ref;
+
+		if (o->kind == IPCINFO_SOCKET || !(o->has & IPCINFO_HAS_OWNER) || o->uid != me)
+			continue;
+		if (rm_stale && ipcinfo_in_use(o))
+			continue;
+		memset(&ref, 0, sizeof(ref));
+		ref.kind = kinds[o->kind];
+		ipcinfo_ref(o, label, sizeof(label));
+		ref.text = label;
+		if (o->api == IPCINFO_POSIX) {
+			ref.obj.kind = OBJREF_POSIX;
+			strcpy(ref.obj.name, o->name);
+		} else {
+			/* By identifier: a key may have been reused since. */
+			ref.obj.kind = OBJREF_ID;
+			ref.obj.id = o->id;
+		}
+		if (rm_one(&ref, label) < 0)
+			rc = EXIT_FAIL;
+	}
+	ipcinfo_free(&list);
+	return rc;
+}
+
+int cmd_rm(int argc, const char **argv)
+{
+	poptContext pc = cmd_popt(argc, argv, rm_options);
+	const char **args;
+	unsigned sel = 0;
+	int rc, n;
+
+	while ((rc = cmd_popt_next(pc)) > 0)
+		if (rc == RM_ALL)
+			rm_all = true;
+	if (rc < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	args = cmd_popt_args(pc, &n);
+	if (rm_all && n > 0)
+		rc = cmd_usage_error("--all takes no REF ('%s')", args[0]);
+	else if (!rm_all && n == 0)
+		rc = cmd_usage_error("nothing to remove: give a REF or --all");
+	else if (rm_all && (rc = rm_parse_kinds(rm_all_kinds, &sel)) == EXIT_OK)
+		rc = rm_all_objects(sel);
+	else if (!rm_all)
+		rc = rm_refs(args, n);
+out:
+	poptFreeContext(pc);
+	return rc;
+}

@@ -1,0 +1,86 @@
+# bash completion for ipctool                                  -*- shell-script -*-
+# Commands, verbs and options come from ipctool itself (`help --commands`,
+# `help --verbs CMD`, `CMD [VERB] --help`), so they follow its command table.
+# Used when ipctool cannot be run: the commands of this release.
+_ipctool_fallback_commands="send recv fifo sem signal ls rm help"
+
+_ipctool_endpoint_kinds="- fifo: unix: unix-dgram: unix-seqpacket: tcp: udp: mq: shm:"
+
+# Reply with words, after dropping what bash treats as already typed before
+# the last ':' (':' is a word break in COMP_WORDBREAKS).
+_ipctool_reply() {
+	local cur=$1 w
+	shift
+	COMPREPLY=()
+	for w in "$@"; do
+		[[ $w == "$cur"* ]] || continue
+		if [[ $COMP_WORDBREAKS == *:* && $cur == *:* ]]; then
+			w=${w#"${cur%:*}:"}
+		fi
+		COMPREPLY+=("$w")
+	done
+}
+
+_ipctool_endpoint() {
+	local cur=$1 scheme rest
+	case $cur in
+	fifo:* | unix:* | unix-dgram:* | unix-seqpacket:*)
+		scheme=${cur%%:*}
+		rest=${cur#*:}
+		[[ $rest == @* ]] && return
+		local IFS=$'\n'
+		_ipctool_reply "$cur" $(compgen -f -- "$rest" | sed "s|^|$scheme:|")
+		;;
+	mq:/*)
+		_ipctool_reply "$cur" $(ls /dev/mqueue 2>/dev/null | sed 's|^|mq:/|')
+		;;
+	shm:/*)
+		_ipctool_reply "$cur" $(ls /dev/shm 2>/dev/null | grep -v '^sem\.' | sed 's|^|shm:/|')
+		;;
+	*)
+		_ipctool_reply "$cur" $_ipctool_endpoint_kinds
+		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *: ]] && compopt -o nospace 2>/dev/null
+		;;
+	esac
+}
+
+_ipctool() {
+	local line=${COMP_LINE:0:${COMP_POINT:-${#COMP_LINE}}}
+	local cur=${line##*[[:space:]]}
+	local -a words
+	read -r -a words <<<"$line"
+	[[ $line == *[[:space:]] ]] && words+=("")
+	local cword=$((${#words[@]} - 1))
+	local prev=${words[cword - 1]}
+	local cmd=${words[1]} verb="" verbs cmds opts
+
+	if [[ $cword -eq 1 ]]; then
+		cmds=$(ipctool help --commands 2>/dev/null) || cmds=$_ipctool_fallback_commands
+		_ipctool_reply "$cur" $cmds --help --version
+		return
+	fi
+	verbs=$(ipctool help --verbs "$cmd" 2>/dev/null)
+	if [[ -n $verbs ]]; then
+		if [[ $cword -eq 2 ]]; then
+			_ipctool_reply "$cur" $verbs --help
+			return
+		fi
+		verb=${words[2]}
+	fi
+	if [[ $cur == -* ]]; then
+		opts=$(ipctool "$cmd" $verb --help 2>/dev/null | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+		_ipctool_reply "$cur" $opts
+		return
+	fi
+	case $prev in
+	-F | --framing) _ipctool_reply "$cur" line null chunk whole; return ;;
+	-t | --timeout | --wait | -s | --size | -c | --count | -b | --buffer | --mode | -p | --priority | --type) return ;;
+	esac
+	case $cmd in
+	send | recv | relay | bench) _ipctool_endpoint "$cur" ;;
+	help) _ipctool_reply "$cur" $(ipctool help --commands 2>/dev/null) ;;
+	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	esac
+}
+
+complete -F _ipctool ipctool

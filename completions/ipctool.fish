@@ -1,0 +1,48 @@
+# fish completion for ipctool. Commands, verbs and options come from ipctool
+# itself (`help --commands`, `help --verbs CMD`, `CMD [VERB] --help`), so they
+# follow its command table.
+# Used when ipctool cannot be run: the commands of this release.
+set -g __ipctool_fallback_commands send recv fifo sem signal ls rm help
+
+function __ipctool_commands
+    set -l cmds (ipctool help --commands 2>/dev/null)
+    or set cmds $__ipctool_fallback_commands
+    printf '%s\n' $cmds
+end
+
+function __ipctool_words
+    commandline -opc
+end
+
+function __ipctool_needs_verb
+    set -l w (__ipctool_words)
+    test (count $w) -eq 2; and test -n "(ipctool help --verbs $w[2] 2>/dev/null)"
+end
+
+function __ipctool_verbs
+    set -l w (__ipctool_words)
+    string split ' ' -- (ipctool help --verbs $w[2] 2>/dev/null)
+end
+
+function __ipctool_options
+    set -l w (__ipctool_words)
+    set -l verb
+    if test (count $w) -ge 3; and test -n "(ipctool help --verbs $w[2] 2>/dev/null)"
+        set verb $w[3]
+    end
+    ipctool $w[2] $verb --help 2>/dev/null | string match -r -a -g -- '(--[a-z][a-z0-9-]*)' | sort -u
+end
+
+function __ipctool_takes_endpoint
+    set -l w (__ipctool_words)
+    test (count $w) -ge 2; and contains -- $w[2] send recv relay bench
+end
+
+complete -c ipctool -f
+complete -c ipctool -n __fish_use_subcommand -a '(__ipctool_commands)'
+complete -c ipctool -n __fish_use_subcommand -l help -s h -d 'show help'
+complete -c ipctool -n __fish_use_subcommand -l version -s V -d 'show the version'
+complete -c ipctool -n __ipctool_needs_verb -a '(__ipctool_verbs)'
+complete -c ipctool -n 'not __fish_use_subcommand; and string match -q -- "-*" (commandline -ct)' -a '(__ipctool_options)'
+complete -c ipctool -n __ipctool_takes_endpoint -a '- fifo: unix: unix-dgram: unix-seqpacket: tcp: udp: mq: shm:'
+complete -c ipctool -n __ipctool_takes_endpoint -l framing -s F -x -a 'line null chunk whole'

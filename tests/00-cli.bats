@@ -1,0 +1,171 @@
+#!/usr/bin/env bats
+# The command table, dispatch, help and the conventions every command shares.
+
+load helpers
+
+@test "ipctool --help lists every command of the table and exits 0" {
+	run ipctool --help
+	assert_success
+	assert_output --partial "usage: ipctool"
+	for c in $(ipctool help --commands); do
+		assert_output --regexp "  $c +[a-z]"
+	done
+}
+
+@test "ipctool without a command prints usage on stderr and exits 2" {
+	run --separate-stderr ipctool
+	assert_failure 2
+	assert_output ""
+	[[ "$stderr" == *"usage: ipctool"* ]]
+}
+
+@test "--version prints the name and a version" {
+	run ipctool --version
+	assert_success
+	assert_output --regexp '^ipctool [^ ]+$'
+}
+
+@test "an unknown command exits 2 with a hint on stderr" {
+	run --separate-stderr ipctool sned
+	assert_failure 2
+	assert_output ""
+	[[ "$stderr" == *"'sned' is not an ipctool command"* ]]
+	[[ "$stderr" == *"ipctool help"* ]]
+}
+
+@test "command names match exactly, not by prefix" {
+	run ipctool se unix:/nonexistent
+	assert_failure 2
+	assert_output --partial "'se' is not an ipctool command"
+}
+
+@test "an option before the command is refused with exit 2" {
+	run ipctool --bogus send -
+	assert_failure 2
+	assert_output --partial "'--bogus' is not an option"
+}
+
+@test "every command has --help on stdout with exit 0, and help COMMAND shows the same" {
+	for c in $(ipctool help --commands); do
+		run ipctool "$c" --help
+		assert_success
+		assert_output --regexp "^[Uu]sage: ipctool $c"
+		expected=$output
+		run ipctool help "$c"
+		assert_success
+		assert_output "$expected"
+	done
+}
+
+@test "help for an unknown command exits 2" {
+	run ipctool help nosuch
+	assert_failure 2
+	assert_output --partial "'nosuch' is not an ipctool command"
+}
+
+@test "an unknown option exits 2 naming it and the usage line" {
+	run ipctool recv --no-such-option -
+	assert_failure 2
+	assert_output --partial "--no-such-option: unknown option"
+	assert_output --partial "usage: ipctool recv [OPTIONS] ENDPOINT"
+}
+
+@test "run through a link named ipctool-COMMAND, the binary runs that command" {
+	ln -s "$IPCTOOL" "$TEST_DIR/ipctool-send"
+	ln -s "$IPCTOOL" "$TEST_DIR/ipctool-recv"
+	run bash -c "'$TEST_DIR/ipctool-send' - alpha beta | '$TEST_DIR/ipctool-recv' -"
+	assert_success
+	assert_output $'alpha\nbeta'
+	ln -s "$IPCTOOL" "$TEST_DIR/ipctool-nosuch"
+	run "$TEST_DIR/ipctool-nosuch"
+	assert_failure 2
+}
+
+@test "bad option values exit 2 quoting the value and saying what was expected" {
+	run ipctool recv -t soon -
+	assert_failure 2
+	assert_output --partial "--timeout: 'soon' is not a duration"
+	run ipctool recv -b 1K -
+	assert_failure 2
+	assert_output --partial "--buffer: '1K' is too small"
+	run ipctool send -b -1M -
+	assert_failure 2
+	assert_output --partial "--buffer: '-1M' is not a size"
+	run ipctool send --count 0 -
+	assert_failure 2
+	assert_output --partial "--count: '0' is too small"
+	run ipctool send --framing lines -
+	assert_failure 2
+	assert_output --partial "'lines' is not a framing"
+	run ipctool recv --mode 0999 --create fifo:"$TEST_DIR/f"
+	assert_failure 2
+	assert_output --partial "--mode: '0999' is not a mode"
+}
+
+@test "a write error on stdout exits 1 with a message" {
+	run bash -c "echo hello | '$IPCTOOL' recv - > /dev/full"
+	assert_failure 1
+	assert_output --partial "cannot write to standard output: No space left on device"
+	run bash -c "'$IPCTOOL' help > /dev/full"
+	assert_failure 1
+	assert_output --partial "error writing standard output"
+}
+
+@test "completions for bash, zsh and fish name every command of the table" {
+	local dir=$BATS_TEST_DIRNAME/../completions
+	for c in $(ipctool help --commands); do
+		grep -qw -- "$c" "$dir/ipctool.bash"
+		grep -qw -- "$c" "$dir/_ipctool"
+		grep -qw -- "$c" "$dir/ipctool.fish"
+	done
+}
+
+@test "bash completion completes commands, options and endpoint kinds" {
+	run bash -c "
+		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
+		ipctool() { '$IPCTOOL' \"\$@\"; }
+		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; _ipctool; echo \"\${COMPREPLY[*]}\"; }
+		complete_line 'ipctool rec'
+		complete_line 'ipctool recv --ke'
+		complete_line 'ipctool send un'
+		complete_line 'ipctool help re'
+		complete_line 'ipctool send -F n'"
+	assert_success
+	assert_line --index 0 "recv"
+	assert_line --index 1 "--keep"
+	assert_line --index 2 "unix: unix-dgram: unix-seqpacket:"
+	assert_line --index 3 --regexp "^recv( relay)?$"
+	assert_line --index 4 "null"
+}
+
+@test "bash completion completes paths after an endpoint kind" {
+	mkdir "$TEST_DIR/dir"
+	mkfifo "$TEST_DIR/dir/pipe1"
+	run bash -c "
+		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
+		ipctool() { '$IPCTOOL' \"\$@\"; }
+		COMP_LINE='ipctool recv fifo:$TEST_DIR/dir/pi'; COMP_POINT=\${#COMP_LINE}; _ipctool
+		echo \"\${COMPREPLY[*]}\""
+	assert_success
+	# ':' breaks words in bash, so the reply is what follows 'fifo:'.
+	assert_output "$TEST_DIR/dir/pipe1"
+}
+
+@test "zsh and fish completions are valid scripts" {
+	if command -v zsh >/dev/null; then
+		zsh -n "$BATS_TEST_DIRNAME/../completions/_ipctool"
+	fi
+	if command -v fish >/dev/null; then
+		fish -n "$BATS_TEST_DIRNAME/../completions/ipctool.fish"
+	fi
+	bash -n "$BATS_TEST_DIRNAME/../completions/ipctool.bash"
+}
+
+@test "every command has a man page and ipctool(1) lists it" {
+	local man=$BATS_TEST_DIRNAME/../man
+	for c in $(ipctool help --commands); do
+		[ "$c" = help ] && continue
+		assert_file_exists "$man/ipctool-$c.1"
+		grep -q "^\.Xr ipctool-$c 1" "$man/ipctool.1"
+	done
+}

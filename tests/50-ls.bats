@@ -1,0 +1,293 @@
+#!/usr/bin/env bats
+# ipctool ls: every kind of object created and seen (text and JSON), System V
+# cross-checked against ipcs, --limits against /proc/sys, sockets, errors.
+
+load helpers
+
+setup_file() {
+	IPCOBJ="$BATS_FILE_TMPDIR/ipcobj"
+	cc -o "$IPCOBJ" "$BATS_TEST_DIRNAME/ipcobj.c" -lrt -lpthread
+	export IPCOBJ
+	if [ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" != mqueue ] && [ "$(id -u)" = 0 ]; then
+		mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue || true
+	fi
+}
+
+setup() {
+	setup_common
+	SYSV_IDS=()
+	POSIX_FILES=()
+}
+
+teardown() {
+	local e
+	teardown_common
+	for e in "${SYSV_IDS[@]}"; do
+		ipcrm "${e%%:*}" "${e#*:}" 2>/dev/null || true
+	done
+	for e in "${POSIX_FILES[@]}"; do
+		rm -f "$e"
+	done
+}
+
+# Start a holder that reports "ready" through a FIFO: hold CMD... (the FIFO
+# is $TEST_DIR/ready, passed by the caller as the holder's READY argument).
+hold() {
+	mkfifo "$TEST_DIR/ready"
+	bg "$@"
+	run timeout 10 head -n 1 "$TEST_DIR/ready"
+	assert_output ready
+}
+
+need_mqueue() {
+	[ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" = mqueue ] ||
+		skip "/dev/mqueue is not mounted (mount -t mqueue none /dev/mqueue needs root)"
+}
+
+# A POSIX object made by ipcobj and removed in teardown: posix KIND NAME [ARGS]
+posix() {
+	local kind=$1 name=$2
+	shift 2
+	case $kind in
+	mq) POSIX_FILES+=("/dev/mqueue$name") ;;
+	sem) POSIX_FILES+=("/dev/shm/sem.${name#/}") ;;
+	*) POSIX_FILES+=("/dev/shm$name") ;;
+	esac
+	"$IPCOBJ" "$kind" "$name" "$@"
+}
+
+# ipcmk, remembering the id for teardown (so not in a subshell):
+# sysv VAR -Q|-M SIZE|-S N [-p MODE] sets VAR to the id.
+sysv() {
+	local var=$1 out id flag
+	shift
+	out=$(ipcmk "$@")
+	id=${out##*: }
+	case $1 in -Q) flag=-q ;; -M) flag=-m ;; -S) flag=-s ;; esac
+	SYSV_IDS+=("$flag:$id")
+	printf -v "$var" '%s' "$id"
+}
+
+# One object's field from ls -J: field REF COLUMN
+field() {
+	ipctool ls -J --bytes -o "KIND,API,NAME,KEY,ID,OWNER,PERMS,MODE,SIZE,USED,MSGS,MAXMSG,MSGSIZE,VALUE,NSEMS,ATTACH,CPID,LPID,STATUS,PROCS,REF" "$1" |
+		jq -r ".ipc[0].$2"
+}
+
+@test "POSIX queue: size, bytes and messages queued, in text and JSON" {
+	need_mqueue
+	local q=/$(uniq_name q)
+	posix mq "$q"
+	run ipctool ls "$q"
+	assert_success
+	assert_line --regexp "^mq +$q +root +rw-r----- +256 +11 +2 "
+	run ipctool ls -J --bytes -o KIND,API,NAME,SIZE,USED,MSGS,MAXMSG,MSGSIZE,PERMS,REF "$q"
+	assert_success
+	[ "$(jq -c '.ipc[0]' <<<"$output")" = \
+		"{\"kind\":\"mq\",\"api\":\"posix\",\"name\":\"$q\",\"size\":256,\"used\":11,\"msgs\":2,\"maxmsg\":4,\"msgsize\":64,\"perms\":\"rw-r-----\",\"ref\":\"mq:$q\"}" ]
+}
+
+@test "POSIX segment, ring and semaphore: kind, size, value; sem.NAME is no segment" {
+	local s=/$(uniq_name s) r=/$(uniq_name r) m=/$(uniq_name m)
+	posix shm "$s"
+	posix ring "$r"
+	posix sem "$m" 5
+	[ "$(field "shm:$s" kind)" = shm ]
+	[ "$(field "shm:$s" size)" = 65536 ]
+	[ "$(field "shm:$s" used)" = 4096 ]
+	[ "$(field "shm:$s" attach)" = 0 ]
+	[ "$(field "$r" kind)" = ring ]
+	[ "$(field "$r" ref)" = "shm:$r" ]
+	[ "$(field "sem:$m" kind)" = sem ]
+	[ "$(field "sem:$m" value)" = 5 ]
+	[ "$(field "sem:$m" nsems)" = 1 ]
+	run ipctool ls "shm:/sem.${m#/}"
+	assert_failure 1
+	assert_output --partial "'shm:/sem.${m#/}': no such IPC object"
+}
+
+@test "PROCS and ATTACH name the process that maps a segment" {
+	local s=/$(uniq_name held)
+	POSIX_FILES+=("/dev/shm$s")
+	hold "$IPCOBJ" shm "$s" "$TEST_DIR/ready"
+	[ "$(field "$s" attach)" = 1 ]
+	[ "$(field "$s" procs)" = "$BG_PID(ipcobj)" ]
+	run ipctool ls -o NAME,PROCS "$s"
+	assert_line --regexp "^$s +$BG_PID\\(ipcobj\\)$"
+}
+
+@test "PROCS names the process that holds a POSIX queue open" {
+	need_mqueue
+	local q=/$(uniq_name q)
+	POSIX_FILES+=("/dev/mqueue$q")
+	hold "$IPCOBJ" mq "$q" "$TEST_DIR/ready"
+	[ "$(field "mq:$q" procs)" = "$BG_PID(ipcobj)" ]
+	[ "$(field "mq:$q" attach)" = 1 ]
+}
+
+@test "System V queue, segment and semaphore agree with ipcs" {
+	local q m s line
+	sysv q -Q -p 0640
+	sysv m -M 12288 -p 0604
+	sysv s -S 3 -p 0600
+	# ipcs: key id owner perms bytes/messages/nsems
+	line=$(ipcs -q | awk -v id="$q" '$2 == id')
+	read -r key id owner perms bytes msgs <<<"$line"
+	[ "$(field "mq:id:$q" key)" = "$key" ]
+	[ "$(field "mq:id:$q" id)" = "$id" ]
+	[ "$(field "mq:id:$q" owner)" = "$owner" ]
+	[ "$(field "mq:id:$q" mode)" = "0$perms" ]
+	[ "$(field "mq:id:$q" used)" = "$bytes" ]
+	[ "$(field "mq:id:$q" msgs)" = "$msgs" ]
+	[ "$(field "mq:id:$q" size)" = "$(cat /proc/sys/kernel/msgmnb)" ]
+	line=$(ipcs -m | awk -v id="$m" '$2 == id')
+	read -r key id owner perms bytes nattch <<<"$line"
+	[ "$(field "shm:id:$m" kind)" = shm ]
+	[ "$(field "shm:id:$m" key)" = "$key" ]
+	[ "$(field "shm:id:$m" owner)" = "$owner" ]
+	[ "$(field "shm:id:$m" mode)" = "0$perms" ]
+	[ "$(field "shm:id:$m" size)" = "$bytes" ]
+	[ "$(field "shm:id:$m" size)" = 12288 ]
+	[ "$(field "shm:id:$m" attach)" = "$nattch" ]
+	[ "$(field "shm:id:$m" cpid)" != null ]
+	line=$(ipcs -s | awk -v id="$s" '$2 == id')
+	read -r key id owner perms nsems <<<"$line"
+	[ "$(field "sem:id:$s" key)" = "$key" ]
+	[ "$(field "sem:id:$s" owner)" = "$owner" ]
+	[ "$(field "sem:id:$s" mode)" = "0$perms" ]
+	[ "$(field "sem:id:$s" nsems)" = "$nsems" ]
+	[ "$(field "sem:id:$s" value)" = "0,0,0" ]
+	# By key as well as by id, and in the text table.
+	[ "$(field "sem:key:$key" id)" = "$s" ]
+	run ipctool ls "key:$key"
+	assert_success
+	assert_line --regexp "^sem +key:$key +$s +$owner +rw------- "
+}
+
+@test "a System V segment holding a ring is a ring, with its process" {
+	local key
+	key=$(printf '0x%08x' $(( (RANDOM << 15 | RANDOM) + 0x10000 )))
+	SYSV_IDS+=("-M:$key")
+	hold "$IPCOBJ" sysvring "$key" "$TEST_DIR/ready"
+	[ "$(field "shm:key:$key" kind)" = ring ]
+	[ "$(field "shm:key:$key" attach)" = 1 ]
+	[ "$(field "shm:key:$key" procs)" = "$BG_PID(ipcobj)" ]
+	[ "$(field "shm:key:$key" cpid)" = "$BG_PID" ]
+}
+
+@test "-t selects kinds and APIs" {
+	local s=/$(uniq_name s) m
+	posix shm "$s"
+	sysv m -S 1
+	run ipctool ls -n -o NAME -t sysv
+	assert_success
+	assert_line --regexp "^key:0x[0-9a-f]{8}$|^id:$m$"
+	refute_line "$s"
+	run ipctool ls -n -o KIND,NAME -t shm,posix
+	assert_line --regexp "^shm +$s$"
+	refute_output --partial "sem "
+	run ipctool ls -n -o KIND -t sem
+	refute_line --regexp "^(mq|shm|ring)"
+	run ipctool ls -t sem,bogus
+	assert_failure 2
+	assert_output --partial "'bogus' is not a type"
+}
+
+@test "UNIX sockets with -t socket: the listener and its state" {
+	local path="$TEST_DIR/$(uniq_name sock)"
+	bg ipctool recv -k "unix:$path"
+	# Once a sender got through, the listener is in /proc/net/unix.
+	ipctool send --wait=10s "unix:$path" </dev/null
+	[ "$(field "unix:$path" kind)" = socket ]
+	[ "$(field "unix:$path" status)" = "stream listening" ]
+	[ "$(field "unix:$path" procs)" = "$BG_PID(ipctool)" ]
+	[ "$(field "unix:$path" perms)" != null ]
+	run ipctool ls -n -o KIND
+	refute_line socket
+}
+
+@test "--limits agree with /proc/sys, with use and percentage" {
+	local t sem q
+	sysv q -Q
+	# Raw text: jq would round the 64-bit limits.
+	t=$(ipctool ls --limits -r -n --bytes -o RESOURCE,LIMIT,USED,USE%)
+	lim() { awk -v r="$1" -v c="$2" '$1 == r { print $c }' <<<"$t"; }
+	[ "$(lim MSGMNI 2)" = "$(cat /proc/sys/kernel/msgmni)" ]
+	[ "$(lim MSGMAX 2)" = "$(cat /proc/sys/kernel/msgmax)" ]
+	[ "$(lim MSGMNB 2)" = "$(cat /proc/sys/kernel/msgmnb)" ]
+	[ "$(lim SHMMAX 2)" = "$(cat /proc/sys/kernel/shmmax)" ]
+	[ "$(lim SHMALL 2)" = "$(cat /proc/sys/kernel/shmall)" ]
+	[ "$(lim SHMMNI 2)" = "$(cat /proc/sys/kernel/shmmni)" ]
+	read -r -a sem </proc/sys/kernel/sem
+	[ "$(lim SEMMSL 2)" = "${sem[0]}" ]
+	[ "$(lim SEMMNS 2)" = "${sem[1]}" ]
+	[ "$(lim SEMOPM 2)" = "${sem[2]}" ]
+	[ "$(lim SEMMNI 2)" = "${sem[3]}" ]
+	[ "$(lim QUEUES_MAX 2)" = "$(cat /proc/sys/fs/mqueue/queues_max)" ]
+	[ "$(lim MSG_MAX 2)" = "$(cat /proc/sys/fs/mqueue/msg_max)" ]
+	[ "$(lim MSGSIZE_MAX 2)" = "$(cat /proc/sys/fs/mqueue/msgsize_max)" ]
+	if [ "$(ulimit -q)" != unlimited ]; then
+		[ "$(lim MSGQUEUE 2)" = "$(ulimit -q)" ]
+	fi
+	[ "$(lim SHM_SPACE 2)" = $(( $(stat -f -c '%b * %S' /dev/shm) )) ]
+	# Our queue counts, and the percentage follows from use and limit.
+	[ "$(lim MSGMNI 3)" -ge 1 ]
+	[ "$(lim MSGMNI 4)" = "$(awk -v u="$(lim MSGMNI 3)" -v l="$(lim MSGMNI 2)" \
+		'BEGIN { printf "%.2f%%", 100 * u / l }')" ]
+	# JSON: one object per limit, numbers as numbers.
+	run ipctool ls --limits -J
+	assert_success
+	[ "$(jq -r '.limits[] | select(.resource == "SEMMNI") | .limit' <<<"$output")" = "${sem[3]}" ]
+	run ipctool ls --limits
+	assert_success
+	assert_line --regexp "^MSGMNI +System V message queues +$(cat /proc/sys/kernel/msgmni) +[0-9]+ +[0-9.]+%$"
+}
+
+@test "a name that does not exist exits 1, after listing the others" {
+	local s=/$(uniq_name s)
+	posix shm "$s"
+	run ipctool ls -n -o NAME "$s" "shm:/$(uniq_name none)" key:0x7ffffff1
+	assert_failure 1
+	assert_line "$s"
+	assert_line "ipctool ls: 'shm:/$(uniq_name none)': no such IPC object"
+	assert_line "ipctool ls: 'key:0x7ffffff1': no such IPC object"
+}
+
+@test "bad names, columns and options exit 2 quoting the text" {
+	run ipctool ls 'mq:/a/b'
+	assert_failure 2
+	assert_output --partial "'mq:/a/b' is a POSIX name with a second '/'"
+	run ipctool ls 'nope:1'
+	assert_failure 2
+	assert_output --partial "'nope:1' is not an object reference"
+	run ipctool ls -o KIND,BOGUS
+	assert_failure 2
+	assert_output --partial "'BOGUS' is not a column"
+	run ipctool ls --limits /x
+	assert_failure 2
+	run ipctool ls -J -r
+	assert_failure 2
+}
+
+@test "without /dev/mqueue, ls says how to mount it and lists the rest" {
+	[ "$(id -u)" = 0 ] || skip "needs root for a private mount namespace"
+	command -v unshare >/dev/null || skip "no unshare(1)"
+	unshare -m true 2>/dev/null || skip "cannot unshare the mount namespace"
+	local s=/$(uniq_name s)
+	posix shm "$s"
+	run unshare -m sh -c "umount /dev/mqueue 2>/dev/null; \"$IPCTOOL\" ls -n -o NAME"
+	assert_success
+	assert_line "ipctool ls: POSIX message queues not listed: /dev/mqueue is not mounted (mount it with 'mount -t mqueue none /dev/mqueue')"
+	assert_line "$s"
+}
+
+@test "--help lists the columns; -o +LIST adds to the default" {
+	run ipctool ls --help
+	assert_success
+	assert_line --regexp "^  PROCS +processes that have it mapped or open"
+	assert_line --regexp "^  USE% "
+	local s=/$(uniq_name s)
+	posix shm "$s"
+	run ipctool ls -o +REF "$s"
+	assert_line --regexp "^shm +$s .* shm:$s$"
+}

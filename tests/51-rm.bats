@@ -1,0 +1,238 @@
+#!/usr/bin/env bats
+# ipctool rm: several kinds with one missing, --dry-run, --all (own objects
+# only), --stale, FIFOs and stale sockets never through a symlink, bad refs.
+
+load helpers
+
+setup_file() {
+	IPCOBJ="$BATS_FILE_TMPDIR/ipcobj"
+	cc -o "$IPCOBJ" "$BATS_TEST_DIRNAME/ipcobj.c" -lrt -lpthread
+	chmod 755 "$BATS_FILE_TMPDIR" "$IPCOBJ"
+	export IPCOBJ
+	if [ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" != mqueue ] && [ "$(id -u)" = 0 ]; then
+		mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue || true
+	fi
+}
+
+setup() {
+	setup_common
+	SYSV_IDS=()
+	POSIX_FILES=()
+}
+
+teardown() {
+	local e
+	teardown_common
+	for e in "${SYSV_IDS[@]}"; do
+		ipcrm "${e%%:*}" "${e#*:}" 2>/dev/null || true
+	done
+	for e in "${POSIX_FILES[@]}"; do
+		rm -f "$e"
+	done
+}
+
+# Start a holder that reports "ready" through a FIFO: hold CMD... (the FIFO
+# is $TEST_DIR/ready, passed by the caller as the holder's READY argument).
+hold() {
+	mkfifo "$TEST_DIR/ready"
+	bg "$@"
+	run timeout 10 head -n 1 "$TEST_DIR/ready"
+	assert_output ready
+}
+
+# Start `ipctool recv -k` on a UNIX socket and return once it listens.
+listen_unix() {
+	bg ipctool recv -k "unix:$1"
+	ipctool send --wait=10s "unix:$1" </dev/null
+}
+
+have_mqueue() { [ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" = mqueue ]; }
+
+posix() {
+	local kind=$1 name=$2
+	shift 2
+	case $kind in
+	mq) POSIX_FILES+=("/dev/mqueue$name") ;;
+	sem) POSIX_FILES+=("/dev/shm/sem.${name#/}") ;;
+	*) POSIX_FILES+=("/dev/shm$name") ;;
+	esac
+	"$IPCOBJ" "$kind" "$name" "$@"
+}
+
+# ipcmk, remembering the id for teardown (so not in a subshell):
+# sysv VAR -Q|-M SIZE|-S N [-p MODE] sets VAR to the id.
+sysv() {
+	local var=$1 out id flag
+	shift
+	out=$(ipcmk "$@")
+	id=${out##*: }
+	case $1 in -Q) flag=-q ;; -M) flag=-m ;; -S) flag=-s ;; esac
+	SYSV_IDS+=("$flag:$id")
+	printf -v "$var" '%s' "$id"
+}
+
+# The key of a System V object by id, as ipcs prints it: key_of -q|-m|-s ID
+key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
+
+@test "rm of several kinds with one missing: reported, the others gone, exit 1" {
+	local q=/$(uniq_name q) s=/$(uniq_name s) m=/$(uniq_name m) f="$TEST_DIR/fifo"
+	local sq sm ss refs=()
+	posix shm "$s"
+	posix sem "$m" 1
+	mkfifo "$f"
+	sysv sq -Q
+	sysv sm -M 4096
+	sysv ss -S 2
+	if have_mqueue; then
+		posix mq "$q"
+		refs+=("mq:$q")
+	fi
+	refs+=("shm:$s" "sem:$m" "fifo:$f" "mq:key:$(key_of -q "$sq")" "shm:id:$sm"
+		"sem:key:$(key_of -s "$ss")")
+	run ipctool rm -v "${refs[0]}" "shm:/$(uniq_name missing)" "${refs[@]:1}"
+	assert_failure 1
+	assert_line "ipctool rm: cannot remove 'shm:/$(uniq_name missing)': no such object"
+	for r in "${refs[@]}"; do
+		assert_line "removed $r"
+	done
+	[ ! -e "/dev/shm$s" ] && [ ! -e "/dev/shm/sem.${m#/}" ] && [ ! -e "$f" ]
+	[ ! -e "/dev/mqueue$q" ]
+	run ipctool ls "mq:id:$sq"
+	assert_failure 1
+	run ipctool ls "shm:id:$sm"
+	assert_failure 1
+	run ipctool ls "sem:id:$ss"
+	assert_failure 1
+}
+
+@test "--dry-run prints what would go and removes nothing" {
+	local s=/$(uniq_name s) sm
+	posix shm "$s"
+	sysv sm -M 4096
+	run ipctool rm --dry-run "shm:$s" "shm:id:$sm" "sem:/$(uniq_name none)"
+	assert_failure 1
+	assert_line "would remove shm:$s"
+	assert_line "would remove shm:id:$sm"
+	assert_line "ipctool rm: cannot remove 'sem:/$(uniq_name none)': no such object"
+	[ -e "/dev/shm$s" ]
+	ipctool ls "shm:id:$sm" >/dev/null
+}
+
+@test "--all --dry-run lists the caller's objects and removes nothing" {
+	local s=/$(uniq_name s) sm key
+	posix shm "$s"
+	sysv sm -M 4096
+	key=$(key_of -m "$sm")
+	run ipctool rm --all --dry-run
+	assert_success
+	assert_line "would remove shm:$s"
+	assert_line "would remove shm:key:$key"
+	run ipctool rm --all=sem,posix --dry-run
+	refute_output --partial "would remove shm:$s"
+	refute_output --partial "would remove shm:key:$key"
+	[ -e "/dev/shm$s" ]
+	ipctool ls "shm:id:$sm" >/dev/null
+}
+
+@test "--all removes only the caller's own objects" {
+	[ "$(id -u)" = 0 ] || skip "needs root to act as another user"
+	command -v setpriv >/dev/null || skip "no setpriv(1)"
+	local as_nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	$as_nobody "$IPCTOOL" --version >/dev/null 2>&1 || skip "nobody cannot run $IPCTOOL"
+	local mine=/$(uniq_name mine) theirs=/$(uniq_name theirs) tid out
+	posix shm "$mine"
+	POSIX_FILES+=("/dev/shm$theirs")
+	$as_nobody "$IPCOBJ" shm "$theirs"
+	out=$($as_nobody ipcmk -S 1)
+	tid=${out##*: }
+	SYSV_IDS+=("-s:$tid")
+	# As nobody, --all takes nobody's objects and leaves root's alone.
+	run $as_nobody "$IPCTOOL" rm --all -v
+	assert_success
+	assert_line "removed shm:$theirs"
+	assert_line --regexp "^removed sem:key:0x[0-9a-f]{8}$"
+	refute_line "removed shm:$mine"
+	[ ! -e "/dev/shm$theirs" ]
+	[ -e "/dev/shm$mine" ]
+	run ipctool ls "sem:id:$tid"
+	assert_failure 1
+}
+
+@test "--stale keeps an object a live process maps, removes one nobody uses" {
+	local held=/$(uniq_name held) idle=/$(uniq_name idle)
+	POSIX_FILES+=("/dev/shm$held")
+	hold "$IPCOBJ" shm "$held" "$TEST_DIR/ready"
+	posix shm "$idle"
+	run ipctool rm --stale -v "shm:$held" "shm:$idle"
+	assert_success
+	assert_line "ipctool rm: kept 'shm:$held': in use by $BG_PID(ipcobj)"
+	assert_line "removed shm:$idle"
+	[ -e "/dev/shm$held" ]
+	[ ! -e "/dev/shm$idle" ]
+}
+
+@test "fifo: refuses a regular file and a symlink, never following it" {
+	local f="$TEST_DIR/fifo"
+	mkfifo "$f"
+	touch "$TEST_DIR/file"
+	ln -s "$f" "$TEST_DIR/link"
+	run ipctool rm "fifo:$TEST_DIR/file" "fifo:$TEST_DIR/link"
+	assert_failure 1
+	assert_line "ipctool rm: cannot remove 'fifo:$TEST_DIR/file': not a FIFO"
+	assert_line "ipctool rm: cannot remove 'fifo:$TEST_DIR/link': a symbolic link, which is not followed"
+	[ -f "$TEST_DIR/file" ] && [ -L "$TEST_DIR/link" ] && [ -p "$f" ]
+	run ipctool rm "fifo:$f"
+	assert_success
+	[ ! -e "$f" ]
+}
+
+@test "unix: a stale socket file goes, a listened one and a symlink stay" {
+	local stale="$TEST_DIR/stale.sock" live="$TEST_DIR/live.sock"
+	"$IPCOBJ" sock "$stale"
+	[ -S "$stale" ]
+	# -k: the probe's connection must not end the listener.
+	listen_unix "$live"
+	ln -s "$stale" "$TEST_DIR/link.sock"
+	run ipctool rm -v "unix:$stale" "unix:$live" "unix:$TEST_DIR/link.sock" "unix:$TEST_DIR"
+	assert_failure 1
+	assert_line "removed unix:$stale"
+	assert_line "ipctool rm: cannot remove 'unix:$live': in use: a process listens on it"
+	assert_line "ipctool rm: cannot remove 'unix:$TEST_DIR/link.sock': a symbolic link, which is not followed"
+	assert_line "ipctool rm: cannot remove 'unix:$TEST_DIR': not a socket"
+	[ ! -e "$stale" ] && [ -S "$live" ] && [ -L "$TEST_DIR/link.sock" ]
+}
+
+@test "an ftok reference names the System V object" {
+	touch "$TEST_DIR/anchor"
+	local id
+	id=$("$IPCOBJ" ftokshm "$TEST_DIR/anchor" 7)
+	SYSV_IDS+=("-m:$id")
+	ipctool ls "shm:id:$id" >/dev/null
+	run ipctool rm -v "shm:ftok:$TEST_DIR/anchor:7"
+	assert_success
+	assert_line "removed shm:ftok:$TEST_DIR/anchor:7"
+	run ipctool ls "shm:id:$id"
+	assert_failure 1
+}
+
+@test "bad references exit 2 quoting the text, before anything is removed" {
+	local s=/$(uniq_name s)
+	posix shm "$s"
+	for ref in "$s" 'bogus:1' 'mq:key:zz' 'unix:@abstract' 'shm:key:private' 'tcp:host:1' 'sem:/a/b'; do
+		run ipctool rm "shm:$s" "$ref"
+		assert_failure 2
+		assert_output --partial "'$ref' is "
+	done
+	[ -e "/dev/shm$s" ]
+	run ipctool rm
+	assert_failure 2
+	assert_output --partial "nothing to remove"
+	run ipctool rm --all "shm:$s"
+	assert_failure 2
+	run ipctool rm --all=bogus
+	assert_failure 2
+	assert_output --partial "'bogus' is not a kind"
+	run ipctool rm "shm:/sem.${s#/}"
+	assert_failure 1
+	assert_output --partial "a POSIX semaphore's file (name it sem:/NAME)"
+}
