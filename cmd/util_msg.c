@@ -334,6 +334,8 @@ int xfer_send_messages(const struct endpoint *ep, const char **msgs, int nmsgs)
 	msg_send_meta(&me, &meta);
 	if (nmsgs > 0)
 		rc = msg_send_arguments(&me, msgs, nmsgs, &meta, &m);
+	else if (xfer_ring_stream(&me, false))
+		rc = xfer_ring_send(&me, &m);
 	else
 		rc = msg_send_input(&me, &meta, &m);
 	if (rc == EXIT_OK && xfer.eof) {
@@ -358,6 +360,7 @@ int xfer_recv_messages(const struct endpoint *ep, bool json)
 	char *buf = NULL, *jbuf = NULL;
 	size_t len;
 	int rc, status = EXIT_OK;
+	bool ring_stream;
 
 	rc = xfer_open_msg(&me, ep, XFER_RECEIVER);
 	if (rc != EXIT_OK) {
@@ -377,7 +380,10 @@ int xfer_recv_messages(const struct endpoint *ep, bool json)
 		cleanup_run();
 		return EXIT_FAIL;
 	}
-	while (!xfer.count || m.messages < xfer.count) {
+	ring_stream = xfer_ring_stream(&me, json);
+	if (ring_stream)
+		status = xfer_ring_recv(&me, &m);
+	while (!ring_stream && (!xfer.count || m.messages < xfer.count)) {
 		rc = xfer_recv_msg(&me, buf, &len, &meta, &w);
 		if (rc < 0) {
 			status = -rc;

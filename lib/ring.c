@@ -679,6 +679,14 @@ void ring_read_end(struct ring *r)
 	pthread_mutex_unlock(&ring_hdr(r)->rlock);
 }
 
+void ring_read_abort(struct ring *r)
+{
+	if (!r->locked)
+		return;
+	r->locked = false;
+	pthread_mutex_unlock(&ring_hdr(r)->rlock);
+}
+
 int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d)
 {
 	const void *p;
@@ -687,8 +695,7 @@ int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct d
 	if (rc <= 0)
 		return rc;
 	if (*len > cap) {
-		r->locked = false;
-		pthread_mutex_unlock(&ring_hdr(r)->rlock);
+		ring_read_abort(r);
 		errno = EMSGSIZE;
 		return -1;
 	}

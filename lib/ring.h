@@ -120,6 +120,8 @@ int ring_write(struct ring *r, const void *buf, size_t len, const struct deadlin
  */
 int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d);
 void ring_read_end(struct ring *r);
+/* Leave the record for the next read and release the readers' lock. */
+void ring_read_abort(struct ring *r);
 /* Copy the next record into buf (EMSGSIZE if it is larger than cap). */
 int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d);
 

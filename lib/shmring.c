@@ -9,10 +9,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <unistd.h>
+
+#include "copy.h"
 
 #include "msgend.h"
 #include "ring.h"
 #include "shm.h"
+#include "shmring.h"
 
 struct shmring {
 	struct shm_seg seg;
@@ -203,3 +207,68 @@ const struct msgend_ops msgend_ring_ops = {
 	.close = shmring_close,
 	.remove = shmring_remove,
 };
+
+static const struct deadline *shmring_deadline(const struct deadline *d, struct deadline *forever)
+{
+	if (d)
+		return d;
+	deadline_start(forever, -1);
+	return forever;
+}
+
+int shmring_send_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
+		    bool *input_failed)
+{
+	struct shmring *p = me->priv;
+	struct deadline forever;
+	void *buf;
+	ssize_t n;
+
+	*moved = 0;
+	*input_failed = false;
+	/* Room first, so a full ring is a timeout, not a blocked read. */
+	if (ring_write_begin(&p->ring, me->msgsize, &buf, shmring_deadline(d, &forever)) < 0)
+		return -1;
+	do
+		n = read(fd, buf, me->msgsize);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		int err = errno;
+
+		ring_write_abort(&p->ring);
+		*input_failed = n < 0;
+		errno = err;
+		return n < 0 ? -1 : 0;
+	}
+	ring_write_commit(&p->ring, (size_t)n);
+	*moved = (size_t)n;
+	return 1;
+}
+
+int shmring_recv_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
+		    bool *output_failed)
+{
+	struct shmring *p = me->priv;
+	struct deadline forever;
+	const void *data;
+	size_t len;
+	int rc;
+
+	*moved = 0;
+	*output_failed = false;
+	rc = ring_read_begin(&p->ring, &data, &len, shmring_deadline(d, &forever));
+	if (rc <= 0)
+		return rc;
+	if (write_all(fd, data, len) < 0) {
+		int err = errno;
+
+		/* The record stays for another reader. */
+		ring_read_abort(&p->ring);
+		*output_failed = true;
+		errno = err;
+		return -1;
+	}
+	ring_read_end(&p->ring);
+	*moved = len;
+	return 1;
+}
