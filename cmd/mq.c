@@ -144,15 +144,16 @@ static const struct table_column mq_columns[] = {
 
 static struct table_opts mq_topts;
 
-enum { MQ_OPT_COLUMNS = 1, MQ_OPT_LIST_COLUMNS };
+enum { MQ_OPT_JSON = 1, MQ_OPT_RAW, MQ_OPT_NOHEADINGS, MQ_OPT_COLUMNS, MQ_OPT_BYTES,
+       MQ_OPT_LIST_COLUMNS };
 
 static struct poptOption mq_table_options[] = {
-	{ "json", 'J', POPT_ARG_NONE, &mq_topts.json, 0, "JSON output", NULL },
-	{ "raw", 'r', POPT_ARG_NONE, &mq_topts.raw, 0, "raw output, no alignment", NULL },
-	{ "noheadings", 'n', POPT_ARG_NONE, &mq_topts.noheadings, 0, "no heading line", NULL },
-	{ "output", 'o', POPT_ARG_STRING, &mq_topts.columns, 0,
+	{ "json", 'J', POPT_ARG_NONE, NULL, MQ_OPT_JSON, "JSON output", NULL },
+	{ "raw", 'r', POPT_ARG_NONE, NULL, MQ_OPT_RAW, "raw output, no alignment", NULL },
+	{ "noheadings", 'n', POPT_ARG_NONE, NULL, MQ_OPT_NOHEADINGS, "no heading line", NULL },
+	{ "output", 'o', POPT_ARG_STRING, NULL, MQ_OPT_COLUMNS,
 	  "columns to show (+COL,... adds to the default; --list-columns)", "COLUMNS" },
-	{ "bytes", '\0', POPT_ARG_NONE, &mq_topts.bytes, 0, "sizes in bytes, not 8K", NULL },
+	{ "bytes", '\0', POPT_ARG_NONE, NULL, MQ_OPT_BYTES, "sizes in bytes, not 8K", NULL },
 	{ "list-columns", '\0', POPT_ARG_NONE, NULL, MQ_OPT_LIST_COLUMNS, "list the columns", NULL },
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
@@ -252,13 +253,35 @@ static int mq_print(struct table *t)
 /* Parse a table verb's options; returns -1 (usage), 1 (--list-columns done) or 0. */
 static int mq_table_args(poptContext pc)
 {
+	static char columns[256];
+	const char *arg;
 	int opt;
 
-	while ((opt = cmd_popt_next(pc)) > 0)
-		if (opt == MQ_OPT_LIST_COLUMNS) {
+	while ((opt = cmd_popt_next(pc)) > 0) {
+		switch (opt) {
+		case MQ_OPT_JSON:
+			mq_topts.json = true;
+			break;
+		case MQ_OPT_RAW:
+			mq_topts.raw = true;
+			break;
+		case MQ_OPT_NOHEADINGS:
+			mq_topts.noheadings = true;
+			break;
+		case MQ_OPT_BYTES:
+			mq_topts.bytes = true;
+			break;
+		case MQ_OPT_COLUMNS:
+			arg = poptGetOptArg(pc);
+			snprintf(columns, sizeof(columns), "%s", arg ? arg : "");
+			free((void *)arg);
+			mq_topts.columns = columns;
+			break;
+		case MQ_OPT_LIST_COLUMNS:
 			table_columns_help(mq_columns, MQ_NCOLUMNS, stdout);
 			return 1;
 		}
+	}
 	return opt < 0 ? -1 : 0;
 }
 

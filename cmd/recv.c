@@ -165,14 +165,27 @@ static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
 	while (!mx->done) {
 		int np = 0;
 
+		/* A sender whose buffer filled while another record owned the
+		 * output takes the output over now; it is never read with a
+		 * full buffer (a read of 0 bytes would look like its EOF). */
+		for (i = 0; i < mx->nclients && mx->owner < 0; i++)
+			if (mx->clients[i].len == RECV_CLIENT_BUF && mux_flush(mx, i, false) < 0) {
+				cmd_warn("cannot write to standard output");
+				status = EXIT_FAIL;
+				mx->done = true;
+			}
+		if (mx->done)
+			break;
 		/* While a record owns the output, only its sender is read. */
 		mx->pfds[np++] = (struct pollfd){ .fd = mx->nclients < RECV_MAX_CLIENTS ? s->lfd : -1,
 						  .events = POLLIN };
-		for (i = 0; i < mx->nclients; i++)
-			mx->pfds[np++] = (struct pollfd){
-				.fd = (mx->owner < 0 || mx->owner == i) ? mx->clients[i].fd : -1,
-				.events = POLLIN
-			};
+		for (i = 0; i < mx->nclients; i++) {
+			bool readable = (mx->owner < 0 || mx->owner == i) &&
+					mx->clients[i].len < RECV_CLIENT_BUF;
+
+			mx->pfds[np++] = (struct pollfd){ .fd = readable ? mx->clients[i].fd : -1,
+							  .events = POLLIN };
+		}
 		n = poll(mx->pfds, (nfds_t)np, timeout);
 		if (n < 0) {
 			if (errno == EINTR)

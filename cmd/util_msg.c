@@ -15,6 +15,8 @@
 #include "xfer.h"
 
 #define XFER_OUT_BUFSIZE (128u * 1024u)
+/* How long output may wait in the buffer for the next message. */
+#define XFER_FLUSH_MS 10
 
 static bool msg_is_posix_mq(const struct endpoint *ep)
 {
@@ -168,13 +170,19 @@ int xfer_recv_msg(struct msgend *me, void *buf, size_t *len, struct msg_meta *me
 		  struct framing_writer *w)
 {
 	const struct deadline *dp;
-	struct deadline d, now;
+	struct deadline d, soon;
 	int rc;
 
+	msg_deadline(&d, &dp);
 	if (w && w->len > 0) {
-		/* Batch output while messages are waiting; flush before blocking. */
-		deadline_start(&now, 0);
-		rc = msgend_recv(me, buf, len, meta, &now);
+		/* Output waits in the buffer while messages keep coming: one
+		 * receive per message, and a flush once the source pauses. */
+		int64_t ms = XFER_FLUSH_MS;
+
+		if (xfer.timeout_ms >= 0 && xfer.timeout_ms < ms)
+			ms = xfer.timeout_ms;
+		deadline_start(&soon, ms);
+		rc = msgend_recv(me, buf, len, meta, &soon);
 		if (rc >= 0)
 			return rc;
 		if (errno != ETIMEDOUT && errno != EAGAIN)
@@ -184,7 +192,6 @@ int xfer_recv_msg(struct msgend *me, void *buf, size_t *len, struct msg_meta *me
 			return -EXIT_FAIL;
 		}
 	}
-	msg_deadline(&d, &dp);
 	rc = msgend_recv(me, buf, len, meta, dp);
 	if (rc >= 0)
 		return rc;

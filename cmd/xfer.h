@@ -83,7 +83,7 @@ int xfer_ring_recv(struct msgend *me, struct xfer_meter *m);
 /* Send one message, reporting a failure (sizes named for EMSGSIZE): an exit status. */
 int xfer_send_msg(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta);
 /*
- * Receive one message, flushing w first when nothing is waiting: 1 message,
+ * Receive one message, flushing w once nothing arrives for 10 ms: 1 message,
  * 0 end of stream, or -(exit status) after reporting.
  */
 int xfer_recv_msg(struct msgend *me, void *buf, size_t *len, struct msg_meta *meta,

@@ -169,3 +169,23 @@ load helpers
 		grep -q "^\.Xr ipctool-$c 1" "$man/ipctool.1"
 	done
 }
+
+@test "make install puts the binary, a link per command, man pages and completions under DESTDIR" {
+	local d=$TEST_DIR/dest
+	run make -s -C "$BATS_TEST_DIRNAME/.." install DESTDIR="$d" PREFIX=/usr
+	assert_success
+	assert_file_executable "$d/usr/bin/ipctool"
+	for c in $(ipctool help --commands); do
+		[ "$c" = help ] && continue
+		assert_link_exists "$d/usr/bin/ipctool-$c"
+		assert_file_exists "$d/usr/share/man/man1/ipctool-$c.1"
+	done
+	assert_not_exist "$d/usr/bin/ipctool-help"
+	assert_file_exists "$d/usr/share/man/man7/ipctool-endpoints.7"
+	assert_file_exists "$d/usr/share/bash-completion/completions/ipctool"
+	assert_file_exists "$d/usr/share/zsh/site-functions/_ipctool"
+	assert_file_exists "$d/usr/share/fish/vendor_completions.d/ipctool.fish"
+	run "$d/usr/bin/ipctool-recv" --help
+	assert_success
+	assert_output --partial "Usage: ipctool recv"
+}
