@@ -33,6 +33,7 @@ int cmd_send(int argc, const char **argv);
 int cmd_recv(int argc, const char **argv);
 int cmd_relay(int argc, const char **argv);
 int cmd_mq(int argc, const char **argv);
+int cmd_shm(int argc, const char **argv);
 int cmd_fifo(int argc, const char **argv);
 int cmd_sem(int argc, const char **argv);
 int cmd_signal(int argc, const char **argv);
@@ -113,6 +114,7 @@ struct xfer_opts {
 	long long type;
 	bool type_set;
 	bool eof;
+	bool keep;		/* recv -k */
 	bool error;		/* an option value was bad (already reported) */
 };
 

@@ -28,6 +28,9 @@ const struct cmd cmd_table[] = {
 	{ "mq", "create, inspect, use and remove message queues",
 	  "create|info|send|recv|rm|ls [OPTIONS] [OBJECT...]", "create info send recv rm ls",
 	  cmd_mq },
+	{ "shm", "create, attach, inspect and remove shared memory segments",
+	  "create OBJECT -s SIZE [--mode M] | attach OBJECT [--read | --write] [--hold[=D]] | "
+	  "info OBJECT [-J] | rm OBJECT... | ls [-J]", "create attach info rm ls", cmd_shm },
 	{ "fifo", "create, inspect and remove named pipes",
 	  "create PATH... [--mode M] | info PATH... | rm PATH...", "create info rm", cmd_fifo },
 	{ "sem", "create, wait for and post semaphores; run a command holding one",

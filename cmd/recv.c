@@ -345,8 +345,10 @@ int cmd_recv(int argc, const char **argv)
 	else if (xfer_parse_endpoint(args[0], &ep) < 0)
 		rc = EXIT_USAGE;
 	else if (endpoint_is_message(&ep)) {
-		if (recv_keep)
-			rc = cmd_usage_error("--keep applies to stream endpoints, not '%s'", ep.text);
+		xfer.keep = recv_keep;
+		if (recv_keep && ep.kind != EP_SHM)
+			rc = cmd_usage_error("--keep applies to stream endpoints and shm: rings, "
+					     "not '%s'", ep.text);
 		else if ((rc = xfer_check_msg(&ep, XFER_RECEIVER)) == EXIT_OK) {
 			cleanup_signals();
 			rc = xfer_recv_messages(&ep, recv_json);

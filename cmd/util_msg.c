@@ -67,6 +67,8 @@ static const char *msg_open_hint(const struct endpoint *ep, int err)
 {
 	if (err == ENOENT && ep->kind == EP_MQ)
 		return xfer.create ? "" : " (create it with --create)";
+	if (err == ENOENT && ep->kind == EP_SHM)
+		return " (create it with --create, or wait with --wait)";
 	if (err == EEXIST)
 		return " (--reuse uses the existing one)";
 	if ((err == EINVAL || err == EPERM) && msg_is_posix_mq(ep) && xfer.create &&
@@ -96,6 +98,7 @@ int xfer_open_msg(struct msgend *me, const struct endpoint *ep, enum xfer_role r
 		.connect = xfer.connect,
 		.wait = xfer.wait,
 		.wait_ms = xfer.wait && xfer.wait_ms >= 0 ? xfer.wait_ms : xfer.timeout_ms,
+		.keep = xfer.keep,
 	};
 	const char *why = NULL;
 	int err;
@@ -198,7 +201,13 @@ fail:
 			  xfer.timeout_text);
 		return -EXIT_TIMEOUT;
 	}
-	if (errno == EMSGSIZE)
+	if (errno == EBADMSG)
+		cmd_warnx("cannot receive from '%s': %s (the ring is corrupt)", me->ep->text,
+			  strerror(errno));
+	else if (errno == ECONNRESET && me->ep->kind == EP_SHM)
+		cmd_warnx("cannot receive from '%s': %s (the sender died without closing)",
+			  me->ep->text, strerror(errno));
+	else if (errno == EMSGSIZE)
 		cmd_warnx("cannot receive from '%s': a message is larger than %zu bytes "
 			  "(--msgsize sets the limit)", me->ep->text, me->msgsize);
 	else if (errno == EIDRM || errno == EINVAL)
@@ -332,6 +341,8 @@ int xfer_send_messages(const struct endpoint *ep, const char **msgs, int nmsgs)
 	msg_send_meta(&me, &meta);
 	if (nmsgs > 0)
 		rc = msg_send_arguments(&me, msgs, nmsgs, &meta, &m);
+	else if (xfer_ring_stream(&me, false))
+		rc = xfer_ring_send(&me, &m);
 	else
 		rc = msg_send_input(&me, &meta, &m);
 	if (rc == EXIT_OK && xfer.eof) {
@@ -356,6 +367,7 @@ int xfer_recv_messages(const struct endpoint *ep, bool json)
 	char *buf = NULL, *jbuf = NULL;
 	size_t len;
 	int rc, status = EXIT_OK;
+	bool ring_stream;
 
 	rc = xfer_open_msg(&me, ep, XFER_RECEIVER);
 	if (rc != EXIT_OK) {
@@ -375,7 +387,10 @@ int xfer_recv_messages(const struct endpoint *ep, bool json)
 		cleanup_run();
 		return EXIT_FAIL;
 	}
-	while (!xfer.count || m.messages < xfer.count) {
+	ring_stream = xfer_ring_stream(&me, json);
+	if (ring_stream)
+		status = xfer_ring_recv(&me, &m);
+	while (!ring_stream && (!xfer.count || m.messages < xfer.count)) {
 		rc = xfer_recv_msg(&me, buf, &len, &meta, &w);
 		if (rc < 0) {
 			status = -rc;

@@ -76,6 +76,10 @@ int xfer_check_msg(const struct endpoint *ep, enum xfer_role role);
  * --type...). Reports failures and returns an exit status.
  */
 int xfer_open_msg(struct msgend *me, const struct endpoint *ep, enum xfer_role role);
+/* shm: rings with --framing chunk: the stream without a copy (cmd/util_ring.c). */
+bool xfer_ring_stream(const struct msgend *me, bool json);
+int xfer_ring_send(struct msgend *me, struct xfer_meter *m);
+int xfer_ring_recv(struct msgend *me, struct xfer_meter *m);
 /* Send one message, reporting a failure (sizes named for EMSGSIZE): an exit status. */
 int xfer_send_msg(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta);
 /*

@@ -14,11 +14,7 @@ static const struct msgend_ops *msgend_ops_for(const struct endpoint *ep, const 
 	case EP_UDP:
 		return &msgend_socket_ops;
 	case EP_SHM:
-		/* The shared-memory ring plugs in here (lib/ring.c). */
-		if (why)
-			*why = "shm: endpoints are not supported by this build yet";
-		errno = ENOTSUP;
-		return NULL;
+		return &msgend_ring_ops;
 	default:
 		if (why)
 			*why = "not a message endpoint";

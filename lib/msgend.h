@@ -38,6 +38,7 @@ struct msgend_opts {
 	bool listen, connect;	/* sockets: override the role's default */
 	bool wait;		/* wait for the object or the peer to appear */
 	int64_t wait_ms;	/* how long (-1: forever) */
+	bool keep;		/* rings: a writer's close is not end of stream (recv -k) */
 };
 
 #define MSGEND_SENDER_MAX 128
@@ -125,5 +126,6 @@ bool msgend_listens(const struct endpoint *ep, enum msgend_role role,
 extern const struct msgend_ops msgend_posix_mq_ops;	/* lib/mq.c */
 extern const struct msgend_ops msgend_sysv_mq_ops;	/* lib/sysvmsg.c */
 extern const struct msgend_ops msgend_socket_ops;	/* lib/msgsock.c */
+extern const struct msgend_ops msgend_ring_ops;		/* lib/shmring.c */
 
 #endif

@@ -291,8 +291,3 @@ teardown() {
 	ipctool mq rm "$id"
 }
 
-@test "shm: endpoints say they are not supported by this build yet" {
-	run ipctool recv -n shm:/x
-	assert_failure 1
-	assert_output --partial "not supported by this build yet"
-}
