@@ -141,7 +141,7 @@ install: all
 	install -m 644 $(filter %.7,$(MAN)) $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 644 completions/ipctool.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ipctool
-	install -m 644 completions/_ipctool $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipctool
+	install -m 644 completions/ipctool.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipctool
 	install -m 644 completions/ipctool.fish \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipctool.fish
 
