@@ -26,7 +26,7 @@ MAN := $(sort $(wildcard man/*.[1-9]))
 BIN := $(BUILD)/ipctool
 
 .PHONY: all deps run check test unit bats lint-man install uninstall clean \
-	asan asan-check analyze bench
+	asan asan-check analyze bench fuzz fuzz-build fuzz-long
 all: ipctool
 
 ipctool: $(BIN)
@@ -82,6 +82,42 @@ asan asan-check: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		IPCTOOL=$(CURDIR)/build-asan/ipctool scripts/run-tests build-asan
 
+# libFuzzer: every tests/fuzz/fuzz_*.c is a target linked with lib/ built
+# for fuzzing; seeds in tests/fuzz/corpus/<target>/, what the fuzzer finds
+# in build-fuzz/corpus/<target>/, crashes in build-fuzz/crash-<target>-*.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 20
+FUZZ_LONG_TIME ?= 600
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
+	-D_GNU_SOURCE $(PKG_CFLAGS) $(FUZZ_SAN)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+$(FUZZ_BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) \
+		$(PKG_LIBS) -lrt -lpthread -lm
+
+fuzz-build: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+# Each target for FUZZ_TIME seconds (CI), or FUZZ_LONG_TIME with fuzz-long.
+fuzz: fuzz-build
+	@scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_BIN)
+
+fuzz-long: fuzz-build
+	@scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_LONG_TIME) $(FUZZ_BIN)
+
 analyze:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE lib cmd
@@ -90,6 +126,7 @@ analyze:
 bench: all
 	scripts/bench-streams
 	scripts/bench-ls
+	scripts/bench-mq
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -98,13 +135,13 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ipctool
-	for c in $$($(BIN) help --commands); do \
+	for c in $$($(BIN) help --commands | grep -vx help); do \
 		ln -sf ipctool $(DESTDIR)$(PREFIX)/bin/ipctool-$$c; done
 	install -m 644 $(filter %.1,$(MAN)) $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(filter %.7,$(MAN)) $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 644 completions/ipctool.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ipctool
-	install -m 644 completions/_ipctool $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipctool
+	install -m 644 completions/ipctool.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipctool
 	install -m 644 completions/ipctool.fish \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipctool.fish
 
@@ -118,4 +155,4 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipctool.fish
 
 clean:
-	rm -rf build build-asan ipctool
+	rm -rf build build-asan build-fuzz ipctool

@@ -31,6 +31,9 @@ const struct cmd *cmd_find(const char *name);
 
 int cmd_send(int argc, const char **argv);
 int cmd_recv(int argc, const char **argv);
+int cmd_relay(int argc, const char **argv);
+int cmd_mq(int argc, const char **argv);
+int cmd_shm(int argc, const char **argv);
 int cmd_fifo(int argc, const char **argv);
 int cmd_sem(int argc, const char **argv);
 int cmd_signal(int argc, const char **argv);
@@ -112,6 +115,7 @@ struct xfer_opts {
 	long long type;
 	bool type_set;
 	bool eof;
+	bool keep;		/* recv -k */
 	bool error;		/* an option value was bad (already reported) */
 };
 

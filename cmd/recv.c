@@ -13,11 +13,13 @@
 
 enum { RECV_KEEP = 100, RECV_JSON };
 
-static bool recv_keep;
+static bool recv_keep, recv_json;
 
 static struct poptOption recv_options[] = {
 	{ "keep", 'k', POPT_ARG_NONE, NULL, RECV_KEEP,
 	  "serve senders one after another and at once, never mixing their lines", NULL },
+	{ "json", 'J', POPT_ARG_NONE, NULL, RECV_JSON,
+	  "one JSON object per message (message endpoints)", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, xfer_options, 0, "Transfer options:", NULL },
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
@@ -163,14 +165,27 @@ static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
 	while (!mx->done) {
 		int np = 0;
 
+		/* A sender whose buffer filled while another record owned the
+		 * output takes the output over now; it is never read with a
+		 * full buffer (a read of 0 bytes would look like its EOF). */
+		for (i = 0; i < mx->nclients && mx->owner < 0; i++)
+			if (mx->clients[i].len == RECV_CLIENT_BUF && mux_flush(mx, i, false) < 0) {
+				cmd_warn("cannot write to standard output");
+				status = EXIT_FAIL;
+				mx->done = true;
+			}
+		if (mx->done)
+			break;
 		/* While a record owns the output, only its sender is read. */
 		mx->pfds[np++] = (struct pollfd){ .fd = mx->nclients < RECV_MAX_CLIENTS ? s->lfd : -1,
 						  .events = POLLIN };
-		for (i = 0; i < mx->nclients; i++)
-			mx->pfds[np++] = (struct pollfd){
-				.fd = (mx->owner < 0 || mx->owner == i) ? mx->clients[i].fd : -1,
-				.events = POLLIN
-			};
+		for (i = 0; i < mx->nclients; i++) {
+			bool readable = (mx->owner < 0 || mx->owner == i) &&
+					mx->clients[i].len < RECV_CLIENT_BUF;
+
+			mx->pfds[np++] = (struct pollfd){ .fd = readable ? mx->clients[i].fd : -1,
+							  .events = POLLIN };
+		}
 		n = poll(mx->pfds, (nfds_t)np, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -316,9 +331,12 @@ int cmd_recv(int argc, const char **argv)
 	const char **args;
 	int opt, nargs, rc;
 
-	while ((opt = cmd_popt_next(pc)) > 0)
+	while ((opt = cmd_popt_next(pc)) > 0) {
 		if (opt == RECV_KEEP)
 			recv_keep = true;
+		else if (opt == RECV_JSON)
+			recv_json = true;
+	}
 	args = cmd_popt_args(pc, &nargs);
 	if (opt < 0 || xfer_check() != EXIT_OK)
 		rc = EXIT_USAGE;
@@ -327,9 +345,16 @@ int cmd_recv(int argc, const char **argv)
 	else if (xfer_parse_endpoint(args[0], &ep) < 0)
 		rc = EXIT_USAGE;
 	else if (endpoint_is_message(&ep)) {
-		cmd_warnx("'%s': %s endpoints are not supported by this build yet", ep.text,
-			  endpoint_kind_name(ep.kind));
-		rc = EXIT_FAIL;
+		xfer.keep = recv_keep;
+		if (recv_keep && ep.kind != EP_SHM)
+			rc = cmd_usage_error("--keep applies to stream endpoints and shm: rings, "
+					     "not '%s'", ep.text);
+		else if ((rc = xfer_check_msg(&ep, XFER_RECEIVER)) == EXIT_OK) {
+			cleanup_signals();
+			rc = xfer_recv_messages(&ep, recv_json);
+		}
+	} else if (recv_json) {
+		rc = cmd_usage_error("--json applies to message endpoints, not '%s'", ep.text);
 	} else if ((rc = xfer_check_stream(&ep)) != EXIT_OK) {
 		;
 	} else if (recv_keep && ep.kind != EP_FIFO && !xfer_listens(&ep, XFER_RECEIVER)) {

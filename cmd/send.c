@@ -104,9 +104,10 @@ int cmd_send(int argc, const char **argv)
 	else if (xfer_parse_endpoint(args[0], &ep) < 0)
 		rc = EXIT_USAGE;
 	else if (endpoint_is_message(&ep)) {
-		cmd_warnx("'%s': %s endpoints are not supported by this build yet", ep.text,
-			  endpoint_kind_name(ep.kind));
-		rc = EXIT_FAIL;
+		if ((rc = xfer_check_msg(&ep, XFER_SENDER)) == EXIT_OK) {
+			cleanup_signals();
+			rc = xfer_send_messages(&ep, args + 1, nargs - 1);
+		}
 	} else if ((rc = xfer_check_stream(&ep)) == EXIT_OK) {
 		cleanup_signals();
 		rc = send_stream(&ep, args + 1, nargs - 1);

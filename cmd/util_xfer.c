@@ -1,6 +1,7 @@
 /* Endpoint opening, progress and statistics shared by send, recv and relay. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <libutil.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,10 +11,21 @@
 #include "cmd.h"
 #include "xfer.h"
 
+const char *xfer_scheme;
+
 int xfer_parse_endpoint(const char *text, struct endpoint *ep)
 {
+	static char with_scheme[2][PATH_MAX + 32];
+	static int next;
 	const char *why;
 
+	if (xfer_scheme) {
+		/* `mq send /q`: the OBJECT is the endpoint mq:/q. */
+		char *buf = with_scheme[next++ % 2];
+
+		snprintf(buf, sizeof(with_scheme[0]), "%s:%s", xfer_scheme, text);
+		text = buf;
+	}
 	if (endpoint_parse(text, ep, &why) == 0)
 		return 0;
 	cmd_warnx("'%s' is %s", text, why);
@@ -155,8 +167,8 @@ int xfer_open_stream(struct xfer_stream *s, const struct endpoint *ep, enum xfer
 	case EP_TCP:
 		break;
 	default:
-		cmd_warnx("'%s': %s endpoints are not supported by this build yet",
-			  ep->text, endpoint_kind_name(ep->kind));
+		/* Message endpoints go through cmd/util_msg.c, never here. */
+		cmd_warnx("'%s' is not a stream endpoint", ep->text);
 		return EXIT_FAIL;
 	}
 	if (xfer_listens(ep, role)) {

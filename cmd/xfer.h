@@ -27,6 +27,8 @@ struct xfer_stream {
  * -1, for the command to return EXIT_USAGE.
  */
 int xfer_parse_endpoint(const char *text, struct endpoint *ep);
+/* A scheme put before every endpoint argument ("mq" for `mq send OBJECT`), or NULL. */
+extern const char *xfer_scheme;
 /*
  * Open a stream endpoint for role (sockets: listen or connect as the role
  * and --listen/--connect say; FIFOs: --create, --wait). A listener accepts
@@ -58,3 +60,39 @@ void meter_progress_cb(uint64_t bytes, void *arg);
 void meter_finish(struct xfer_meter *m);
 
 #endif
+
+/*
+ * Message endpoints (cmd/util_msg.c): send, recv and relay on mq:,
+ * unix-dgram:, unix-seqpacket:, udp: and shm:, through lib/msgend.h.
+ */
+struct msgend;
+struct msg_meta;
+struct framing_writer;
+
+/* Usage check: options that mean nothing on this message endpoint. */
+int xfer_check_msg(const struct endpoint *ep, enum xfer_role role);
+/*
+ * Open a message endpoint as the xfer options say (--create, --rm, --wait,
+ * --type...). Reports failures and returns an exit status.
+ */
+int xfer_open_msg(struct msgend *me, const struct endpoint *ep, enum xfer_role role);
+/* shm: rings with --framing chunk: the stream without a copy (cmd/util_ring.c). */
+bool xfer_ring_stream(const struct msgend *me, bool json);
+int xfer_ring_send(struct msgend *me, struct xfer_meter *m);
+int xfer_ring_recv(struct msgend *me, struct xfer_meter *m);
+/* Send one message, reporting a failure (sizes named for EMSGSIZE): an exit status. */
+int xfer_send_msg(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta);
+/*
+ * Receive one message, flushing w once nothing arrives for 10 ms: 1 message,
+ * 0 end of stream, or -(exit status) after reporting.
+ */
+int xfer_recv_msg(struct msgend *me, void *buf, size_t *len, struct msg_meta *meta,
+		  struct framing_writer *w);
+/* Write a message as one JSON line (recv -J). */
+int xfer_write_json(struct framing_writer *w, char *jbuf, const void *msg, size_t len,
+		    const struct msg_meta *meta);
+/* The JSON line buffer for messages of msgsize bytes. */
+size_t xfer_json_bufsize(size_t msgsize);
+/* send and recv on a message endpoint. */
+int xfer_send_messages(const struct endpoint *ep, const char **msgs, int nmsgs);
+int xfer_recv_messages(const struct endpoint *ep, bool json);

@@ -2,7 +2,7 @@
 # Commands, verbs and options come from ipctool itself (`help --commands`,
 # `help --verbs CMD`, `CMD [VERB] --help`), so they follow its command table.
 # Used when ipctool cannot be run: the commands of this release.
-_ipctool_fallback_commands="send recv fifo sem signal ls rm help"
+_ipctool_fallback_commands="send recv relay mq shm fifo sem signal ls rm help"
 
 _ipctool_endpoint_kinds="- fifo: unix: unix-dgram: unix-seqpacket: tcp: udp: mq: shm:"
 

@@ -2,7 +2,7 @@
 # itself (`help --commands`, `help --verbs CMD`, `CMD [VERB] --help`), so they
 # follow its command table.
 # Used when ipctool cannot be run: the commands of this release.
-set -g __ipctool_fallback_commands send recv fifo sem signal ls rm help
+set -g __ipctool_fallback_commands send recv relay mq shm fifo sem signal ls rm help
 
 function __ipctool_commands
     set -l cmds (ipctool help --commands 2>/dev/null)

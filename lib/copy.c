@@ -191,6 +191,22 @@ static int copy_drain_relay(int out, size_t n, struct copy_ctx *c, bool *refused
 	return 0;
 }
 
+/*
+ * Which side a failed direct splice(2) failed on: EPIPE and full devices are
+ * the writer's; otherwise an output in error or hung up (a reset socket) is.
+ */
+static enum copy_side copy_splice_side(int out)
+{
+	int err = errno;
+	struct pollfd pfd = { .fd = out, .events = POLLOUT };
+
+	if (err != EPIPE && err != ENOSPC && err != EFBIG && err != EDQUOT &&
+	    !(poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP))))
+		return COPY_SIDE_READ;
+	errno = err;
+	return COPY_SIDE_WRITE;
+}
+
 int copy_stream(int in, int out, struct copy_ctx *c)
 {
 	bool direct = fd_is_pipe(in) || fd_is_pipe(out);
@@ -226,12 +242,8 @@ int copy_stream(int in, int out, struct copy_ctx *c)
 				c->spliced = false;
 				return copy_readwrite(in, out, c);
 			}
-			/* With a direct splice either side may have failed;
-			 * EPIPE and full devices are the writer's. */
-			return copy_fail(c, (errno == EPIPE || errno == ENOSPC ||
-					     errno == EFBIG || errno == EDQUOT)
-						    ? COPY_SIDE_WRITE
-						    : COPY_SIDE_READ);
+			/* With a direct splice either side may have failed. */
+			return copy_fail(c, copy_splice_side(out));
 		}
 		if (n == 0)
 			return 0;
@@ -247,6 +259,7 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 {
 	ssize_t n;
 	char *p, *end;
+	bool partial = false; /* bytes of an unfinished record were written */
 
 	*done = 0;
 	c->failed = COPY_SIDE_NONE;
@@ -261,8 +274,12 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 				continue;
 			return copy_fail(c, COPY_SIDE_READ);
 		}
-		if (n == 0)
+		if (n == 0) {
+			/* A last record without separator is a record too. */
+			if (partial)
+				(*done)++;
 			return 0;
+		}
 		p = c->buf;
 		end = c->buf + n;
 		while (*done < count && (p = memchr(p, sep, (size_t)(end - p)))) {
@@ -271,6 +288,7 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 		}
 		if (*done < count)
 			p = end;
+		partial = p > c->buf && p[-1] != (char)sep;
 		if (write_all(out, c->buf, (size_t)(p - c->buf)) < 0)
 			return copy_fail(c, COPY_SIDE_WRITE);
 		copy_moved(c, (size_t)(p - c->buf));

@@ -37,8 +37,8 @@ int copy_stream(int in, int out, struct copy_ctx *c);
 /*
  * Copy records ended by sep until count of them have been written or the
  * input ends (*done gets the number). A last record without separator is
- * copied as it is. Bytes read past the last record are dropped, as head(1)
- * drops them.
+ * copied as it is and counted. Bytes read past the last record are
+ * dropped, as head(1) drops them.
  */
 int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 		 struct copy_ctx *c);

@@ -94,15 +94,16 @@ static int endpoint_parse_path(const char *spec, struct endpoint *ep,
 		 * one byte for the leading NUL of sun_path. */
 		if (!spec[1])
 			return endpoint_fail(why, "an abstract socket without a name (expected @NAME)");
-		if (strlen(spec + 1) > sizeof(ep->path) - 1)
+		if (strlen(spec + 1) > ENDPOINT_SUN_PATH_MAX)
 			return endpoint_fail(why, "an abstract socket name longer than 107 bytes (expected @NAME)");
 		ep->is_abstract = true;
 		strcpy(ep->path, spec + 1);
 		return 0;
 	}
+	if (socket && strlen(spec) > ENDPOINT_SUN_PATH_MAX)
+		return endpoint_fail(why, "a socket path longer than 107 bytes (expected a shorter PATH, or @NAME)");
 	if (strlen(spec) >= sizeof(ep->path))
-		return endpoint_fail(why, socket ? "a socket path longer than 107 bytes (expected a shorter PATH, or @NAME)"
-						 : "a path longer than 107 bytes (expected a shorter PATH)");
+		return endpoint_fail(why, "a path longer than PATH_MAX (expected a shorter PATH)");
 	strcpy(ep->path, spec);
 	return 0;
 }
@@ -135,7 +136,9 @@ static int endpoint_parse_inet(const char *spec, struct endpoint *ep, const char
 	}
 	if (hostlen >= sizeof(ep->host))
 		return endpoint_fail(why, "a host name that is too long");
-	if (parse_number(port, 0, 65535, &portnum, NULL) < 0)
+	/* parse_number takes "-0"; a port is digits only. */
+	if (!isdigit((unsigned char)port[0]) ||
+	    parse_number(port, 0, 65535, &portnum, NULL) < 0)
 		return endpoint_fail(why, "a bad port (expected a number from 0 to 65535)");
 	memcpy(ep->host, host, hostlen);
 	ep->host[hostlen] = '\0';

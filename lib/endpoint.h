@@ -2,6 +2,7 @@
 #ifndef IPCTOOL_ENDPOINT_H
 #define IPCTOOL_ENDPOINT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/un.h>
@@ -22,13 +23,16 @@ enum endpoint_kind {
 
 #define ENDPOINT_HOST_MAX 256
 #define ENDPOINT_PORT_MAX 32
+/* A socket path must fit sun_path with its NUL (an abstract name, with the
+ * leading NUL): 107 bytes. A FIFO path only has to fit PATH_MAX. */
+#define ENDPOINT_SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 struct endpoint {
 	enum endpoint_kind kind;
 	const char *text;	/* as the user wrote it, for messages */
 	/* fifo and unix*: the path; for the abstract namespace, the name
 	 * after '@' and is_abstract set. */
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[PATH_MAX];
 	bool is_abstract;
 	char host[ENDPOINT_HOST_MAX]; /* tcp, udp: without IPv6 brackets */
 	char port[ENDPOINT_PORT_MAX];

@@ -2,7 +2,12 @@
 #include "framing.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "copy.h"
 
 static const char *const framing_names[] = {
 	[FRAMING_LINE] = "line",
@@ -39,4 +44,184 @@ int framing_separator(enum framing f)
 	default:
 		return -1;
 	}
+}
+
+#define FRAMING_READ_MIN (64u * 1024u)
+
+int framing_reader_init(struct framing_reader *r, int fd, enum framing f, size_t msgsize)
+{
+	memset(r, 0, sizeof(*r));
+	r->framing = f;
+	r->fd = fd;
+	r->timeout_ms = -1;
+	r->msgsize = msgsize;
+	/* One more byte than a message, to see that a record is too long. */
+	r->cap = msgsize + 1 > FRAMING_READ_MIN ? msgsize + 1 : FRAMING_READ_MIN;
+	r->buf = malloc(r->cap);
+	return r->buf ? 0 : -1;
+}
+
+void framing_reader_free(struct framing_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
+
+/* Read more input after what is buffered: 1 read, 0 end of input, -1 error. */
+static int framing_fill(struct framing_reader *r)
+{
+	ssize_t n;
+
+	/* Keep room for a whole message after what is buffered. */
+	if (r->start > 0 && (r->start == r->end || r->cap - r->end <= r->msgsize)) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap) {
+		/* Only a too long record fills the buffer: drop what is counted. */
+		r->start = r->end = 0;
+	}
+	for (;;) {
+		if (r->timeout_ms >= 0) {
+			struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+			int rc = poll(&pfd, 1, r->timeout_ms);
+
+			if (rc < 0 && errno == EINTR)
+				continue;
+			if (rc < 0)
+				return -1;
+			if (rc == 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+		}
+		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+		if (n > 0) {
+			r->end += (size_t)n;
+			return 1;
+		}
+		if (n == 0) {
+			r->eof = true;
+			return 0;
+		}
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+/* A record longer than msgsize: count the rest of it, for the message. */
+static int framing_overlong(struct framing_reader *r, int sep, size_t *len)
+{
+	size_t total = 0;
+	char *p;
+
+	for (;;) {
+		p = sep >= 0 ? memchr(r->buf + r->start, sep, r->end - r->start) : NULL;
+		if (p) {
+			total += (size_t)(p - (r->buf + r->start));
+			r->start = (size_t)(p - r->buf) + 1;
+			break;
+		}
+		total += r->end - r->start;
+		r->start = r->end;
+		if (r->eof)
+			break;
+		if (framing_fill(r) < 0)
+			return -1;
+	}
+	*len = total;
+	errno = EMSGSIZE;
+	return -1;
+}
+
+int framing_reader_next(struct framing_reader *r, const char **msg, size_t *len)
+{
+	int sep = framing_separator(r->framing);
+	size_t have;
+	char *p;
+
+	for (;;) {
+		have = r->end - r->start;
+		if (sep >= 0) {
+			p = memchr(r->buf + r->start, sep, have);
+			if (p)
+				have = (size_t)(p - (r->buf + r->start));
+			if (have > r->msgsize)
+				return framing_overlong(r, sep, len);
+			if (p || (r->eof && have > 0)) {
+				*msg = r->buf + r->start;
+				*len = have;
+				r->start += have + (p ? 1 : 0);
+				return 1;
+			}
+		} else if (r->framing == FRAMING_CHUNK) {
+			if (have >= r->msgsize || (r->eof && have > 0)) {
+				*len = have < r->msgsize ? have : r->msgsize;
+				*msg = r->buf + r->start;
+				r->start += *len;
+				return 1;
+			}
+		} else {
+			if (have > r->msgsize) {
+				r->done = true;
+				return framing_overlong(r, -1, len);
+			}
+			if (r->eof && !r->done) {
+				r->done = true;
+				*msg = r->buf + r->start;
+				*len = have;
+				r->start = r->end;
+				return 1;
+			}
+		}
+		if (r->eof)
+			return 0;
+		if (framing_fill(r) < 0)
+			return -1;
+	}
+}
+
+int framing_writer_init(struct framing_writer *w, int fd, enum framing f, size_t cap)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->sep = framing_separator(f);
+	w->cap = cap;
+	w->buf = malloc(cap);
+	return w->buf ? 0 : -1;
+}
+
+void framing_writer_free(struct framing_writer *w)
+{
+	free(w->buf);
+	w->buf = NULL;
+}
+
+int framing_writer_flush(struct framing_writer *w)
+{
+	size_t len = w->len;
+
+	w->len = 0;
+	return len ? write_all(w->fd, w->buf, len) : 0;
+}
+
+int framing_writer_raw(struct framing_writer *w, const void *p, size_t len)
+{
+	if (w->len + len > w->cap && framing_writer_flush(w) < 0)
+		return -1;
+	if (len > w->cap)
+		return write_all(w->fd, p, len);
+	memcpy(w->buf + w->len, p, len);
+	w->len += len;
+	return 0;
+}
+
+int framing_writer_put(struct framing_writer *w, const void *msg, size_t len)
+{
+	char sep = (char)w->sep;
+
+	if (framing_writer_raw(w, msg, len) < 0)
+		return -1;
+	return w->sep >= 0 ? framing_writer_raw(w, &sep, 1) : 0;
 }

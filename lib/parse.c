@@ -26,21 +26,39 @@ int parse_size(const char *text, uint64_t *out, const char **why)
 int parse_size_range(const char *text, uint64_t min, uint64_t max,
 		     uint64_t *out, const char **why)
 {
+	const char *bad = "not a size (e.g. 4096, 64K, 1M)";
 	uint64_t v;
 	const char *p;
+	size_t digits;
 
-	if (!text || !*text)
-		return parse_fail(EINVAL, why, "not a size (e.g. 4096, 64K, 1M)");
-	/* expand_number(3) happily wraps "-1" around; refuse any sign. */
-	for (p = text; *p; p++)
-		if (!isalnum((unsigned char)*p))
-			return parse_fail(EINVAL, why, "not a size (e.g. 4096, 64K, 1M)");
-	if (!isdigit((unsigned char)text[0]))
-		return parse_fail(EINVAL, why, "not a size (e.g. 4096, 64K, 1M)");
+	if (!text)
+		return parse_fail(EINVAL, why, bad);
+	/*
+	 * expand_number(3) takes a sign, hex and octal, ignores what follows
+	 * the unit and wraps numbers past 2^64 silently: check the form
+	 * (decimal digits, an optional K/M/G/T/P/E, an optional B) and the
+	 * magnitude first, and let it only scale.
+	 */
+	digits = strspn(text, "0123456789");
+	if (digits == 0)
+		return parse_fail(EINVAL, why, bad);
+	p = text + digits;
+	if (*p && strchr("kmgtpeKMGTPE", *p))
+		p++;
+	if (*p == 'b' || *p == 'B')
+		p++;
+	if (*p)
+		return parse_fail(EINVAL, why, bad);
+	/* Leading zeros would make expand_number read octal. */
+	while (text[0] == '0' && isdigit((unsigned char)text[1]))
+		text++;
+	errno = 0;
+	if (strtoull(text, NULL, 10) == ULLONG_MAX && errno == ERANGE)
+		return parse_fail(ERANGE, why, "too large");
 	if (expand_number(text, &v) < 0) {
 		if (errno == ERANGE)
 			return parse_fail(ERANGE, why, "too large");
-		return parse_fail(EINVAL, why, "not a size (e.g. 4096, 64K, 1M)");
+		return parse_fail(EINVAL, why, bad);
 	}
 	if (v < min)
 		return parse_fail(ERANGE, why, "too small");
@@ -66,7 +84,7 @@ int parse_duration(const char *text, int64_t *ms, const char **why)
 	size_t i;
 
 	if (!text || !isdigit((unsigned char)text[0]) ||
-	    strpbrk(text, "xXpPnN") /* no hex floats, inf or nan */)
+	    strpbrk(text, "xX") /* no hex floats; inf and nan start with no digit */)
 		return parse_fail(EINVAL, why, bad);
 	errno = 0;
 	v = strtod(text, &end);
@@ -126,7 +144,8 @@ int parse_number(const char *text, long long min, long long max,
 	const char *errstr = NULL;
 	long long v;
 
-	if (!text || !*text)
+	/* strtonum(3) skips spaces and takes '+': only [-]DIGITS here. */
+	if (!text || !isdigit((unsigned char)text[text[0] == '-']))
 		return parse_fail(EINVAL, why, "not a number");
 	v = strtonum(text, min, max, &errstr);
 	if (errstr) {

@@ -19,7 +19,7 @@ union sem_semun {
 
 static int sem_sysv_nsems(int id)
 {
-	struct semid_ds ds;
+	struct semid_ds ds = { 0 };
 	union sem_semun arg = { .buf = &ds };
 
 	if (semctl(id, 0, IPC_STAT, arg) < 0) {

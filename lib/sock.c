@@ -267,6 +267,7 @@ void sock_peer_name(int fd, char *buf, size_t len)
 	char host[INET6_ADDRSTRLEN];
 
 	buf[0] = '\0';
+	memset(&ss, 0, sizeof(ss));
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
 		return;
 	if (ss.ss_family == AF_INET) {

@@ -40,7 +40,8 @@ static int table_add_list(struct table *t, const char *list, const char **bad)
 	const char *p = list, *end;
 	int i;
 
-	while (*p) {
+	/* Every name counts, empty ones too: "a,", ",a" and "" are errors. */
+	for (;;) {
 		end = strchrnul(p, ',');
 		i = table_find(t->cols, t->ncols, p, (size_t)(end - p));
 		if (i < 0) {
@@ -65,9 +66,10 @@ static int table_add_list(struct table *t, const char *list, const char **bad)
 				scols_column_set_json_type(cl, SCOLS_JSON_BOOLEAN);
 			t->pos[i] = t->nshown++;
 		}
-		p = *end ? end + 1 : end;
+		if (!*end)
+			return 0;
+		p = end + 1;
 	}
-	return 0;
 }
 
 struct table *table_new(const struct table_column *cols, size_t ncols,
@@ -101,6 +103,8 @@ struct table *table_new(const struct table_column *cols, size_t ncols,
 		if (table_add_list(t, default_columns, bad) < 0)
 			goto fail;
 		list++;
+		if (!*list)
+			return t;
 	}
 	if (table_add_list(t, list, bad) < 0)
 		goto fail;
@@ -135,14 +139,17 @@ int table_set_u64(struct table *t, size_t col, uint64_t value)
 	if (!table_has(t, col))
 		return 0;
 	if (t->cols[col].type == TABLE_SIZE && !t->bytes) {
-		/* lsipc's style: 4K, 1.5M; --bytes gives the exact count. */
-		humanize_number(buf, 6, (int64_t)value, "",
-				HN_AUTOSCALE, HN_NOSPACE | HN_DECIMAL | HN_IEC_PREFIXES);
-		/* humanize_number writes "4.0Ki"-like IEC text (with HN_B, "KiB"
-		 * does not fit in 6 bytes); keep lsipc's "4.0K". */
-		char *i = strchr(buf, 'i');
-		if (i)
-			*i = '\0';
+		char *unit;
+
+		/* lsipc's style: 512, 4K, 1.5M, 64K; --bytes gives the exact
+		 * count. humanize_number writes ls -h's "512B", "4.0K". */
+		humanize_number(buf, 5, value > INT64_MAX ? INT64_MAX : (int64_t)value, "",
+				HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL);
+		unit = buf + strcspn(buf, "BKMGTPE");
+		if (*unit == 'B')
+			*unit = '\0';
+		else if (unit - buf >= 2 && strncmp(unit - 2, ".0", 2) == 0)
+			memmove(unit - 2, unit, strlen(unit) + 1);
 	} else {
 		snprintf(buf, sizeof(buf), "%" PRIu64, value);
 	}

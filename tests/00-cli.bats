@@ -115,7 +115,7 @@ load helpers
 	local dir=$BATS_TEST_DIRNAME/../completions
 	for c in $(ipctool help --commands); do
 		grep -qw -- "$c" "$dir/ipctool.bash"
-		grep -qw -- "$c" "$dir/_ipctool"
+		grep -qw -- "$c" "$dir/ipctool.zsh"
 		grep -qw -- "$c" "$dir/ipctool.fish"
 	done
 }
@@ -153,7 +153,7 @@ load helpers
 
 @test "zsh and fish completions are valid scripts" {
 	if command -v zsh >/dev/null; then
-		zsh -n "$BATS_TEST_DIRNAME/../completions/_ipctool"
+		zsh -n "$BATS_TEST_DIRNAME/../completions/ipctool.zsh"
 	fi
 	if command -v fish >/dev/null; then
 		fish -n "$BATS_TEST_DIRNAME/../completions/ipctool.fish"
@@ -168,4 +168,24 @@ load helpers
 		assert_file_exists "$man/ipctool-$c.1"
 		grep -q "^\.Xr ipctool-$c 1" "$man/ipctool.1"
 	done
+}
+
+@test "make install puts the binary, a link per command, man pages and completions under DESTDIR" {
+	local d=$TEST_DIR/dest
+	run make -s -C "$BATS_TEST_DIRNAME/.." install DESTDIR="$d" PREFIX=/usr
+	assert_success
+	assert_file_executable "$d/usr/bin/ipctool"
+	for c in $(ipctool help --commands); do
+		[ "$c" = help ] && continue
+		assert_link_exists "$d/usr/bin/ipctool-$c"
+		assert_file_exists "$d/usr/share/man/man1/ipctool-$c.1"
+	done
+	assert_not_exist "$d/usr/bin/ipctool-help"
+	assert_file_exists "$d/usr/share/man/man7/ipctool-endpoints.7"
+	assert_file_exists "$d/usr/share/bash-completion/completions/ipctool"
+	assert_file_exists "$d/usr/share/zsh/site-functions/_ipctool"
+	assert_file_exists "$d/usr/share/fish/vendor_completions.d/ipctool.fish"
+	run "$d/usr/bin/ipctool-recv" --help
+	assert_success
+	assert_output --partial "Usage: ipctool recv"
 }

@@ -78,6 +78,17 @@ wait_for_path() {
 	return 1
 }
 
+# The same for a file to receive its first bytes.
+wait_for_nonempty() {
+	local i
+	for i in $(seq 2000); do
+		[ -s "$1" ] && return 0
+		sleep 0.005
+	done
+	echo "wait_for_nonempty: '$1' stayed empty" >&2
+	return 1
+}
+
 # Random bytes of the given size (like 4M) into a file.
 random_file() { head -c "$(numfmt --from=iec "$2")" /dev/urandom >"$1"; }
 

@@ -3,7 +3,7 @@
 # itself (`help --commands`, `help --verbs CMD`, `CMD [VERB] --help`), so they
 # follow its command table.
 # Used when ipctool cannot be run: the commands of this release.
-_ipctool_fallback_commands=(send recv fifo sem signal ls rm help)
+_ipctool_fallback_commands=(send recv relay mq shm fifo sem signal ls rm help)
 
 _ipctool_endpoint() {
 	local -a kinds

@@ -1,0 +1,741 @@
+/* ipctool shm: create, attach, describe, remove and list shared memory. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/copy.h"
+#include "../lib/ring.h"
+#include "../lib/shm.h"
+#include "../lib/table.h"
+#include "cmd.h"
+
+/* Shared by the verbs' option tables. */
+static struct {
+	uint64_t size, capacity, offset, length;
+	bool size_set, offset_set, length_set;
+	mode_t mode;
+	bool reuse, read, write, hold;
+	int64_t hold_ms;
+	struct table_opts table;
+	bool error;
+} opt = { .mode = 0600, .hold_ms = -1 };
+
+enum {
+	OPT_SIZE = 1,
+	OPT_MODE,
+	OPT_REUSE,
+	OPT_CAPACITY,
+	OPT_READ,
+	OPT_WRITE,
+	OPT_OFFSET,
+	OPT_LENGTH,
+	OPT_HOLD,
+	OPT_JSON,
+	OPT_RAW,
+	OPT_NOHEADINGS,
+	OPT_OUTPUT,
+	OPT_BYTES,
+};
+
+static void shm_callback(poptContext pc, enum poptCallbackReason reason,
+			 const struct poptOption *o, const char *arg, const void *data)
+{
+	int rc = 0;
+
+	(void)pc;
+	(void)data;
+	if (reason != POPT_CALLBACK_REASON_OPTION)
+		return;
+	switch (o->val) {
+	case OPT_SIZE:
+		rc = cmd_opt_size("--size", arg, 1, INT64_MAX, &opt.size);
+		opt.size_set = true;
+		break;
+	case OPT_MODE:
+		rc = cmd_opt_mode("--mode", arg, &opt.mode);
+		break;
+	case OPT_REUSE:
+		opt.reuse = true;
+		break;
+	case OPT_CAPACITY:
+		rc = cmd_opt_size("--capacity", arg, RING_MIN_CAPACITY, RING_MAX_CAPACITY,
+				  &opt.capacity);
+		if (rc == 0 && (opt.capacity & (opt.capacity - 1))) {
+			cmd_warnx("--capacity: '%s' is not a power of two (like 64K or 1M)", arg);
+			rc = -1;
+		}
+		break;
+	case OPT_READ:
+		opt.read = true;
+		break;
+	case OPT_WRITE:
+		opt.write = true;
+		break;
+	case OPT_OFFSET:
+		rc = cmd_opt_size("--offset", arg, 0, INT64_MAX, &opt.offset);
+		opt.offset_set = true;
+		break;
+	case OPT_LENGTH:
+		rc = cmd_opt_size("--length", arg, 0, INT64_MAX, &opt.length);
+		opt.length_set = true;
+		break;
+	case OPT_HOLD:
+		opt.hold = true;
+		if (arg)
+			rc = cmd_opt_duration("--hold", arg, &opt.hold_ms);
+		break;
+	case OPT_JSON:
+		opt.table.json = true;
+		break;
+	case OPT_RAW:
+		opt.table.raw = true;
+		break;
+	case OPT_NOHEADINGS:
+		opt.table.noheadings = true;
+		break;
+	case OPT_OUTPUT:
+		opt.table.columns = arg;
+		break;
+	case OPT_BYTES:
+		opt.table.bytes = true;
+		break;
+	}
+	if (rc < 0)
+		opt.error = true;
+}
+
+#define SHM_CALLBACK { NULL, '\0', POPT_ARG_CALLBACK, (void *)shm_callback, 0, NULL, NULL }
+
+static struct poptOption create_options[] = {
+	SHM_CALLBACK,
+	{ "size", 's', POPT_ARG_STRING, NULL, OPT_SIZE, "size of the segment (like 4K, 1M)", "SIZE" },
+	{ "mode", '\0', POPT_ARG_STRING, NULL, OPT_MODE, "permissions (default 0600)", "MODE" },
+	{ "reuse", '\0', POPT_ARG_NONE, NULL, OPT_REUSE, "use an existing segment of that name", NULL },
+	{ "capacity", '\0', POPT_ARG_STRING, NULL, OPT_CAPACITY,
+	  "lay out an ipctool ring of this capacity (a power of two); -s defaults to fit", "SIZE" },
+	CMD_HELP_OPTIONS,
+	POPT_TABLEEND
+};
+
+static struct poptOption attach_options[] = {
+	SHM_CALLBACK,
+	{ "read", 'r', POPT_ARG_NONE, NULL, OPT_READ, "dump the segment to standard output (default)", NULL },
+	{ "write", 'w', POPT_ARG_NONE, NULL, OPT_WRITE, "fill the segment from standard input", NULL },
+	{ "offset", 'o', POPT_ARG_STRING, NULL, OPT_OFFSET, "start at this byte (default 0)", "N" },
+	{ "length", 'l', POPT_ARG_STRING, NULL, OPT_LENGTH, "at most this many bytes (default: to the end)", "N" },
+	{ "hold", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, OPT_HOLD,
+	  "stay attached until DURATION passes or a signal arrives", "DURATION" },
+	CMD_HELP_OPTIONS,
+	POPT_TABLEEND
+};
+
+#define TABLE_OPTIONS                                                                          \
+	{ "json", 'J', POPT_ARG_NONE, NULL, OPT_JSON, "JSON output", NULL },                   \
+	{ "raw", 'r', POPT_ARG_NONE, NULL, OPT_RAW, "raw output", NULL },                      \
+	{ "noheadings", 'n', POPT_ARG_NONE, NULL, OPT_NOHEADINGS, "no column headings", NULL }, \
+	{ "output", 'o', POPT_ARG_STRING, NULL, OPT_OUTPUT,                                    \
+	  "columns to show (+COL adds to the default)", "COLUMNS" },                           \
+	{ "bytes", '\0', POPT_ARG_NONE, NULL, OPT_BYTES, "sizes in bytes", NULL }
+
+static struct poptOption info_options[] = {
+	SHM_CALLBACK,
+	TABLE_OPTIONS,
+	CMD_HELP_OPTIONS,
+	POPT_TABLEEND
+};
+
+static struct poptOption ls_options[] = {
+	SHM_CALLBACK,
+	TABLE_OPTIONS,
+	CMD_HELP_OPTIONS,
+	POPT_TABLEEND
+};
+
+static struct poptOption rm_options[] = {
+	CMD_HELP_OPTIONS,
+	POPT_TABLEEND
+};
+
+/* One column table for info and ls. */
+enum {
+	COL_NAME,
+	COL_TYPE,
+	COL_ID,
+	COL_SIZE,
+	COL_PERMS,
+	COL_OWNER,
+	COL_NATTCH,
+	COL_CPID,
+	COL_LPID,
+	COL_ATIME,
+	COL_DTIME,
+	COL_CTIME,
+	COL_RING,
+	COL_CAPACITY,
+	COL_FILL,
+	COL_WRITER,
+	COL_READER,
+};
+
+static const struct table_column shm_cols[] = {
+	[COL_NAME] = { "NAME", "object reference (/NAME, key:KEY or id:ID)", 0.2, TABLE_STRING },
+	[COL_TYPE] = { "TYPE", "posix or sysv", 5, TABLE_STRING },
+	[COL_ID] = { "ID", "System V identifier", 5, TABLE_NUMBER },
+	[COL_SIZE] = { "SIZE", "segment size", 6, TABLE_SIZE },
+	[COL_PERMS] = { "PERMS", "permissions (octal)", 5, TABLE_STRING },
+	[COL_OWNER] = { "OWNER", "owner", 8, TABLE_STRING },
+	[COL_NATTCH] = { "NATTCH", "attach count (POSIX: processes mapping it)", 3, TABLE_NUMBER },
+	[COL_CPID] = { "CPID", "creator pid (System V; rings: the ring's creator)", 6, TABLE_NUMBER },
+	[COL_LPID] = { "LPID", "pid of the last attach or detach (System V)", 6, TABLE_NUMBER },
+	[COL_ATIME] = { "ATIME", "last attach (POSIX: access) time", 19, TABLE_STRING },
+	[COL_DTIME] = { "DTIME", "last detach time (System V)", 19, TABLE_STRING },
+	[COL_CTIME] = { "CTIME", "last change time", 19, TABLE_STRING },
+	[COL_RING] = { "RING", "whether it holds an ipctool ring", 4, TABLE_BOOL },
+	[COL_CAPACITY] = { "CAPACITY", "ring capacity", 6, TABLE_SIZE },
+	[COL_FILL] = { "FILL", "bytes waiting in the ring", 6, TABLE_SIZE },
+	[COL_WRITER] = { "WRITER", "last writer pid of the ring", 6, TABLE_NUMBER },
+	[COL_READER] = { "READER", "last reader pid of the ring", 6, TABLE_NUMBER },
+};
+
+#define NCOLS (sizeof(shm_cols) / sizeof(shm_cols[0]))
+#define LS_DEFAULT "NAME,TYPE,SIZE,PERMS,OWNER,NATTCH,CPID,LPID,RING,FILL"
+#define INFO_DEFAULT                                                                        \
+	"NAME,TYPE,ID,SIZE,PERMS,OWNER,NATTCH,CPID,LPID,ATIME,DTIME,CTIME,RING,CAPACITY,FILL," \
+	"WRITER,READER"
+
+/* Parse a verb's options; returns EXIT_OK with the arguments, or a status. */
+static int shm_parse(poptContext pc, const char ***args, int *nargs)
+{
+	int o;
+
+	while ((o = cmd_popt_next(pc)) > 0)
+		;
+	*args = cmd_popt_args(pc, nargs);
+	if (o < 0 || opt.error)
+		return EXIT_USAGE;
+	return EXIT_OK;
+}
+
+static int shm_parse_ref(const char *text, struct objref *ref)
+{
+	const char *why;
+
+	if (objref_parse(text, ref, &why) == 0)
+		return 0;
+	cmd_warnx("'%s' is %s", text, why);
+	return -1;
+}
+
+static const char *shm_open_hint(const struct objref *ref, int err)
+{
+	if (err == ENOENT || (err == EINVAL && ref->kind == OBJREF_ID))
+		return " (create it with 'ipctool shm create')";
+	if (err == EEXIST)
+		return " (--reuse uses the existing one)";
+	if (err == EINVAL && objref_is_sysv(ref))
+		return " (larger than kernel.shmmax, or smaller than an existing segment?)";
+	if (err == ENOSPC)
+		return " (the system's segment limit is reached: kernel.shmmni, kernel.shmall)";
+	return "";
+}
+
+static int shm_open_failed(const char *verb, const char *text, const struct objref *ref)
+{
+	int err = errno;
+
+	cmd_warnx("cannot %s '%s': %s%s", verb, text, strerror(err), shm_open_hint(ref, err));
+	return EXIT_FAIL;
+}
+
+/* create */
+
+static int shm_verb_create(int argc, const char **argv)
+{
+	poptContext pc = cmd_popt(argc, argv, create_options);
+	struct objref ref;
+	struct shm_seg s;
+	const char **args, *why;
+	int nargs, rc;
+
+	rc = shm_parse(pc, &args, &nargs);
+	if (rc != EXIT_OK)
+		goto out;
+	if (nargs != 1) {
+		rc = cmd_usage_error(nargs ? "too many arguments" : "missing OBJECT");
+		goto out;
+	}
+	if (shm_parse_ref(args[0], &ref) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (ref.kind == OBJREF_ID) {
+		rc = cmd_usage_error("'%s': an id: names an existing segment; create by /NAME, "
+				     "key:KEY, key:private or ftok:PATH", args[0]);
+		goto out;
+	}
+	if (opt.capacity) {
+		uint64_t need = ring_segment_size(opt.capacity);
+
+		if (!opt.size_set)
+			opt.size = need;
+		else if (opt.size < need) {
+			rc = cmd_usage_error("--size %" PRIu64 " is too small for a ring of "
+					     "capacity %" PRIu64 " (it needs %" PRIu64 " bytes)",
+					     opt.size, opt.capacity, need);
+			goto out;
+		}
+	} else if (!opt.size_set) {
+		rc = cmd_usage_error("missing --size");
+		goto out;
+	}
+	if (shm_create(&ref, opt.size, opt.mode, opt.reuse, &s) < 0) {
+		rc = shm_open_failed("create", args[0], &ref);
+		goto out;
+	}
+	rc = EXIT_OK;
+	if (opt.capacity) {
+		if (shm_map(&s) < 0) {
+			cmd_warn("cannot map '%s'", args[0]);
+			rc = EXIT_FAIL;
+		} else if (!s.created && ring_probe(s.base, s.size)) {
+			/* --reuse of a ring: keep what it holds. */
+		} else if (ring_format(s.base, (size_t)s.size, opt.capacity, &why) < 0) {
+			cmd_warnx("cannot lay out a ring in '%s': %s", args[0], why);
+			rc = EXIT_FAIL;
+		}
+		if (rc != EXIT_OK && s.created)
+			shm_remove_seg(&s);
+	}
+	if (rc == EXIT_OK && ref.is_private)
+		printf("id:%d\n", s.id);
+	shm_close(&s);
+out:
+	poptFreeContext(pc);
+	return rc;
+}
+
+/* attach */
+
+static int shm_dump(const struct shm_seg *s, const char *text)
+{
+	uint64_t len;
+
+	if (opt.offset > s->size) {
+		cmd_warnx("cannot read at offset %" PRIu64 ": '%s' is %" PRIu64 " bytes",
+			  opt.offset, text, s->size);
+		return EXIT_FAIL;
+	}
+	len = opt.length_set ? opt.length : s->size - opt.offset;
+	if (len > s->size - opt.offset) {
+		cmd_warnx("cannot read %" PRIu64 " bytes at offset %" PRIu64 ": '%s' is %" PRIu64
+			  " bytes", len, opt.offset, text, s->size);
+		return EXIT_FAIL;
+	}
+	if (write_all(STDOUT_FILENO, (const char *)s->base + opt.offset, (size_t)len) < 0) {
+		cmd_warn("cannot write to standard output");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int shm_fill(const struct shm_seg *s, const char *text)
+{
+	uint64_t room, done = 0;
+	char extra;
+	ssize_t n;
+
+	if (opt.offset > s->size) {
+		cmd_warnx("cannot write at offset %" PRIu64 ": '%s' is %" PRIu64 " bytes",
+			  opt.offset, text, s->size);
+		return EXIT_FAIL;
+	}
+	room = opt.length_set ? opt.length : s->size - opt.offset;
+	if (room > s->size - opt.offset) {
+		cmd_warnx("cannot write %" PRIu64 " bytes at offset %" PRIu64 ": '%s' is %" PRIu64
+			  " bytes", room, opt.offset, text, s->size);
+		return EXIT_FAIL;
+	}
+	while (done < room) {
+		n = read(STDIN_FILENO, (char *)s->base + opt.offset + done, (size_t)(room - done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cmd_warn("cannot read standard input");
+			return EXIT_FAIL;
+		}
+		if (n == 0)
+			return EXIT_OK;
+		done += (uint64_t)n;
+	}
+	/* The input must end where the room does. */
+	do
+		n = read(STDIN_FILENO, &extra, 1);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		cmd_warnx("the input is larger than the %" PRIu64 " bytes from offset %" PRIu64
+			  " of '%s' (%" PRIu64 " bytes): only the first %" PRIu64 " were written",
+			  room, opt.offset, text, s->size, room);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* Stay attached until the duration passes (EXIT_OK) or a signal comes. */
+static int shm_hold(void)
+{
+	sigset_t set;
+	struct timespec ts;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (fflush(stdout) != 0)
+		return EXIT_FAIL;
+	ts.tv_sec = (time_t)(opt.hold_ms / 1000);
+	ts.tv_nsec = (long)(opt.hold_ms % 1000) * 1000000L;
+	do
+		sig = opt.hold_ms < 0 ? sigwaitinfo(&set, NULL) : sigtimedwait(&set, NULL, &ts);
+	while (sig < 0 && errno == EINTR);
+	if (sig < 0)
+		return EXIT_OK;
+	return 128 + sig;
+}
+
+static int shm_verb_attach(int argc, const char **argv)
+{
+	poptContext pc = cmd_popt(argc, argv, attach_options);
+	struct objref ref;
+	struct shm_seg s;
+	const char **args;
+	int nargs, rc;
+
+	rc = shm_parse(pc, &args, &nargs);
+	if (rc != EXIT_OK)
+		goto out;
+	if (nargs != 1) {
+		rc = cmd_usage_error(nargs ? "too many arguments" : "missing OBJECT");
+		goto out;
+	}
+	if (opt.read && opt.write) {
+		rc = cmd_usage_error("--read and --write exclude each other");
+		goto out;
+	}
+	if (shm_parse_ref(args[0], &ref) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (ref.is_private) {
+		rc = cmd_usage_error("'%s': key:private names a new segment; attach by id:ID", args[0]);
+		goto out;
+	}
+	if (!opt.write && !opt.hold)
+		opt.read = true;
+	if (shm_open_ref(&ref, opt.write, &s) < 0) {
+		rc = shm_open_failed("open", args[0], &ref);
+		goto out;
+	}
+	if (shm_map(&s) < 0) {
+		cmd_warn("cannot attach '%s'", args[0]);
+		rc = EXIT_FAIL;
+	} else if (opt.read) {
+		rc = shm_dump(&s, args[0]);
+	} else if (opt.write) {
+		rc = shm_fill(&s, args[0]);
+	}
+	if (rc == EXIT_OK && opt.hold)
+		rc = shm_hold();
+	shm_close(&s);
+out:
+	poptFreeContext(pc);
+	return rc;
+}
+
+/* info and ls */
+
+static void shm_set_time(struct table *t, size_t col, time_t when)
+{
+	char buf[32];
+	struct tm tm;
+
+	if (when == 0 || !localtime_r(&when, &tm))
+		return;
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	table_set(t, col, buf);
+}
+
+static void shm_row(struct table *t, const struct shm_desc *d, const struct ring_info *ri)
+{
+	struct passwd *pw;
+	char buf[32];
+
+	table_row(t);
+	table_set(t, COL_NAME, d->ref);
+	table_set(t, COL_TYPE, d->sysv ? "sysv" : "posix");
+	if (d->sysv)
+		table_set_i64(t, COL_ID, d->id);
+	table_set_u64(t, COL_SIZE, d->size);
+	snprintf(buf, sizeof(buf), "%04o", (unsigned int)d->mode);
+	table_set(t, COL_PERMS, buf);
+	if (table_has(t, COL_OWNER)) {
+		pw = getpwuid(d->uid);
+		if (pw) {
+			table_set(t, COL_OWNER, pw->pw_name);
+		} else {
+			snprintf(buf, sizeof(buf), "%u", (unsigned int)d->uid);
+			table_set(t, COL_OWNER, buf);
+		}
+	}
+	if (d->nattch >= 0)
+		table_set_i64(t, COL_NATTCH, d->nattch);
+	if (d->cpid)
+		table_set_i64(t, COL_CPID, d->cpid);
+	else if (ri && ri->creator)
+		table_set_i64(t, COL_CPID, ri->creator);
+	if (d->lpid)
+		table_set_i64(t, COL_LPID, d->lpid);
+	shm_set_time(t, COL_ATIME, d->atime);
+	shm_set_time(t, COL_DTIME, d->dtime);
+	shm_set_time(t, COL_CTIME, d->ctime);
+	table_set(t, COL_RING, ri ? "yes" : "no");
+	if (ri) {
+		table_set_u64(t, COL_CAPACITY, ri->capacity);
+		table_set_u64(t, COL_FILL, ri->used);
+		if (ri->writer)
+			table_set_i64(t, COL_WRITER, ri->writer);
+		if (ri->reader)
+			table_set_i64(t, COL_READER, ri->reader);
+	}
+}
+
+/* Describe the ring in a segment, if it holds one. */
+static bool shm_ring_info(const struct objref *ref, struct ring_info *ri)
+{
+	struct shm_seg s;
+	bool ok = false;
+
+	if (shm_open_ref(ref, false, &s) < 0)
+		return false;
+	if (s.size >= RING_DATA_OFFSET && shm_map(&s) == 0 && ring_probe(s.base, (size_t)s.size))
+		ok = ring_info(s.base, (size_t)s.size, ri, NULL) == 0;
+	shm_close(&s);
+	return ok;
+}
+
+static struct table *shm_table(const char *def, const char *name)
+{
+	const char *bad = NULL;
+	struct table *t;
+
+	opt.table.name = name;
+	t = table_new(shm_cols, NCOLS, def, &opt.table, &bad);
+	if (!t && bad)
+		cmd_usage_error("--output: '%s' is not a column (see --help)", bad);
+	else if (!t)
+		cmd_warn("cannot make a table");
+	return t;
+}
+
+static int shm_print(struct table *t)
+{
+	if (table_print(t, stdout) < 0) {
+		cmd_warn("cannot write to standard output");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int shm_verb_info(int argc, const char **argv)
+{
+	poptContext pc = cmd_popt(argc, argv, info_options);
+	struct objref ref;
+	struct shm_seg s;
+	struct shm_desc d;
+	struct ring_info ri;
+	struct table *t = NULL;
+	const char **args;
+	int nargs, rc;
+	bool ring;
+
+	rc = shm_parse(pc, &args, &nargs);
+	if (rc != EXIT_OK)
+		goto out;
+	if (nargs != 1) {
+		rc = cmd_usage_error(nargs ? "too many arguments" : "missing OBJECT");
+		goto out;
+	}
+	if (shm_parse_ref(args[0], &ref) < 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	t = shm_table(INFO_DEFAULT, "shm");
+	if (!t) {
+		rc = errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
+		goto out;
+	}
+	if (shm_open_ref(&ref, false, &s) < 0) {
+		rc = shm_open_failed("open", args[0], &ref);
+		goto out;
+	}
+	/* Stat first: attaching to look for a ring changes the System V
+	 * last pid and times. */
+	if (shm_stat(&s, &d) < 0) {
+		cmd_warn("cannot read '%s'", args[0]);
+		shm_close(&s);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	shm_close(&s);
+	ring = shm_ring_info(&ref, &ri);
+	shm_row(t, &d, ring ? &ri : NULL);
+	rc = shm_print(t);
+out:
+	table_free(t);
+	poptFreeContext(pc);
+	return rc;
+}
+
+static int shm_verb_ls(int argc, const char **argv)
+{
+	poptContext pc = cmd_popt(argc, argv, ls_options);
+	struct shm_desc *list = NULL;
+	struct table *t = NULL;
+	const char **args;
+	size_t n, i;
+	int nargs, rc;
+
+	rc = shm_parse(pc, &args, &nargs);
+	if (rc != EXIT_OK)
+		goto out;
+	if (nargs) {
+		rc = cmd_usage_error("too many arguments");
+		goto out;
+	}
+	t = shm_table(LS_DEFAULT, "shm");
+	if (!t) {
+		rc = errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
+		goto out;
+	}
+	if (shm_list(&list, &n) < 0) {
+		cmd_warn("cannot list shared memory");
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct ring_info ri;
+		struct objref ref;
+		bool ring = false;
+
+		/* Only POSIX segments are probed for rings: attaching a System
+		 * V one would change its last pid and times. */
+		if (!list[i].sysv && objref_parse(list[i].ref, &ref, NULL) == 0)
+			ring = shm_ring_info(&ref, &ri);
+		shm_row(t, &list[i], ring ? &ri : NULL);
+	}
+	rc = shm_print(t);
+out:
+	free(list);
+	table_free(t);
+	poptFreeContext(pc);
+	return rc;
+}
+
+/* rm */
+
+static int shm_verb_rm(int argc, const char **argv)
+{
+	poptContext pc = cmd_popt(argc, argv, rm_options);
+	const char **args;
+	struct objref ref;
+	int nargs, rc, i;
+
+	rc = shm_parse(pc, &args, &nargs);
+	if (rc != EXIT_OK)
+		goto out;
+	if (nargs < 1) {
+		rc = cmd_usage_error("missing OBJECT");
+		goto out;
+	}
+	for (i = 0; i < nargs; i++)
+		if (shm_parse_ref(args[i], &ref) < 0) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	for (i = 0; i < nargs; i++) {
+		objref_parse(args[i], &ref, NULL);
+		if (ref.is_private) {
+			cmd_warnx("cannot remove '%s': key:private names no segment (use id:ID)",
+				  args[i]);
+			rc = EXIT_FAIL;
+		} else if (shm_remove(&ref) < 0) {
+			cmd_warn("cannot remove '%s'", args[i]);
+			rc = EXIT_FAIL;
+		}
+	}
+out:
+	poptFreeContext(pc);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int, const char **);
+	const char *usage;
+	const char *columns; /* default columns, for --help */
+} shm_verbs[] = {
+	{ "create", shm_verb_create, "create OBJECT -s SIZE [--mode MODE] [--reuse] [--capacity SIZE]", NULL },
+	{ "attach", shm_verb_attach,
+	  "attach OBJECT [--read | --write] [--offset N] [--length N] [--hold[=DURATION]]", NULL },
+	{ "info", shm_verb_info, "info OBJECT [-J | -r] [-n] [-o COLUMNS] [--bytes]", INFO_DEFAULT },
+	{ "rm", shm_verb_rm, "rm OBJECT...", NULL },
+	{ "ls", shm_verb_ls, "ls [-J | -r] [-n] [-o COLUMNS] [--bytes]", LS_DEFAULT },
+};
+
+int cmd_shm(int argc, const char **argv)
+{
+	static struct cmd verb_cmd;
+	static char prog[64];
+	size_t i;
+
+	if (argc < 2)
+		return cmd_usage_error("missing verb (create, attach, info, rm or ls)");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		printf("usage: ipctool shm %s\n\nVerbs:\n", cmd_current->usage);
+		for (i = 0; i < sizeof(shm_verbs) / sizeof(shm_verbs[0]); i++)
+			printf("  ipctool shm %s\n", shm_verbs[i].usage);
+		printf("\nRun 'ipctool shm VERB --help' for a verb's options; see ipctool-shm(1).\n");
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(shm_verbs) / sizeof(shm_verbs[0]); i++) {
+		if (strcmp(argv[1], shm_verbs[i].name) != 0)
+			continue;
+		/* The verb's synopsis in its --help. */
+		verb_cmd = *cmd_current;
+		verb_cmd.usage = shm_verbs[i].usage + strlen(shm_verbs[i].name) + 1;
+		cmd_current = &verb_cmd;
+		snprintf(prog, sizeof(prog), "ipctool shm %s", shm_verbs[i].name);
+		argv[1] = prog;
+		if (shm_verbs[i].columns && argc > 2 &&
+		    (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
+			const char *help[] = { prog, NULL };
+			poptContext pc = cmd_popt(1, help, info_options);
+
+			poptPrintHelp(pc, stdout, 0);
+			poptFreeContext(pc);
+			printf("\nColumns (default %s):\n", shm_verbs[i].columns);
+			table_columns_help(shm_cols, NCOLS, stdout);
+			return EXIT_OK;
+		}
+		return shm_verbs[i].run(argc - 1, argv + 1);
+	}
+	return cmd_usage_error("'%s' is not a verb of shm (expected create, attach, info, rm or ls)",
+			       argv[1]);
+}

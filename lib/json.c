@@ -1,0 +1,136 @@
+/* JSON strings and base64, for one-object-per-line output. */
+#include "json.h"
+
+#include <stdint.h>
+
+bool json_utf8_valid(const void *p, size_t len)
+{
+	const unsigned char *s = p, *end = s + len;
+
+	while (s < end) {
+		unsigned c = *s;
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if ((size_t)(end - s) <= n)
+			return false;
+		for (size_t i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+size_t json_string_max(size_t len)
+{
+	return len * 6 + 2;
+}
+
+size_t json_string(char *out, const void *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = p;
+	char *o = out;
+
+	*o++ = '"';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		switch (c) {
+		case '"':
+		case '\\':
+			*o++ = '\\';
+			*o++ = (char)c;
+			break;
+		case '\n':
+			*o++ = '\\';
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = '\\';
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = '\\';
+			*o++ = 't';
+			break;
+		case '\b':
+			*o++ = '\\';
+			*o++ = 'b';
+			break;
+		case '\f':
+			*o++ = '\\';
+			*o++ = 'f';
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f) {
+				*o++ = '\\';
+				*o++ = 'u';
+				*o++ = '0';
+				*o++ = '0';
+				*o++ = hex[c >> 4];
+				*o++ = hex[c & 15];
+			} else {
+				*o++ = (char)c;
+			}
+		}
+	}
+	*o++ = '"';
+	return (size_t)(o - out);
+}
+
+size_t json_base64_max(size_t len)
+{
+	return (len + 2) / 3 * 4 + 2;
+}
+
+size_t json_base64(char *out, const void *p, size_t len)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = p;
+	char *o = out;
+	size_t i;
+
+	*o++ = '"';
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+
+		*o++ = b64[v >> 18];
+		*o++ = b64[(v >> 12) & 63];
+		*o++ = b64[(v >> 6) & 63];
+		*o++ = b64[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < len ? (uint32_t)s[i + 1] << 8 : 0);
+
+		*o++ = b64[v >> 18];
+		*o++ = b64[(v >> 12) & 63];
+		*o++ = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o++ = '"';
+	return (size_t)(o - out);
+}

@@ -1,0 +1,23 @@
+/*
+ * A small JSON writer for `recv -J`: strings escaped per RFC 8259, UTF-8
+ * validation, base64 for bytes that are not text. Writes into a caller's
+ * buffer sized with the *_max functions; never allocates.
+ */
+#ifndef IPCTOOL_JSON_H
+#define IPCTOOL_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Whether p is well-formed UTF-8 (no overlong forms, surrogates or > U+10FFFF). */
+bool json_utf8_valid(const void *p, size_t len);
+/* The most bytes json_string writes for len input bytes, quotes included. */
+size_t json_string_max(size_t len);
+/* Write p (valid UTF-8) as a quoted JSON string; returns the bytes written. */
+size_t json_string(char *out, const void *p, size_t len);
+/* The most bytes json_base64 writes for len input bytes, quotes included. */
+size_t json_base64_max(size_t len);
+/* Write p as a quoted base64 string (RFC 4648, with padding). */
+size_t json_base64(char *out, const void *p, size_t len);
+
+#endif

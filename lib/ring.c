@@ -1,0 +1,742 @@
+/*
+ * The shared-memory ring. One writer and one reader at a time (each side
+ * serialised by a process-shared robust mutex) move records through a
+ * power-of-two area. The writer publishes head with release order after
+ * the record bytes; the reader publishes tail after it is done with them.
+ * A side that must wait spins briefly, then raises the wake word of its own
+ * cache line and sleeps on it with futex(2); the other side wakes it only
+ * when that word is raised, so the fast path makes no system call.
+ */
+#include "ring.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+struct ring_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t header_size;	/* RING_DATA_OFFSET */
+	uint64_t capacity;
+	uint32_t flags;
+	int32_t creator_pid;
+	pthread_mutex_t wlock;
+	pthread_mutex_t rlock;
+	_Atomic int32_t wpids[RING_MAX_PEERS];
+	_Atomic int32_t rpids[RING_MAX_PEERS];
+};
+
+/* One side's cache line: the writer's (head) or the reader's (tail). */
+struct ring_line {
+	_Atomic uint64_t index;
+	_Atomic uint32_t closed;
+	_Atomic int32_t pid;
+	_Atomic uint32_t wake;	/* 1: this side sleeps on it */
+};
+
+struct ring_record {
+	uint32_t len;
+	uint32_t kind;
+};
+
+_Static_assert(sizeof(struct ring_header) <= RING_WRITER_LINE, "header page overflows");
+_Static_assert(sizeof(struct ring_line) <= RING_READER_LINE - RING_WRITER_LINE, "line");
+_Static_assert(RING_READER_LINE + 128 <= RING_DATA_OFFSET, "reader line overflows");
+
+#define RING_KNOWN_FLAGS 0u
+#define RING_SPINS 2000
+#define RING_SLICE_MS 100
+#define RING_PID_MAX 4194304
+
+static struct ring_header *ring_hdr(const struct ring *r)
+{
+	return (struct ring_header *)r->base;
+}
+
+static struct ring_line *ring_line(const struct ring *r, enum ring_role side)
+{
+	return (struct ring_line *)(r->base +
+				    (side == RING_WRITER ? RING_WRITER_LINE : RING_READER_LINE));
+}
+
+static int ring_fail(const char **why, const char *what, int err)
+{
+	if (why)
+		*why = what;
+	errno = err;
+	return -1;
+}
+
+static uint64_t ring_align(uint64_t n)
+{
+	return (n + 7u) & ~(uint64_t)7u;
+}
+
+uint64_t ring_segment_size(uint64_t capacity)
+{
+	return RING_DATA_OFFSET + capacity;
+}
+
+uint64_t ring_capacity_for(uint64_t size)
+{
+	uint64_t c = RING_MAX_CAPACITY;
+
+	if (size < RING_DATA_OFFSET + RING_MIN_CAPACITY)
+		return 0;
+	while (c > size - RING_DATA_OFFSET)
+		c >>= 1;
+	return c;
+}
+
+size_t ring_max_record(uint64_t capacity)
+{
+	/* Pad plus record never exceed the capacity when a record takes at
+	 * most half of it. */
+	return (size_t)(capacity / 2 - RING_RECORD_HEADER);
+}
+
+static bool ring_capacity_ok(uint64_t capacity, uint64_t size)
+{
+	return capacity >= RING_MIN_CAPACITY && capacity <= RING_MAX_CAPACITY &&
+	       (capacity & (capacity - 1)) == 0 && size >= RING_DATA_OFFSET &&
+	       capacity <= size - RING_DATA_OFFSET;
+}
+
+static int ring_mutex_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+	int rc;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	rc = pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+	return rc;
+}
+
+int ring_format(void *base, size_t size, uint64_t capacity, const char **why)
+{
+	struct ring_header *h = base;
+
+	if (!ring_capacity_ok(capacity, size))
+		return ring_fail(why, "a capacity that is not a power of two from 4K that fits the segment",
+				 EINVAL);
+	memset(base, 0, RING_DATA_OFFSET);
+	h->version = RING_VERSION;
+	h->header_size = RING_DATA_OFFSET;
+	h->capacity = capacity;
+	h->flags = 0;
+	h->creator_pid = (int32_t)getpid();
+	if (ring_mutex_init(&h->wlock) != 0 || ring_mutex_init(&h->rlock) != 0)
+		return ring_fail(why, "cannot initialise the ring's locks", ENOMEM);
+	atomic_thread_fence(memory_order_release);
+	memcpy(h->magic, RING_MAGIC, 8);
+	atomic_thread_fence(memory_order_seq_cst);
+	return 0;
+}
+
+bool ring_probe(const void *base, size_t size)
+{
+	return size >= RING_DATA_OFFSET && memcmp(base, RING_MAGIC, 8) == 0;
+}
+
+/*
+ * A mutex can only be trusted when its kind is what ring_format made: an
+ * unknown kind could take glibc's priority-inheritance paths on garbage.
+ */
+static bool ring_mutex_ok(const pthread_mutex_t *m)
+{
+#ifdef __GLIBC__
+	static int kind = -1;
+
+	if (kind < 0) {
+		pthread_mutex_t local;
+
+		ring_mutex_init(&local);
+		kind = local.__data.__kind;
+		pthread_mutex_destroy(&local);
+	}
+	return __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED) == kind;
+#else
+	(void)m;
+	return true;
+#endif
+}
+
+/* Validate the header fields; the segment may change under us, so each
+ * field is read once into a local. */
+static int ring_check_header(const unsigned char *base, size_t size, uint64_t *capacity,
+			     const char **why)
+{
+	const struct ring_header *h = (const struct ring_header *)base;
+	uint32_t version, hsize, flags;
+	uint64_t cap;
+	static const char zero[8];
+
+	if (size < RING_DATA_OFFSET + RING_MIN_CAPACITY)
+		return ring_fail(why, "too small to hold a ring", EBADMSG);
+	if (memcmp(h->magic, zero, 8) == 0)
+		return ring_fail(why, "not formatted as a ring yet", EAGAIN);
+	if (memcmp(h->magic, RING_MAGIC, 8) != 0)
+		return ring_fail(why, "not an ipctool ring (bad magic)", EBADMSG);
+	version = __atomic_load_n(&h->version, __ATOMIC_ACQUIRE);
+	hsize = __atomic_load_n(&h->header_size, __ATOMIC_RELAXED);
+	cap = __atomic_load_n(&h->capacity, __ATOMIC_RELAXED);
+	flags = __atomic_load_n(&h->flags, __ATOMIC_RELAXED);
+	if (version != RING_VERSION)
+		return ring_fail(why, "a ring of an unknown format version", EBADMSG);
+	if (hsize != RING_DATA_OFFSET)
+		return ring_fail(why, "a ring with a bad header size", EBADMSG);
+	if (!ring_capacity_ok(cap, size))
+		return ring_fail(why, "a ring with a bad capacity", EBADMSG);
+	if (flags & ~RING_KNOWN_FLAGS)
+		return ring_fail(why, "a ring with unknown flags", EBADMSG);
+	*capacity = cap;
+	return 0;
+}
+
+static bool ring_pid_valid(int32_t pid)
+{
+	return pid > 0 && pid <= RING_PID_MAX;
+}
+
+static bool ring_pid_alive(int32_t pid)
+{
+	return ring_pid_valid(pid) && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* Whether pid surely names no process (not merely an invalid value). */
+static bool ring_pid_gone(int32_t pid)
+{
+	return !ring_pid_valid(pid) || (kill(pid, 0) < 0 && errno == ESRCH);
+}
+
+/*
+ * Liveness of a side from its pid slots: 1 when some attached process
+ * lives, 0 when none is attached, -1 when all attached ones are gone
+ * (*dead gets one of them).
+ */
+static int ring_side_alive(struct ring *r, enum ring_role side, pid_t *dead)
+{
+	_Atomic int32_t *pids = side == RING_WRITER ? ring_hdr(r)->wpids : ring_hdr(r)->rpids;
+	int i, found = 0;
+
+	for (i = 0; i < RING_MAX_PEERS; i++) {
+		int32_t pid = atomic_load_explicit(&pids[i], memory_order_relaxed);
+
+		if (pid == 0 || pid == r->pid)
+			continue;
+		if (ring_pid_alive(pid))
+			return 1;
+		found = -1;
+		*dead = pid;
+	}
+	return found;
+}
+
+static int ring_futex_wait(_Atomic uint32_t *word, uint32_t val, int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	return (int)syscall(SYS_futex, word, FUTEX_WAIT, val, &ts, NULL, 0);
+}
+
+static void ring_futex_wake(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Wake the other side if it sleeps; called after publishing an index. */
+static void ring_wake(struct ring_line *other)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&other->wake, memory_order_relaxed) == 1 &&
+	    atomic_exchange(&other->wake, 0) == 1)
+		ring_futex_wake(&other->wake);
+}
+
+static void ring_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/*
+ * Take a side's lock by the deadline. A holder that died leaves EOWNERDEAD:
+ * the indices are published in single stores, so the ring is consistent and
+ * the lock is made usable again.
+ */
+static int ring_lock(struct ring *r, pthread_mutex_t *m, const struct deadline *d)
+{
+	for (;;) {
+		struct timespec ts;
+		int left = deadline_poll_ms(d), slice, rc;
+
+		if (!ring_mutex_ok(m)) {
+			errno = EBADMSG;
+			return -1;
+		}
+		slice = left < 0 || left > RING_SLICE_MS ? RING_SLICE_MS : left;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += (long)slice * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		rc = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts);
+		if (rc == 0)
+			return 0;
+		if (rc == EOWNERDEAD) {
+			pthread_mutex_consistent(m);
+			r->recovered = true;
+			return 0;
+		}
+		if (rc != ETIMEDOUT) {
+			errno = rc == ENOTRECOVERABLE || rc == EINVAL ? EBADMSG : rc;
+			return -1;
+		}
+#ifdef __GLIBC__
+		{
+			/* A lock word naming a process that is gone, without the
+			 * kernel's owner-died mark, is corrupt: never wait on it. */
+			unsigned int word = (unsigned int)__atomic_load_n(&m->__data.__lock,
+									 __ATOMIC_RELAXED);
+			int32_t tid = (int32_t)(word & FUTEX_TID_MASK);
+
+			if (tid && !(word & FUTEX_OWNER_DIED) && ring_pid_gone(tid)) {
+				errno = EBADMSG;
+				return -1;
+			}
+		}
+#endif
+		if (deadline_passed(d)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+}
+
+static pthread_mutex_t *ring_side_lock(struct ring *r)
+{
+	return r->role == RING_WRITER ? &ring_hdr(r)->wlock : &ring_hdr(r)->rlock;
+}
+
+int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
+		const struct deadline *d, const char **why)
+{
+	_Atomic int32_t *pids;
+	struct ring_line *mine;
+	uint64_t cap;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->slot = -1;
+	if (ring_check_header(base, size, &cap, why) < 0)
+		return -1;
+	r->base = base;
+	r->size = size;
+	r->capacity = cap;
+	r->mask = cap - 1;
+	r->role = role;
+	r->pid = getpid();
+	if (ring_lock(r, ring_side_lock(r), d) < 0)
+		return ring_fail(why, errno == ETIMEDOUT ? "its lock stayed taken" : "a ring with a corrupt lock",
+				 errno);
+	pids = role == RING_WRITER ? ring_hdr(r)->wpids : ring_hdr(r)->rpids;
+	for (i = 0; i < RING_MAX_PEERS && r->slot < 0; i++) {
+		int32_t pid = atomic_load(&pids[i]);
+
+		if (pid == 0 || !ring_pid_alive(pid)) {
+			atomic_store(&pids[i], (int32_t)r->pid);
+			r->slot = i;
+		}
+	}
+	if (r->slot < 0) {
+		pthread_mutex_unlock(ring_side_lock(r));
+		return ring_fail(why, "too many processes attached to the ring", EUSERS);
+	}
+	mine = ring_line(r, role);
+	atomic_store(&mine->pid, (int32_t)r->pid);
+	atomic_store(&mine->closed, 0);
+	r->cached = atomic_load_explicit(&ring_line(r, role == RING_WRITER ? RING_READER : RING_WRITER)->index,
+					 memory_order_acquire);
+	pthread_mutex_unlock(ring_side_lock(r));
+	return 0;
+}
+
+void ring_close(struct ring *r)
+{
+	struct deadline d;
+	_Atomic int32_t *pids;
+	bool others = false;
+	int i;
+
+	if (!r->base || r->slot < 0)
+		return;
+	if (r->locked) {
+		r->locked = false;
+		pthread_mutex_unlock(ring_side_lock(r));
+	}
+	deadline_start(&d, 1000);
+	if (ring_lock(r, ring_side_lock(r), &d) < 0)
+		return;
+	pids = r->role == RING_WRITER ? ring_hdr(r)->wpids : ring_hdr(r)->rpids;
+	if (atomic_load(&pids[r->slot]) == (int32_t)r->pid)
+		atomic_store(&pids[r->slot], 0);
+	for (i = 0; i < RING_MAX_PEERS; i++)
+		if (ring_pid_alive(atomic_load(&pids[i])))
+			others = true;
+	if (!others) {
+		atomic_store(&ring_line(r, r->role)->closed, 1);
+		ring_wake(ring_line(r, r->role == RING_WRITER ? RING_READER : RING_WRITER));
+	}
+	pthread_mutex_unlock(ring_side_lock(r));
+	r->slot = -1;
+}
+
+/*
+ * Wait until ready(r) holds: spin, then sleep on our wake word in slices,
+ * checking in between that the other side is still there. peer_check
+ * returns 0 to go on waiting, or -1 with errno set to stop.
+ */
+static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_check)(struct ring *),
+		     const struct deadline *d)
+{
+	struct ring_line *mine = ring_line(r, r->role);
+	int i;
+
+	for (i = 0; i < RING_SPINS; i++) {
+		ring_pause();
+		if (ready(r))
+			return 0;
+	}
+	for (;;) {
+		int left, slice;
+
+		if (peer_check(r) < 0)
+			return -1;
+		left = deadline_poll_ms(d);
+		if (left == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		slice = left < 0 || left > RING_SLICE_MS ? RING_SLICE_MS : left;
+		atomic_store(&mine->wake, 1);
+		if (ready(r)) {
+			atomic_store(&mine->wake, 0);
+			return 0;
+		}
+		ring_futex_wait(&mine->wake, 1, slice);
+		atomic_store(&mine->wake, 0);
+		if (ready(r))
+			return 0;
+	}
+}
+
+/* Writer side. */
+
+static bool ring_writer_ready(struct ring *r)
+{
+	r->cached = atomic_load_explicit(&ring_line(r, RING_READER)->index, memory_order_acquire);
+	return r->pos - r->cached <= r->capacity - r->reserved ||
+	       atomic_load_explicit(&ring_line(r, RING_READER)->closed, memory_order_relaxed);
+}
+
+static int ring_writer_peer(struct ring *r)
+{
+	struct ring_line *rl = ring_line(r, RING_READER);
+	uint64_t tail = atomic_load_explicit(&rl->index, memory_order_acquire);
+
+	if (r->pos - tail > r->capacity || (tail & 7u)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (atomic_load(&rl->closed)) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (ring_side_alive(r, RING_READER, &r->dead_pid) < 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	return 0;
+}
+
+int ring_write_begin(struct ring *r, size_t len, void **data, const struct deadline *d)
+{
+	struct ring_line *wl = ring_line(r, RING_WRITER);
+	uint64_t head, need, off, pad;
+
+	if (r->role != RING_WRITER || r->locked) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len > ring_max_record(r->capacity)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (ring_lock(r, &ring_hdr(r)->wlock, d) < 0)
+		return -1;
+	r->locked = true;
+	head = atomic_load_explicit(&wl->index, memory_order_relaxed);
+	if (head & 7u)
+		goto corrupt;
+	need = RING_RECORD_HEADER + ring_align(len);
+	off = head & r->mask;
+	pad = r->capacity - off < need ? r->capacity - off : 0;
+	/* Room for pad + record; reserved holds the total for the check. */
+	r->pos = head;
+	r->reserved = (size_t)(pad + need);
+	if (r->pos - r->cached > r->capacity || r->pos - r->cached > r->capacity - r->reserved) {
+		if (!ring_writer_ready(r) && ring_wait(r, ring_writer_ready, ring_writer_peer, d) < 0) {
+			int err = errno;
+
+			ring_write_abort(r);
+			errno = err;
+			return -1;
+		}
+		if (r->pos - r->cached > r->capacity)
+			goto corrupt;
+		if (atomic_load(&ring_line(r, RING_READER)->closed)) {
+			ring_write_abort(r);
+			errno = EPIPE;
+			return -1;
+		}
+	}
+	if (pad) {
+		struct ring_record *p = (struct ring_record *)(r->base + RING_DATA_OFFSET + off);
+
+		p->len = (uint32_t)(pad - RING_RECORD_HEADER);
+		p->kind = RING_REC_PAD;
+		r->pos += pad;
+		off = 0;
+	}
+	r->reserved = len;
+	*data = r->base + RING_DATA_OFFSET + off + RING_RECORD_HEADER;
+	return 0;
+corrupt:
+	ring_write_abort(r);
+	errno = EBADMSG;
+	return -1;
+}
+
+void ring_write_commit(struct ring *r, size_t len)
+{
+	struct ring_line *wl = ring_line(r, RING_WRITER);
+	struct ring_record *rec;
+
+	if (!r->locked)
+		return;
+	if (len > r->reserved)
+		len = r->reserved;
+	rec = (struct ring_record *)(r->base + RING_DATA_OFFSET + (r->pos & r->mask));
+	rec->len = (uint32_t)len;
+	rec->kind = RING_REC_DATA;
+	atomic_store_explicit(&wl->index, r->pos + RING_RECORD_HEADER + ring_align(len),
+			      memory_order_release);
+	ring_wake(ring_line(r, RING_READER));
+	r->locked = false;
+	pthread_mutex_unlock(&ring_hdr(r)->wlock);
+}
+
+void ring_write_abort(struct ring *r)
+{
+	if (!r->locked)
+		return;
+	r->locked = false;
+	pthread_mutex_unlock(&ring_hdr(r)->wlock);
+}
+
+int ring_write(struct ring *r, const void *buf, size_t len, const struct deadline *d)
+{
+	void *p;
+
+	if (ring_write_begin(r, len, &p, d) < 0)
+		return -1;
+	memcpy(p, buf, len);
+	ring_write_commit(r, len);
+	return 0;
+}
+
+/* Reader side. */
+
+static bool ring_reader_ready(struct ring *r)
+{
+	struct ring_line *wl = ring_line(r, RING_WRITER);
+
+	r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
+	return r->cached != r->pos ||
+	       (!r->keep && atomic_load_explicit(&wl->closed, memory_order_relaxed));
+}
+
+static int ring_reader_peer(struct ring *r)
+{
+	if (r->keep)
+		return 0;
+	if (ring_side_alive(r, RING_WRITER, &r->dead_pid) < 0 &&
+	    !atomic_load(&ring_line(r, RING_WRITER)->closed)) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	return 0;
+}
+
+int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d)
+{
+	struct ring_line *wl = ring_line(r, RING_WRITER);
+	struct ring_line *rl = ring_line(r, RING_READER);
+	uint64_t tail, avail, off, room, total;
+	uint32_t rlen, kind;
+	const struct ring_record *rec;
+
+	if (r->role != RING_READER || r->locked) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ring_lock(r, &ring_hdr(r)->rlock, d) < 0)
+		return -1;
+	r->locked = true;
+	tail = atomic_load_explicit(&rl->index, memory_order_relaxed);
+	r->pos = tail;
+	for (;;) {
+		if (tail & 7u)
+			goto corrupt;
+		/* Another reader may have moved tail past our cached head. */
+		if (r->cached - tail > r->capacity)
+			r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
+		if (r->cached == tail) {
+			if (!ring_reader_ready(r) &&
+			    ring_wait(r, ring_reader_ready, ring_reader_peer, d) < 0)
+				goto fail;
+			if (r->cached == tail) {
+				/* Closed: recheck head, the last record may have
+				 * been published just before the flag. */
+				r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
+				if (r->cached == tail) {
+					r->locked = false;
+					pthread_mutex_unlock(&ring_hdr(r)->rlock);
+					return 0;
+				}
+			}
+		}
+		avail = r->cached - tail;
+		if (avail > r->capacity || avail < RING_RECORD_HEADER || (avail & 7u))
+			goto corrupt;
+		off = tail & r->mask;
+		room = r->capacity - off;
+		rec = (const struct ring_record *)(r->base + RING_DATA_OFFSET + off);
+		rlen = __atomic_load_n(&rec->len, __ATOMIC_RELAXED);
+		kind = __atomic_load_n(&rec->kind, __ATOMIC_RELAXED);
+		if (kind == RING_REC_PAD) {
+			if ((uint64_t)rlen + RING_RECORD_HEADER != room || room > avail)
+				goto corrupt;
+			tail += room;
+			r->pos = tail;
+			continue;
+		}
+		if (kind != RING_REC_DATA || rlen > ring_max_record(r->capacity))
+			goto corrupt;
+		total = RING_RECORD_HEADER + ring_align(rlen);
+		if (total > room || total > avail)
+			goto corrupt;
+		*data = rec + 1;
+		*len = rlen;
+		r->next = tail + total;
+		return 1;
+	}
+corrupt:
+	errno = EBADMSG;
+fail:
+	{
+		int err = errno;
+
+		r->locked = false;
+		pthread_mutex_unlock(&ring_hdr(r)->rlock);
+		errno = err;
+	}
+	return -1;
+}
+
+void ring_read_end(struct ring *r)
+{
+	if (!r->locked)
+		return;
+	atomic_store_explicit(&ring_line(r, RING_READER)->index, r->next, memory_order_release);
+	ring_wake(ring_line(r, RING_WRITER));
+	r->locked = false;
+	pthread_mutex_unlock(&ring_hdr(r)->rlock);
+}
+
+void ring_read_abort(struct ring *r)
+{
+	if (!r->locked)
+		return;
+	r->locked = false;
+	pthread_mutex_unlock(&ring_hdr(r)->rlock);
+}
+
+int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d)
+{
+	const void *p;
+	int rc = ring_read_begin(r, &p, len, d);
+
+	if (rc <= 0)
+		return rc;
+	if (*len > cap) {
+		ring_read_abort(r);
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memcpy(buf, p, *len);
+	ring_read_end(r);
+	return 1;
+}
+
+pid_t ring_writer_pid(const struct ring *r)
+{
+	int32_t pid = atomic_load_explicit(&ring_line(r, RING_WRITER)->pid, memory_order_relaxed);
+
+	return ring_pid_valid(pid) ? pid : 0;
+}
+
+int ring_info(const void *base, size_t size, struct ring_info *info, const char **why)
+{
+	const struct ring_header *h = base;
+	const struct ring_line *wl = (const void *)((const unsigned char *)base + RING_WRITER_LINE);
+	const struct ring_line *rl = (const void *)((const unsigned char *)base + RING_READER_LINE);
+	uint64_t cap;
+	int i;
+
+	memset(info, 0, sizeof(*info));
+	if (ring_check_header(base, size, &cap, why) < 0)
+		return -1;
+	info->version = RING_VERSION;
+	info->capacity = cap;
+	info->flags = h->flags;
+	info->creator = ring_pid_valid(h->creator_pid) ? h->creator_pid : 0;
+	info->head = atomic_load(&wl->index);
+	info->tail = atomic_load(&rl->index);
+	if (info->head - info->tail > cap)
+		return ring_fail(why, "a ring with indices out of range", EBADMSG);
+	info->used = info->head - info->tail;
+	info->writer = ring_pid_valid(atomic_load(&wl->pid)) ? atomic_load(&wl->pid) : 0;
+	info->reader = ring_pid_valid(atomic_load(&rl->pid)) ? atomic_load(&rl->pid) : 0;
+	info->closed = atomic_load(&wl->closed) != 0;
+	for (i = 0; i < RING_MAX_PEERS; i++) {
+		info->writers += ring_pid_alive(atomic_load(&h->wpids[i]));
+		info->readers += ring_pid_alive(atomic_load(&h->rpids[i]));
+	}
+	return 0;
+}

@@ -1,0 +1,134 @@
+/*
+ * The shared-memory ring (DESIGN section 6): variable-length records from
+ * writers to readers through a segment both sides map.
+ *
+ * Layout, offsets from the start of the segment:
+ *   0     header page: magic "IPCTRING", version, header size, capacity,
+ *         flags, creator pid, the writers' and readers' robust mutexes, and
+ *         the pid slots of attached writers and readers
+ *   4096  the writer's cache line: head, closed flag, writer pid, wake word
+ *   4224  the reader's cache line: tail, closed flag, reader pid, wake word
+ *   8192  the data area, capacity bytes (a power of two)
+ * A record is an 8-byte header {uint32 length, uint32 kind} and the payload,
+ * padded to 8 bytes. A record never wraps: a pad record fills the end of the
+ * area first. head and tail only grow; head - tail bytes are in use.
+ *
+ * Everything read from the segment is untrusted and checked before use: a
+ * corrupt or hostile segment gives -1 with errno EBADMSG, never a crash.
+ */
+#ifndef IPCTOOL_RING_H
+#define IPCTOOL_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "clock.h"
+
+#define RING_MAGIC "IPCTRING"
+#define RING_VERSION 1u
+#define RING_WRITER_LINE 4096u
+#define RING_READER_LINE 4224u
+#define RING_DATA_OFFSET 8192u
+#define RING_MIN_CAPACITY 4096u
+#define RING_MAX_CAPACITY (1ull << 40)
+#define RING_DEFAULT_CAPACITY (1u << 20)
+#define RING_RECORD_HEADER 8u
+#define RING_MAX_PEERS 16	/* writers (and readers) attached at once */
+
+/* Record kinds, as stored in the record header. */
+#define RING_REC_DATA 0x41544144u	/* "DATA" */
+#define RING_REC_PAD 0x44444150u	/* "PADD" */
+
+enum ring_role { RING_WRITER, RING_READER };
+
+/* A process's handle on a ring; the segment stays mapped by the caller. */
+struct ring {
+	unsigned char *base;
+	size_t size;
+	uint64_t capacity, mask;
+	enum ring_role role;
+	int slot;		/* our pid slot, or -1 */
+	pid_t pid;
+	bool keep;		/* reader: a writer's close is not end of stream */
+	bool locked;		/* between *_begin and *_end/commit */
+	uint64_t cached;	/* our copy of the other side's index */
+	uint64_t pos;		/* writer: head after the reservation's pad */
+	uint64_t next;		/* reader: tail after the current record */
+	size_t reserved;	/* writer: payload bytes reserved */
+	pid_t dead_pid;		/* the peer found dead, for messages */
+	bool recovered;		/* a lock was taken over from a dead holder */
+};
+
+struct ring_info {
+	uint32_t version, flags;
+	uint64_t capacity;
+	uint64_t used;		/* bytes between tail and head */
+	uint64_t head, tail;
+	pid_t creator, writer, reader;	/* last attached writer and reader */
+	int writers, readers;	/* pid slots in use */
+	bool closed;		/* every writer has closed */
+};
+
+/* Bytes a segment needs for a ring of capacity bytes. */
+uint64_t ring_segment_size(uint64_t capacity);
+/* The largest capacity (power of two) that fits in a segment of size bytes. */
+uint64_t ring_capacity_for(uint64_t size);
+/* Payload bytes of the largest record a ring of this capacity takes. */
+size_t ring_max_record(uint64_t capacity);
+/*
+ * Lay out an empty ring in a mapped, zero-filled region of size bytes. The
+ * magic is written last, so a concurrent ring_attach sees no half ring.
+ * EINVAL (with *why) when capacity is not a power of two or does not fit.
+ */
+int ring_format(void *base, size_t size, uint64_t capacity, const char **why);
+/* Whether the region starts with the ring magic. */
+bool ring_probe(const void *base, size_t size);
+/*
+ * Validate the header and attach as a writer or reader, taking a pid slot
+ * (EUSERS when all are taken). Fails with EAGAIN when the segment is still
+ * all zero (not formatted yet), EBADMSG (with *why) when it is not a valid
+ * ring. The deadline bounds the wait for the side's lock.
+ */
+int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
+		const struct deadline *d, const char **why);
+/*
+ * Detach: free the pid slot; the last writer's close marks end of stream,
+ * the last reader's makes writers fail with EPIPE.
+ */
+void ring_close(struct ring *r);
+
+/*
+ * Writing. ring_write_begin reserves room for a record of up to len bytes
+ * (at most ring_max_record) and points *data at it, waiting until the
+ * deadline (ETIMEDOUT) for the readers to make room; EPIPE when the readers
+ * have gone or died (r->dead_pid), EMSGSIZE when len is too large. The
+ * writers' lock is held until ring_write_commit publishes len <= reserved
+ * bytes, or ring_write_abort drops the reservation.
+ */
+int ring_write_begin(struct ring *r, size_t len, void **data, const struct deadline *d);
+void ring_write_commit(struct ring *r, size_t len);
+void ring_write_abort(struct ring *r);
+int ring_write(struct ring *r, const void *buf, size_t len, const struct deadline *d);
+
+/*
+ * Reading. ring_read_begin returns 1 with the next record in *data, *len (in
+ * the segment; hold the readers' lock until ring_read_end), 0 at end of
+ * stream, or -1: ETIMEDOUT, ECONNRESET when every writer died without
+ * closing (r->dead_pid), EBADMSG for a corrupt ring.
+ */
+int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d);
+void ring_read_end(struct ring *r);
+/* Leave the record for the next read and release the readers' lock. */
+void ring_read_abort(struct ring *r);
+/* Copy the next record into buf (EMSGSIZE if it is larger than cap). */
+int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d);
+
+/* The last writer to attach (0 if none or not a valid pid). */
+pid_t ring_writer_pid(const struct ring *r);
+
+/* Validate and describe a ring without attaching (for shm info and ls). */
+int ring_info(const void *base, size_t size, struct ring_info *info, const char **why);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * Shared-memory segments, POSIX (/NAME: shm_open, ftruncate, mmap) and
+ * System V (key:, key:private, ftok:, id:: shmget, shmat), behind one
+ * handle: create, open, map, describe, list, remove.
+ */
+#ifndef IPCTOOL_SHM_H
+#define IPCTOOL_SHM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "objref.h"
+
+struct shm_seg {
+	struct objref ref;
+	bool sysv;
+	int fd;			/* POSIX: the shm_open descriptor, or -1 */
+	int id;			/* System V: the identifier, or -1 */
+	uint64_t size;
+	void *base;		/* once mapped */
+	bool writable;
+	bool created;
+};
+
+struct shm_desc {
+	char ref[OBJREF_NAME_MAX + 32];	/* "/name" or "key:0x..."/"id:N" */
+	bool sysv;
+	key_t key;
+	int id;
+	uint64_t size;
+	mode_t mode;
+	uid_t uid, cuid;
+	gid_t gid, cgid;
+	long nattch;		/* System V: shm_nattch; POSIX: processes mapping it */
+	pid_t cpid, lpid;	/* System V only; 0 otherwise */
+	time_t atime, dtime, ctime, mtime;
+};
+
+/*
+ * Create a segment of size bytes with exactly mode (the umask does not
+ * apply). Exclusive (EEXIST) unless reuse, which opens an existing one
+ * (growing it to size if smaller). key:private always makes a new one; its
+ * id is in s->id.
+ */
+int shm_create(const struct objref *ref, uint64_t size, mode_t mode, bool reuse,
+	       struct shm_seg *s);
+/* Open an existing segment for reading or also writing. */
+int shm_open_ref(const struct objref *ref, bool writable, struct shm_seg *s);
+/* Map (POSIX) or attach (System V) the whole segment. */
+int shm_map(struct shm_seg *s);
+/* Unmap or detach, and close. */
+void shm_close(struct shm_seg *s);
+/* Remove the object (the memory stays until the last user detaches). */
+int shm_remove(const struct objref *ref);
+/* Remove by an open handle; async-signal-safe (for --rm on a signal). */
+int shm_remove_seg(const struct shm_seg *s);
+/* Describe an open segment. */
+int shm_stat(const struct shm_seg *s, struct shm_desc *info);
+/*
+ * Every POSIX segment in /dev/shm (not semaphores) and every System V
+ * segment in /proc/sysvipc/shm. *list is malloc'ed (free it).
+ */
+int shm_list(struct shm_desc **list, size_t *n);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * The shm: transport: ipctool's ring (lib/ring.c) in a POSIX or System V
+ * segment (lib/shm.c), behind the message-endpoint interface. A record is a
+ * message; the writer's close is end of stream.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include "copy.h"
+
+#include "msgend.h"
+#include "ring.h"
+#include "shm.h"
+#include "shmring.h"
+
+struct shmring {
+	struct shm_seg seg;
+	struct ring ring;
+};
+
+static int shmring_fail(struct shmring *p, int err)
+{
+	shm_close(&p->seg);
+	free(p);
+	errno = err;
+	return -1;
+}
+
+/* Create the segment and lay out an empty ring, unless --reuse finds one. */
+static int shmring_create(struct msgend *me, struct shmring *p, const struct msgend_opts *o,
+			  const char **why)
+{
+	uint64_t cap = o->capacity ? o->capacity : RING_DEFAULT_CAPACITY;
+
+	if (cap < RING_MIN_CAPACITY || (cap & (cap - 1))) {
+		if (why)
+			*why = "the ring capacity must be a power of two from 4K (like 64K or 1M)";
+		errno = EINVAL;
+		return -1;
+	}
+	if (shm_create(&me->ep->obj, ring_segment_size(cap), o->mode, o->reuse, &p->seg) < 0)
+		return -1;
+	me->created = p->seg.created;
+	if (p->seg.sysv)
+		me->id = p->seg.id;
+	if (shm_map(&p->seg) < 0)
+		goto fail;
+	if (!p->seg.created && ring_probe(p->seg.base, (size_t)p->seg.size))
+		return 0;
+	if (ring_format(p->seg.base, (size_t)p->seg.size, ring_capacity_for(p->seg.size), why) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (p->seg.created)
+		shm_remove_seg(&p->seg);
+	return -1;
+}
+
+/* Open an existing segment; with --wait, wait for it to appear. */
+static int shmring_open_existing(struct msgend *me, struct shmring *p, const struct deadline *d,
+				 bool wait)
+{
+	unsigned step = 0;
+
+	for (;;) {
+		if (shm_open_ref(&me->ep->obj, true, &p->seg) == 0) {
+			if (p->seg.size >= RING_DATA_OFFSET + RING_MIN_CAPACITY)
+				break;
+			/* Created, not yet sized: the creator is on its way. */
+			shm_close(&p->seg);
+			errno = EAGAIN;
+		}
+		if (!wait || (errno != ENOENT && errno != EAGAIN && errno != EINVAL &&
+			      errno != EIDRM))
+			return -1;
+		if (deadline_passed(d)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		deadline_backoff(d, &step);
+	}
+	if (p->seg.sysv)
+		me->id = p->seg.id;
+	return shm_map(&p->seg);
+}
+
+static int shmring_open(struct msgend *me, const struct msgend_opts *o, const char **why)
+{
+	struct shmring *p = calloc(1, sizeof(*p));
+	struct deadline d, lockd;
+	unsigned step = 0;
+	int rc;
+
+	if (!p)
+		return -1;
+	p->seg.fd = p->seg.id = -1;
+	me->id = -1;
+	if (me->ep->obj.is_private && !o->create) {
+		free(p);
+		if (why)
+			*why = "key:private names a new ring: use it with --create";
+		errno = EINVAL;
+		return -1;
+	}
+	deadline_start(&d, o->wait ? o->wait_ms : 0);
+	if (o->create)
+		rc = shmring_create(me, p, o, why);
+	else
+		rc = shmring_open_existing(me, p, &d, o->wait);
+	if (rc < 0)
+		return shmring_fail(p, errno);
+	/* Another writer may hold the side's lock while it waits for room. */
+	deadline_start(&lockd, o->wait_ms);
+	for (;;) {
+		const char *w = NULL;
+
+		if (ring_attach(&p->ring, p->seg.base, (size_t)p->seg.size,
+				me->role == MSGEND_SENDER ? RING_WRITER : RING_READER, &lockd, &w) == 0)
+			break;
+		if (errno != EAGAIN || !o->wait || deadline_passed(&d)) {
+			int err = errno == EAGAIN && o->wait ? ETIMEDOUT : errno;
+
+			if (why && err != ETIMEDOUT)
+				*why = w;
+			if (me->created)
+				shm_remove_seg(&p->seg);
+			return shmring_fail(p, err);
+		}
+		deadline_backoff(&d, &step);
+	}
+	p->ring.keep = o->keep;
+	me->msgsize = ring_max_record(p->ring.capacity);
+	me->priv = p;
+	if (p->seg.sysv)
+		snprintf(me->name, sizeof(me->name), "id:%d", p->seg.id);
+	else
+		snprintf(me->name, sizeof(me->name), "%s", me->ep->obj.name);
+	return 0;
+}
+
+static int shmring_send(struct msgend *me, const void *buf, size_t len,
+			const struct msg_meta *meta, const struct deadline *d)
+{
+	struct shmring *p = me->priv;
+	struct deadline forever;
+
+	(void)meta;
+	if (!d) {
+		deadline_start(&forever, -1);
+		d = &forever;
+	}
+	return ring_write(&p->ring, buf, len, d);
+}
+
+static int shmring_recv(struct msgend *me, void *buf, size_t *len, struct msg_meta *meta,
+			const struct deadline *d)
+{
+	struct shmring *p = me->priv;
+	struct deadline forever;
+	int rc;
+
+	if (!d) {
+		deadline_start(&forever, -1);
+		d = &forever;
+	}
+	rc = ring_read(&p->ring, buf, me->msgsize, len, d);
+	if (rc > 0 && meta) {
+		/* The sender: the last writer to attach. */
+		pid_t pid = ring_writer_pid(&p->ring);
+
+		if (pid)
+			snprintf(meta->sender, sizeof(meta->sender), "pid %d", (int)pid);
+	}
+	return rc;
+}
+
+static void shmring_close(struct msgend *me)
+{
+	struct shmring *p = me->priv;
+
+	if (!p)
+		return;
+	ring_close(&p->ring);
+	shm_close(&p->seg);
+	free(p);
+	me->priv = NULL;
+}
+
+/* Async-signal-safe: only what open left in me. */
+static int shmring_remove(struct msgend *me)
+{
+	if (me->id >= 0)
+		return shmctl(me->id, IPC_RMID, NULL);
+	return shm_unlink(me->ep->obj.name);
+}
+
+const struct msgend_ops msgend_ring_ops = {
+	.name = "shm",
+	.open = shmring_open,
+	.send = shmring_send,
+	.recv = shmring_recv,
+	.close = shmring_close,
+	.remove = shmring_remove,
+};
+
+static const struct deadline *shmring_deadline(const struct deadline *d, struct deadline *forever)
+{
+	if (d)
+		return d;
+	deadline_start(forever, -1);
+	return forever;
+}
+
+int shmring_send_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
+		    bool *input_failed)
+{
+	struct shmring *p = me->priv;
+	struct deadline forever;
+	void *buf;
+	ssize_t n;
+
+	*moved = 0;
+	*input_failed = false;
+	/* Room first, so a full ring is a timeout, not a blocked read. */
+	if (ring_write_begin(&p->ring, me->msgsize, &buf, shmring_deadline(d, &forever)) < 0)
+		return -1;
+	do
+		n = read(fd, buf, me->msgsize);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		int err = errno;
+
+		ring_write_abort(&p->ring);
+		*input_failed = n < 0;
+		errno = err;
+		return n < 0 ? -1 : 0;
+	}
+	ring_write_commit(&p->ring, (size_t)n);
+	*moved = (size_t)n;
+	return 1;
+}
+
+int shmring_recv_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
+		    bool *output_failed)
+{
+	struct shmring *p = me->priv;
+	struct deadline forever;
+	const void *data;
+	size_t len;
+	int rc;
+
+	*moved = 0;
+	*output_failed = false;
+	rc = ring_read_begin(&p->ring, &data, &len, shmring_deadline(d, &forever));
+	if (rc <= 0)
+		return rc;
+	if (write_all(fd, data, len) < 0) {
+		int err = errno;
+
+		/* The record stays for another reader. */
+		ring_read_abort(&p->ring);
+		*output_failed = true;
+		errno = err;
+		return -1;
+	}
+	ring_read_end(&p->ring);
+	*moved = len;
+	return 1;
+}

@@ -1,0 +1,29 @@
+/*
+ * Byte streams through a shm: ring without a copy in between: input is
+ * read straight into the ring and output written straight from it, one
+ * record per read(2), for send and recv with --framing chunk.
+ */
+#ifndef IPCTOOL_SHMRING_H
+#define IPCTOOL_SHMRING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "clock.h"
+#include "msgend.h"
+
+/*
+ * Read once from fd into the ring as one record of at most me->msgsize
+ * bytes. Returns 1 (*moved bytes sent), 0 at the end of the input, or -1
+ * with errno; *input_failed tells a read error from a ring error.
+ */
+int shmring_send_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
+		    bool *input_failed);
+/*
+ * Write the next record to fd. Returns 1 (*moved bytes), 0 at end of
+ * stream, or -1 with errno; *output_failed tells a write error apart.
+ */
+int shmring_recv_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
+		    bool *output_failed);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * libFuzzer target for the ring's validation (make fuzz): the input is laid
+ * over a freshly formatted ring's header fields, indices and data area, and
+ * then read, described and written to. Nothing may crash or read out of
+ * bounds; every failure must be a clean -1.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../../lib/ring.h"
+
+#define CAP 4096u
+#define SIZE (RING_DATA_OFFSET + CAP)
+
+static unsigned char *seg;
+
+int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n);
+
+int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
+{
+	struct ring w, r;
+	struct ring_info info;
+	struct deadline now;
+	static unsigned char out[CAP];
+	size_t len, k;
+	uint8_t sel;
+	int i;
+
+	if (!seg) {
+		seg = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (seg == MAP_FAILED)
+			abort();
+	}
+	if (n < 1)
+		return 0;
+	memset(seg, 0, SIZE);
+	if (ring_format(seg, SIZE, CAP, NULL) < 0)
+		abort();
+	sel = in[0];
+	in++;
+	n--;
+	/* Header fields (magic .. creator pid) when bit 0 says so. */
+	if ((sel & 1) && n >= 32) {
+		memcpy(seg, in, 32);
+		in += 32;
+		n -= 32;
+	}
+	/* head, then tail, when bit 1 says so. */
+	if ((sel & 2) && n >= 16) {
+		memcpy(seg + RING_WRITER_LINE, in, 8);
+		memcpy(seg + RING_READER_LINE, in + 8, 8);
+		in += 16;
+		n -= 16;
+	} else {
+		uint64_t head = n > CAP ? CAP : n & ~(size_t)7;
+
+		memcpy(seg + RING_WRITER_LINE, &head, 8);
+	}
+	/* Closed flag. */
+	if (sel & 4)
+		seg[RING_WRITER_LINE + 8] = 1;
+	/* The rest is the data area. */
+	k = n > CAP ? CAP : n;
+	memcpy(seg + RING_DATA_OFFSET, in, k);
+
+	ring_info(seg, SIZE, &info, NULL);
+	deadline_start(&now, 0);
+	if (ring_attach(&r, seg, SIZE, RING_READER, &now, NULL) == 0) {
+		for (i = 0; i < 64; i++) {
+			int rc = ring_read(&r, out, sizeof(out), &len, &now);
+
+			if (rc != 1)
+				break;
+			if (len > ring_max_record(CAP))
+				abort();
+		}
+		if (sel & 8) {
+			if (ring_attach(&w, seg, SIZE, RING_WRITER, &now, NULL) == 0) {
+				for (i = 0; i < 8; i++)
+					if (ring_write(&w, out, (size_t)(sel * 7u + (unsigned)i * 131u) % 2040u,
+						       &now) < 0)
+						break;
+				ring_close(&w);
+			}
+		}
+		ring_close(&r);
+	}
+	return 0;
+}

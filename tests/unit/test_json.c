@@ -1,0 +1,81 @@
+/* Unit tests: the JSON string writer and UTF-8 check (lib/json.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "../../lib/json.h"
+
+static void check_string(const char *in, size_t len, const char *want)
+{
+	char out[256];
+	size_t n = json_string(out, in, len);
+
+	assert_true(n <= json_string_max(len));
+	out[n] = '\0';
+	assert_string_equal(out, want);
+}
+
+static void test_escapes(void **state)
+{
+	(void)state;
+	check_string("", 0, "\"\"");
+	check_string("plain", 5, "\"plain\"");
+	check_string("a\"b\\c", 5, "\"a\\\"b\\\\c\"");
+	check_string("\n\r\t\b\f", 5, "\"\\n\\r\\t\\b\\f\"");
+	check_string("\x01\x1f\x7f", 3, "\"\\u0001\\u001f\\u007f\"");
+	check_string("a\0b", 3, "\"a\\u0000b\"");
+	check_string("ünï €", 9, "\"ünï €\"");
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(json_utf8_valid("", 0));
+	assert_true(json_utf8_valid("ascii", 5));
+	assert_true(json_utf8_valid("\xc3\xbc", 2));		/* ü */
+	assert_true(json_utf8_valid("\xe2\x82\xac", 3));	/* € */
+	assert_true(json_utf8_valid("\xf0\x9f\x98\x80", 4));	/* U+1F600 */
+	assert_false(json_utf8_valid("\xff", 1));
+	assert_false(json_utf8_valid("\xc3", 1));		/* truncated */
+	assert_false(json_utf8_valid("\xc0\xaf", 2));		/* overlong */
+	assert_false(json_utf8_valid("\xe0\x80\xaf", 3));	/* overlong */
+	assert_false(json_utf8_valid("\xed\xa0\x80", 3));	/* surrogate */
+	assert_false(json_utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
+	assert_false(json_utf8_valid("a\x80", 2));		/* lone continuation */
+}
+
+static void check_base64(const char *in, size_t len, const char *want)
+{
+	char out[64];
+	size_t n = json_base64(out, in, len);
+
+	assert_true(n <= json_base64_max(len));
+	out[n] = '\0';
+	assert_string_equal(out, want);
+}
+
+static void test_base64(void **state)
+{
+	(void)state;
+	check_base64("", 0, "\"\"");
+	check_base64("f", 1, "\"Zg==\"");
+	check_base64("fo", 2, "\"Zm8=\"");
+	check_base64("foo", 3, "\"Zm9v\"");
+	check_base64("foob", 4, "\"Zm9vYg==\"");
+	check_base64("\xff\x00\x61", 3, "\"/wBh\"");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_base64),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,542 @@
+/* Unit tests of the shared-memory ring (lib/ring.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../lib/ring.h"
+
+#define CAP 4096u
+/* Field offsets in the header page and the cache lines (ring.h). */
+#define OFF_VERSION 8
+#define OFF_HSIZE 12
+#define OFF_CAPACITY 16
+#define OFF_FLAGS 24
+#define OFF_HEAD RING_WRITER_LINE
+#define OFF_TAIL RING_READER_LINE
+
+struct fixture {
+	unsigned char *base;
+	size_t size;
+	struct ring w, r;
+	struct deadline now;
+};
+
+static void *map_shared(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+static int setup_ring(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *why = NULL;
+
+	f->size = ring_segment_size(CAP);
+	f->base = map_shared(f->size);
+	assert_int_equal(ring_format(f->base, f->size, CAP, &why), 0);
+	deadline_start(&f->now, 0);
+	assert_int_equal(ring_attach(&f->w, f->base, f->size, RING_WRITER, &f->now, &why), 0);
+	assert_int_equal(ring_attach(&f->r, f->base, f->size, RING_READER, &f->now, &why), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown_ring(void **state)
+{
+	struct fixture *f = *state;
+
+	munmap(f->base, f->size);
+	free(f);
+	return 0;
+}
+
+static void fill(unsigned char *buf, size_t len, unsigned seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (unsigned char)(seed * 31 + i * 7);
+}
+
+static void test_format_rejects_bad_capacity(void **state)
+{
+	unsigned char *base = map_shared(RING_DATA_OFFSET + 3 * 4096);
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(ring_format(base, RING_DATA_OFFSET + 3 * 4096, 3 * 4096, &why), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(ring_format(base, RING_DATA_OFFSET + 3 * 4096, 16384, &why), -1);
+	assert_int_equal(ring_format(base, RING_DATA_OFFSET + 3 * 4096, 2048, &why), -1);
+	assert_int_equal(ring_format(base, RING_DATA_OFFSET + 3 * 4096, 8192, &why), 0);
+	assert_true(ring_probe(base, RING_DATA_OFFSET + 3 * 4096));
+	assert_int_equal(ring_capacity_for(RING_DATA_OFFSET + 3 * 4096), 8192);
+	assert_int_equal(ring_capacity_for(100), 0);
+	munmap(base, RING_DATA_OFFSET + 3 * 4096);
+}
+
+static void test_empty_then_full(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char buf[256], out[256];
+	size_t len;
+	int n = 0;
+
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	fill(buf, sizeof(buf), 1);
+	/* 256 + 8 bytes a record: 15 fit in 4096, the 16th does not. */
+	while (ring_write(&f->w, buf, 248, &f->now) == 0)
+		n++;
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(n, CAP / 256);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+	assert_int_equal(len, 248);
+	assert_memory_equal(out, buf, 248);
+	assert_int_equal(ring_write(&f->w, buf, 248, &f->now), 0);
+	while (n-- > 0)
+		assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+}
+
+static void test_wrap_with_pad(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char buf[2048], out[2048];
+	struct ring_info info;
+	size_t len;
+	int i;
+
+	/* 1000-byte records: the fifth no longer fits before the end and is
+	 * written at offset 0 after a pad record. */
+	for (i = 0; i < 40; i++) {
+		fill(buf, 1000, (unsigned)i);
+		assert_int_equal(ring_write(&f->w, buf, 1000, &f->now), 0);
+		if (i % 3 == 2) {
+			assert_int_equal(ring_info(f->base, f->size, &info, NULL), 0);
+			assert_true(info.used <= CAP);
+		}
+		assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+		assert_int_equal(len, 1000);
+		assert_memory_equal(out, buf, 1000);
+	}
+	assert_int_equal(ring_info(f->base, f->size, &info, NULL), 0);
+	assert_true(info.head > 4 * CAP);
+	assert_int_equal(info.used, 0);
+}
+
+static void test_every_size(void **state)
+{
+	struct fixture *f = *state;
+	size_t max = ring_max_record(CAP), len, n;
+	unsigned char *buf = malloc(max + 1), *out = malloc(max + 1);
+
+	assert_int_equal(max, CAP / 2 - 8);
+	assert_int_equal(ring_write(&f->w, buf, max + 1, &f->now), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	/* The start offset moves with every record, so pads fall at many
+	 * offsets; a small record rides along while there is room. */
+	for (n = 0; n <= max; n++) {
+		fill(buf, n, (unsigned)n);
+		assert_int_equal(ring_write(&f->w, buf, n, &f->now), 0);
+		if (n < max / 2)
+			assert_int_equal(ring_write(&f->w, buf, n % 24, &f->now), 0);
+		assert_int_equal(ring_read(&f->r, out, max, &len, &f->now), 1);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, buf, len);
+		if (n < max / 2) {
+			assert_int_equal(ring_read(&f->r, out, max, &len, &f->now), 1);
+			assert_int_equal(len, n % 24);
+			assert_memory_equal(out, buf, len);
+		}
+	}
+	free(buf);
+	free(out);
+}
+
+static void test_close_is_end_of_stream(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char out[16];
+	size_t len;
+
+	assert_int_equal(ring_write(&f->w, "abc", 3, &f->now), 0);
+	assert_int_equal(ring_write(&f->w, "", 0, &f->now), 0);
+	ring_close(&f->w);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+	assert_int_equal(len, 3);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+	assert_int_equal(len, 0);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 0);
+}
+
+static void test_reader_close_is_epipe(void **state)
+{
+	struct fixture *f = *state;
+	char buf[1500] = { 0 };
+
+	ring_close(&f->r);
+	/* Room is left: the write goes in; once full, EPIPE. */
+	assert_int_equal(ring_write(&f->w, buf, sizeof(buf), &f->now), 0);
+	assert_int_equal(ring_write(&f->w, buf, sizeof(buf), &f->now), 0);
+	assert_int_equal(ring_write(&f->w, buf, sizeof(buf), &f->now), -1);
+	assert_int_equal(errno, EPIPE);
+}
+
+/* A writer that dies without closing: the reader drains, then ECONNRESET. */
+static void test_dead_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct deadline d;
+	unsigned char out[64];
+	size_t len;
+	pid_t pid;
+	int st;
+
+	ring_close(&f->w);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct ring w;
+
+		if (ring_attach(&w, f->base, f->size, RING_WRITER, &f->now, NULL) < 0 ||
+		    ring_write(&w, "last", 4, &f->now) < 0)
+			_exit(1);
+		_exit(0); /* no ring_close */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(st, 0);
+	deadline_start(&d, 5000);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &d), 1);
+	assert_int_equal(len, 4);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &d), -1);
+	assert_int_equal(errno, ECONNRESET);
+	assert_int_equal(f->r.dead_pid, pid);
+}
+
+/* A process that dies holding the writers' lock: the next one recovers it. */
+static void test_lock_owner_dead(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char out[64];
+	size_t len;
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct ring w;
+		void *p;
+
+		if (ring_attach(&w, f->base, f->size, RING_WRITER, &f->now, NULL) < 0 ||
+		    ring_write_begin(&w, 10, &p, &f->now) < 0)
+			_exit(1);
+		memset(p, 'x', 10);
+		_exit(0); /* dies holding the lock, record unpublished */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(st, 0);
+	assert_int_equal(ring_write(&f->w, "ok", 2, &f->now), 0);
+	assert_true(f->w.recovered);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+	assert_int_equal(len, 2);
+	assert_memory_equal(out, "ok", 2);
+}
+
+#define NWRITERS 4
+#define NREADERS 3
+#define PER_WRITER 20000
+
+/* Several writer and reader processes; every record arrives exactly once. */
+static void test_many_processes(void **state)
+{
+	struct fixture *f = *state;
+	int ready[2], go[2], results[2];
+	pid_t pids[NWRITERS + NREADERS];
+	uint64_t sum = 0, count = 0, want_sum = 0;
+	int i, st;
+	char c;
+
+	ring_close(&f->w);
+	ring_close(&f->r);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(results), 0);
+	for (i = 0; i < NWRITERS + NREADERS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			bool writer = i < NWRITERS;
+			struct ring r;
+			struct deadline d;
+			unsigned char buf[512];
+			uint64_t s[2] = { 0, 0 };
+			size_t len;
+			int k, rc;
+
+			close(go[1]);
+			deadline_start(&d, 10000);
+			if (ring_attach(&r, f->base, f->size, writer ? RING_WRITER : RING_READER, &d,
+					NULL) < 0)
+				_exit(2);
+			if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 0)
+				_exit(3);
+			if (writer) {
+				for (k = 0; k < PER_WRITER; k++) {
+					uint32_t v = (uint32_t)(i * PER_WRITER + k);
+
+					len = 4 + (size_t)(v % 300);
+					memset(buf, (int)(v & 0xff), len);
+					memcpy(buf, &v, 4);
+					if (ring_write(&r, buf, len, &d) < 0)
+						_exit(4);
+				}
+				ring_close(&r);
+				_exit(0);
+			}
+			while ((rc = ring_read(&r, buf, sizeof(buf), &len, &d)) == 1) {
+				uint32_t v;
+
+				if (len < 4)
+					_exit(5);
+				memcpy(&v, buf, 4);
+				if (len != 4 + v % 300 || (len > 4 && buf[len - 1] != (v & 0xff)))
+					_exit(6);
+				s[0] += v;
+				s[1]++;
+			}
+			if (rc < 0 || write(results[1], s, sizeof(s)) != sizeof(s))
+				_exit(7);
+			ring_close(&r);
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	close(results[1]);
+	for (i = 0; i < NWRITERS + NREADERS; i++)
+		assert_int_equal(read(ready[0], &c, 1), 1);
+	close(go[1]);
+	for (i = 0; i < NWRITERS + NREADERS; i++) {
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	for (i = 0; i < NREADERS; i++) {
+		uint64_t s[2];
+
+		assert_int_equal(read(results[0], s, sizeof(s)), sizeof(s));
+		sum += s[0];
+		count += s[1];
+	}
+	for (i = 0; i < NWRITERS * PER_WRITER; i++)
+		want_sum += (uint64_t)i;
+	assert_int_equal(count, NWRITERS * PER_WRITER);
+	assert_int_equal(sum, want_sum);
+	close(ready[0]);
+	close(results[0]);
+}
+
+/* Corruptions: each must give EBADMSG from attach, info or read. */
+
+static void put32(unsigned char *base, size_t off, uint32_t v)
+{
+	memcpy(base + off, &v, 4);
+}
+
+static void put64(unsigned char *base, size_t off, uint64_t v)
+{
+	memcpy(base + off, &v, 8);
+}
+
+static void expect_attach_fails(struct fixture *f)
+{
+	struct ring r;
+	struct ring_info info;
+	const char *why = NULL;
+
+	assert_int_equal(ring_attach(&r, f->base, f->size, RING_READER, &f->now, &why), -1);
+	assert_int_equal(errno, EBADMSG);
+	assert_non_null(why);
+	assert_int_equal(ring_info(f->base, f->size, &info, NULL), -1);
+}
+
+static void test_corrupt_header(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char saved[64];
+	struct {
+		size_t off;
+		uint64_t value;
+		int width;
+	} cases[] = {
+		{ 0, 0x474e495254435049ull ^ 1, 8 },	/* magic */
+		{ OFF_VERSION, 2, 4 },
+		{ OFF_VERSION, 0, 4 },
+		{ OFF_HSIZE, 4096, 4 },
+		{ OFF_CAPACITY, CAP + 1, 8 },
+		{ OFF_CAPACITY, CAP * 2, 8 },	/* larger than the segment */
+		{ OFF_CAPACITY, 2048, 8 },
+		{ OFF_CAPACITY, 0, 8 },
+		{ OFF_CAPACITY, UINT64_MAX, 8 },
+		{ OFF_CAPACITY, 1ull << 63, 8 },
+		{ OFF_FLAGS, 1, 4 },
+	};
+	size_t i;
+
+	memcpy(saved, f->base, sizeof(saved));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].width == 8)
+			put64(f->base, cases[i].off, cases[i].value);
+		else
+			put32(f->base, cases[i].off, (uint32_t)cases[i].value);
+		expect_attach_fails(f);
+		memcpy(f->base, saved, sizeof(saved));
+	}
+	/* A segment too small for any ring. */
+	{
+		struct ring r;
+
+		assert_int_equal(ring_attach(&r, f->base, RING_DATA_OFFSET + 100, RING_READER,
+					     &f->now, NULL), -1);
+		assert_int_equal(errno, EBADMSG);
+	}
+	/* All zero: not formatted yet. */
+	memset(f->base, 0, 8);
+	{
+		struct ring r;
+
+		assert_int_equal(ring_attach(&r, f->base, f->size, RING_READER, &f->now, NULL), -1);
+		assert_int_equal(errno, EAGAIN);
+	}
+}
+
+static void expect_read_fails_at(struct fixture *f, int line)
+{
+	unsigned char out[CAP];
+	size_t len;
+
+	f->r.cached = 0; /* as a reader that just attached */
+	if (ring_read(&f->r, out, sizeof(out), &len, &f->now) != -1 || errno != EBADMSG)
+		fail_msg("corruption at line %d not detected", line);
+}
+
+#define expect_read_fails(f) expect_read_fails_at(f, __LINE__)
+
+static void test_corrupt_records(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char data[100] = { 0 };
+	unsigned char *rec = f->base + RING_DATA_OFFSET;
+	struct ring_info info;
+
+	assert_int_equal(ring_write(&f->w, data, sizeof(data), &f->now), 0);
+	/* Length past the end of the written data. */
+	put32(rec, 0, 200);
+	expect_read_fails(f);
+	/* Length past the end of the area. */
+	put32(rec, 0, 0xfffffff0u);
+	expect_read_fails(f);
+	/* Unknown kind. */
+	put32(rec, 0, 100);
+	put32(rec, 4, 0x12345678);
+	expect_read_fails(f);
+	/* A pad record that does not end at the wrap. */
+	put32(rec, 4, RING_REC_PAD);
+	expect_read_fails(f);
+	put32(rec, 4, RING_REC_DATA);
+	/* head beyond tail + capacity, head behind tail, misaligned head. */
+	put64(f->base, OFF_HEAD, CAP * 3);
+	expect_read_fails(f);
+	assert_int_equal(ring_info(f->base, f->size, &info, NULL), -1);
+	put64(f->base, OFF_HEAD, 0);
+	put64(f->base, OFF_TAIL, 64);
+	expect_read_fails(f);
+	put64(f->base, OFF_TAIL, 0);
+	put64(f->base, OFF_HEAD, 4);
+	expect_read_fails(f);
+	/* Misaligned tail. */
+	put64(f->base, OFF_HEAD, 112);
+	put64(f->base, OFF_TAIL, 3);
+	expect_read_fails(f);
+	/* The writer refuses a tail out of range instead of overwriting. */
+	put64(f->base, OFF_TAIL, 0);
+	put64(f->base, OFF_HEAD, 112);
+	put64(f->base, OFF_TAIL, 112 + 8 * CAP);
+	f->w.cached = 112 + 8 * CAP;
+	assert_int_equal(ring_write(&f->w, data, sizeof(data), &f->now), -1);
+	assert_true(errno == EBADMSG || errno == ETIMEDOUT);
+	/* Back to sane: the record reads. */
+	put64(f->base, OFF_TAIL, 0);
+	{
+		unsigned char out[CAP];
+		size_t len;
+
+		assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+		assert_int_equal(len, 100);
+	}
+}
+
+/* Random garbage over the data area never crashes a reader. */
+static void test_garbage_records(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char out[CAP];
+	size_t len;
+	unsigned seed = 12345;
+	int round, i, rc;
+
+	for (round = 0; round < 2000; round++) {
+		for (i = 0; i < 64; i++) {
+			seed = seed * 1103515245u + 12345u;
+			f->base[RING_DATA_OFFSET + (seed >> 8) % CAP] = (unsigned char)(seed >> 16);
+		}
+		seed = seed * 1103515245u + 12345u;
+		put64(f->base, OFF_TAIL, (uint64_t)(seed % (2 * CAP)) & ~7ull);
+		put64(f->base, OFF_HEAD, (uint64_t)(seed % (2 * CAP)) + (seed >> 20) % CAP);
+		f->r.cached = 0;
+		for (i = 0; i < 8; i++) {
+			rc = ring_read(&f->r, out, sizeof(out), &len, &f->now);
+			if (rc != 1)
+				break;
+			assert_true(len <= ring_max_record(CAP));
+		}
+		assert_true(rc != -1 || errno == EBADMSG || errno == ETIMEDOUT || errno == ECONNRESET);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_rejects_bad_capacity),
+		cmocka_unit_test_setup_teardown(test_empty_then_full, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_wrap_with_pad, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_every_size, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_close_is_end_of_stream, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_reader_close_is_epipe, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_dead_writer, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_lock_owner_dead, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_many_processes, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_corrupt_header, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_corrupt_records, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_garbage_records, setup_ring, teardown_ring),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
