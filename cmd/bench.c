@@ -326,19 +326,19 @@ static int bench_measure(struct bench_row *r, bool latency, bool named)
 			snprintf(r->note, sizeof(r->note), "%s%s: %s", err == EMSGSIZE ? sz : "",
 				 err == EMSGSIZE ? " n/a" : "n/a",
 				 why ? why : strerror(err));
-			if (err == ENOTSUP) {
+			if (err == ENOTSUP && r->size == opt.sizes[0]) {
 				bench_progress_done();
 				cmd_warnx("%s: %s", r->name, why ? why : strerror(err));
 			}
 			return EXIT_OK;
 		}
 		bench_progress_done();
-		if (why)
-			cmd_warnx("%s %s at %s: %s%s%s", r->name, bench_mode_name(latency), sz, why,
-				  err ? ": " : "", err ? strerror(err) : "");
+		if (why && err)
+			cmd_warnx("'%s' (%s, %s bytes): %s: %s", r->name, bench_mode_name(latency), sz,
+				  why, strerror(err));
 		else
-			cmd_warnx("%s %s at %s: %s", r->name, bench_mode_name(latency), sz,
-				  strerror(err));
+			cmd_warnx("'%s' (%s, %s bytes): %s", r->name, bench_mode_name(latency), sz,
+				  why ? why : strerror(err));
 		snprintf(r->note, sizeof(r->note), "failed: %s", why ? why : strerror(err));
 		return EXIT_FAIL;
 	}
@@ -450,7 +450,7 @@ static void bench_cross_lines(const struct bench_row *rows, size_t n, FILE *out,
 	size_t nc, i;
 	char a[16], b[16];
 
-	if (opt.nsizes < 2)
+	if (opt.nsizes < 2 || bench_crossovers(rows, n, c, 32) == 0)
 		return;
 	if (!bench_has_shm(rows, n)) {
 		fprintf(out, "%scrossover: not computed (shm was not measured)\n", prefix);

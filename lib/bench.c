@@ -28,11 +28,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "copy.h"
 #include "fifo.h"
+#include "msgend.h"
 #include "sock.h"
 
 #if __has_include("ring.h")
@@ -55,6 +57,7 @@ struct bench_ctl {
 	_Atomic uint64_t total;	/* messages the sender sends in all; UINT64_MAX: not known yet */
 	_Atomic uint64_t warm;	/* streaming: warm-up messages, when cut short */
 	_Atomic int stop;	/* ping-pong: the next message is the last */
+	_Atomic int warmed;	/* streaming: the receiver has drained the warm-up */
 	pid_t parent;
 	uint64_t received, bytes, t_end;
 	int err;
@@ -67,6 +70,7 @@ struct bench_ctl {
 struct bench_chan {
 	const struct bench_mech *m;
 	bool child;		/* which process this copy of the channel is in */
+	bool lossy;		/* may drop messages: a quiet receiver stops */
 	size_t size;		/* message size the channel was opened for */
 	struct bench_ctl *ctl;
 	pid_t peer;
@@ -83,6 +87,10 @@ struct bench_chan {
 	/* Endpoints the user names. */
 	const struct endpoint *ep;
 	struct sock_file sockfile;
+	struct msgend me;	/* message endpoints, through lib/msgend */
+	bool me_open;
+	void *mebuf;		/* a receive buffer of me.msgsize bytes */
+	struct deadline forever_ep;
 #if BENCH_HAVE_RING
 	unsigned char *seg;	/* two rings: [0] parent to child, [1] child to parent */
 	size_t segsize;
@@ -895,22 +903,37 @@ static int bench_ring_recv(struct bench_chan *c, void *buf, size_t len)
 }
 
 /* Busy-poll: a passed deadline makes each call look once and return. */
+/* Sharing a CPU with the peer (unpinned, or a busy machine): let it run
+ * now and then, or each side would spin out its whole time slice. */
+static void bench_spin_yield(unsigned *polls)
+{
+	if (++*polls % 16 == 0)
+		sched_yield();
+}
+
 static int bench_ring_spin_send(struct bench_chan *c, const void *buf, size_t len)
 {
-	while (ring_write(&c->ring_tx, buf, len, &c->poll) < 0)
+	unsigned polls = 0;
+
+	while (ring_write(&c->ring_tx, buf, len, &c->poll) < 0) {
 		if (errno != ETIMEDOUT || bench_child_gone)
 			return -1;
+		bench_spin_yield(&polls);
+	}
 	return 0;
 }
 
 static int bench_ring_spin_recv(struct bench_chan *c, void *buf, size_t len)
 {
 	size_t got;
+	unsigned polls = 0;
 	int rc;
 
-	while ((rc = ring_read(&c->ring_rx, buf, len, &got, &c->poll)) < 0)
+	while ((rc = ring_read(&c->ring_rx, buf, len, &got, &c->poll)) < 0) {
 		if (errno != ETIMEDOUT || bench_child_gone)
 			return -1;
+		bench_spin_yield(&polls);
+	}
 	if (rc == 0)
 		errno = ECONNRESET;
 	return rc == 1 ? 0 : -1;
@@ -1044,11 +1067,10 @@ static int bench_ep_open(struct bench_chan *c, size_t size, const char **why)
 	int lfd, cfd, afd, err;
 
 	(void)size;
-	if (ep->kind == EP_FIFO)
+	if (ep->kind == EP_FIFO || endpoint_is_message(ep))
 		return 0; /* each side opens its end after fork */
 	if (ep->kind != EP_UNIX && ep->kind != EP_TCP)
-		return bench_fail(why, "not in this build (message endpoints need lib/msgend)",
-				  ENOTSUP);
+		return bench_fail(why, "not an endpoint bench can open at both ends", EINVAL);
 	/* Like recv, listen; like send, connect; the receiver takes the
 	 * accepted connection. */
 	lfd = sock_listen(ep, &lo, &c->sockfile, why);
@@ -1078,11 +1100,81 @@ fail:
 	return -1;
 }
 
+/* A message endpoint, opened as send and recv open it: the receiver
+ * creates nothing, the sender waits for it (a socket's listener). */
+static int bench_msgend_attach(struct bench_chan *c, const char **why)
+{
+	struct msgend_opts o = { .mode = 0600, .wait = endpoint_is_socket(c->ep), .wait_ms = 5000 };
+
+	deadline_start(&c->forever_ep, -1);
+	if (msgend_open(&c->me, c->ep, c->child ? MSGEND_RECEIVER : MSGEND_SENDER, &o, why) < 0)
+		return -1;
+	c->me_open = true;
+	if (c->size > c->me.msgsize)
+		return bench_fail(why, "larger than the endpoint's message size", EMSGSIZE);
+	c->mebuf = malloc(c->me.msgsize ? c->me.msgsize : 1);
+	return c->mebuf ? 0 : -1;
+}
+
+static int bench_msgend_send(struct bench_chan *c, const void *buf, size_t len)
+{
+	return msgend_send(&c->me, buf, len, NULL, &c->forever_ep);
+}
+
+static int bench_msgend_recv(struct bench_chan *c, void *buf, size_t len)
+{
+	size_t got;
+	int rc;
+
+	(void)buf;
+	if (c->lossy) {
+		struct deadline quiet;
+
+		deadline_start(&quiet, BENCH_UDP_QUIET_MS);
+		rc = msgend_recv(&c->me, c->mebuf, &got, NULL, &quiet);
+		if (rc < 0 && errno == ETIMEDOUT)
+			errno = EAGAIN;
+	} else {
+		rc = msgend_recv(&c->me, c->mebuf, &got, NULL, &c->forever_ep);
+	}
+	if (rc == MSGEND_EOS)
+		errno = ECONNRESET;
+	if (rc == 1 && got != len)
+		errno = EMSGSIZE;
+	return rc == 1 && got == len ? 0 : -1;
+}
+
+static int bench_ep_send(struct bench_chan *c, const void *buf, size_t len)
+{
+	if (c->me_open)
+		return bench_msgend_send(c, buf, len);
+	return bench_stream_send(c, buf, len);
+}
+
+static int bench_ep_recv(struct bench_chan *c, void *buf, size_t len)
+{
+	if (c->me_open)
+		return bench_msgend_recv(c, buf, len);
+	return bench_stream_recv(c, buf, len);
+}
+
+static void bench_ep_close(struct bench_chan *c)
+{
+	if (c->me_open)
+		msgend_close(&c->me);
+	c->me_open = false;
+	free(c->mebuf);
+	c->mebuf = NULL;
+	bench_fd_close(c);
+}
+
 static int bench_ep_attach(struct bench_chan *c, const char **why)
 {
 	struct deadline d;
 	int fd;
 
+	if (endpoint_is_message(c->ep))
+		return bench_msgend_attach(c, why);
 	if (c->ep->kind != EP_FIFO)
 		return bench_fd_attach(c, why);
 	deadline_start(&d, 5000);
@@ -1099,7 +1191,7 @@ static int bench_ep_attach(struct bench_chan *c, const char **why)
 
 static const struct bench_mech bench_mech_endpoint = {
 	"endpoint", "an endpoint the user names", BENCH_PAYLOAD,
-	bench_ep_open, bench_ep_attach, bench_stream_send, bench_stream_recv, bench_fd_close,
+	bench_ep_open, bench_ep_attach, bench_ep_send, bench_ep_recv, bench_ep_close,
 };
 
 /* Running a benchmark in two processes. */
@@ -1149,6 +1241,7 @@ static void bench_chan_init(struct bench_chan *c, const struct bench_mech *m,
 	c->mq[0] = c->mq[1] = (mqd_t)-1;
 	c->sysv_id = -1;
 	c->ep = p->ep;
+	c->lossy = (m->flags & BENCH_LOSSY) || (p->ep && p->ep->kind == EP_UDP);
 }
 
 /* The child's side of a run: attach, report ready on sync, then play. */
@@ -1442,7 +1535,7 @@ out:
 static int bench_stream_child(struct bench_chan *c, const struct bench_params *p, void *buf)
 {
 	const struct bench_mech *m = c->m;
-	bool lossy = m->flags & BENCH_LOSSY;
+	bool lossy = c->lossy;
 	uint64_t i, got = 0, last = 0;
 
 	for (i = 0; i < p->warmup; i++) {
@@ -1455,8 +1548,7 @@ static int bench_stream_child(struct bench_chan *c, const struct bench_params *p
 		if (i + 1 == atomic_load_explicit(&c->ctl->warm, memory_order_acquire))
 			break;
 	}
-	if (m->send(c, buf, c->size) < 0)
-		return -1;
+	atomic_store_explicit(&c->ctl->warmed, 1, memory_order_release);
 	while (got < atomic_load_explicit(&c->ctl->total, memory_order_acquire)) {
 		if (m->recv(c, buf, c->size) < 0) {
 			if (lossy && errno == EAGAIN)
@@ -1489,10 +1581,17 @@ static int bench_stream_run(struct bench_run *r, const struct bench_params *p,
 		if (m->send(c, r->buf, c->size) < 0)
 			return -1;
 	}
-	/* A lossy receiver answers only after a quiet spell: be patient. */
-	for (i = 0; m->recv(c, r->buf, c->size) < 0; i++)
-		if (!(m->flags & BENCH_LOSSY) || errno != EAGAIN || i > 50)
+	/* The receiver says (in the shared page: an endpoint is one-way) when
+	 * it has drained the warm-up; a lossy one only after a quiet spell. */
+	while (!atomic_load_explicit(&r->ctl->warmed, memory_order_acquire)) {
+		struct timespec ts = { 0, 20000 };
+
+		if (bench_child_gone) {
+			errno = ECHILD;
 			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
 	atomic_store_explicit(&r->ctl->total, p->count ? p->count : UINT64_MAX,
 			      memory_order_release);
 	/* Look at the clock every message for large ones, less for small. */
@@ -1525,7 +1624,6 @@ static int bench_stream_common(const struct bench_mech *m, const struct bench_pa
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	/* The acknowledgement after the warm-up needs a reverse message. */
 	if (bench_start(&r, m, &q, bench_stream_child, why) < 0)
 		return -1;
 	rc = bench_stream_run(&r, &q, out);
