@@ -1181,7 +1181,7 @@ static int bench_ep_attach(struct bench_chan *c, const char **why)
 	if (c->child)
 		fd = fifo_open_read(c->ep->path, &d);
 	else
-		fd = fifo_open_write(c->ep->path, &d, false);
+		fd = fifo_open_write(c->ep->path, &d, true);
 	if (fd < 0)
 		return -1;
 	fifo_grow(fd, 1u << 20);
@@ -1266,11 +1266,22 @@ static void bench_child_main(struct bench_chan *c, const struct bench_params *p,
 		why = "cannot pin the child to its CPU";
 		goto fail;
 	}
+	/* A FIFO's reader (fifo_open_read) returns only once data arrives:
+	 * say ready first, and let a failure show as the parent's EPIPE. */
+	if (c->ep && c->ep->kind == EP_FIFO) {
+		if (write(sync, &ok, 1) != 1)
+			_exit(1);
+		close(sync);
+		sync = -1;
+	}
 	if (c->m->attach(c, &why) < 0)
 		goto fail;
-	if (write(sync, &ok, 1) != 1)
-		_exit(1);
-	close(sync);
+	if (sync >= 0) {
+		if (write(sync, &ok, 1) != 1)
+			_exit(1);
+		close(sync);
+		sync = -1;
+	}
 	rc = play(c, p, buf);
 	if (rc < 0)
 		goto fail;
