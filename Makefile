@@ -26,7 +26,7 @@ MAN := $(sort $(wildcard man/*.[1-9]))
 BIN := $(BUILD)/ipctool
 
 .PHONY: all deps run check test unit bats lint-man install uninstall clean \
-	asan asan-check analyze bench fuzz fuzz-build fuzz-long
+	asan asan-check analyze bench bench-compare fuzz fuzz-build fuzz-long
 all: ipctool
 
 ipctool: $(BIN)
@@ -127,6 +127,10 @@ bench: all
 	scripts/bench-streams
 	scripts/bench-ls
 	scripts/bench-mq
+
+# ipctool bench against perf bench sched pipe and dd | cat, and issue 6's targets.
+bench-compare: all
+	scripts/bench-compare
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
