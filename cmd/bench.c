@@ -13,6 +13,7 @@
 
 #include "../lib/bench.h"
 #include "../lib/endpoint.h"
+#include "../lib/json.h"
 #include "../lib/stats.h"
 #include "../lib/table.h"
 #include "cmd.h"
@@ -552,20 +553,16 @@ static int bench_print_table(const struct bench_row *rows, size_t n)
 
 /* JSON, hyperfine's way: one object per result, figures with their units. */
 
-static void json_string(FILE *out, const char *s)
+/* Names and notes through lib/json.c, the one JSON string writer. */
+static void bench_json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	char buf[256 * 6 + 2];
+	size_t len = strnlen(s, 256);
 
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
+	if (json_utf8_valid(s, len))
+		fwrite(buf, 1, json_string(buf, s, len), out);
+	else
+		fwrite(buf, 1, json_base64(buf, s, len), out);
 }
 
 static int bench_print_json(const struct bench_row *rows, size_t n)
@@ -585,7 +582,7 @@ static int bench_print_json(const struct bench_row *rows, size_t n)
 		const struct bench_row *r = &rows[i];
 
 		printf("%s\n    {\n      \"mechanism\": ", i ? "," : "");
-		json_string(stdout, r->name);
+		bench_json_string(stdout, r->name);
 		printf(",\n      \"endpoint\": %s,\n", r->mech ? "false" : "true");
 		printf("      \"size\": %zu,\n      \"size_unit\": \"bytes\",\n", r->size);
 		if (r->has_lat)
@@ -614,7 +611,7 @@ static int bench_print_json(const struct bench_row *rows, size_t n)
 			printf("      \"throughput\": null,\n");
 		printf("      \"note\": ");
 		if (r->note[0])
-			json_string(stdout, r->note);
+			bench_json_string(stdout, r->note);
 		else
 			printf("null");
 		printf("\n    }");
@@ -636,7 +633,7 @@ static int bench_print_json(const struct bench_row *rows, size_t n)
 	}
 	bench_pin_note(buf, sizeof(buf));
 	printf("%s],\n  \"note\": ", nc ? "\n  " : "");
-	json_string(stdout, buf);
+	bench_json_string(stdout, buf);
 	printf("\n}\n");
 	return EXIT_OK;
 }
