@@ -195,12 +195,8 @@ static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
 			break;
 		}
 		if (n == 0) {
-			/* A quiet period ends a -k receiver; 124 only if nothing came. */
-			if (m->bytes == 0) {
-				cmd_warnx("timed out: nothing arrived on '%s' within %s", s->ep->text,
-					  xfer.timeout_text);
-				status = EXIT_TIMEOUT;
-			}
+			/* A quiet period ends a -k receiver, unless --count was not reached. */
+			status = xfer_recv_timed_out(s->ep, m->bytes, xfer.count != 0);
 			break;
 		}
 		/* Clients first, in the order polled; new ones are appended. */
@@ -272,11 +268,7 @@ static int recv_copy(struct xfer_stream *s, struct xfer_meter *m)
 	m->bytes = c.bytes;
 	if (rc < 0) {
 		if (errno == ETIMEDOUT && c.failed == COPY_SIDE_READ) {
-			if (!recv_keep || c.bytes == 0) {
-				cmd_warnx("timed out: nothing arrived on '%s' for %s", s->ep->text,
-					  xfer.timeout_text);
-				status = EXIT_TIMEOUT;
-			}
+			status = xfer_recv_timed_out(s->ep, c.bytes, !recv_keep || xfer.count);
 		} else if (c.failed == COPY_SIDE_WRITE) {
 			cmd_warn("cannot write to standard output");
 			status = EXIT_FAIL;

@@ -15,11 +15,7 @@
 #include "cmd.h"
 #include "xfer.h"
 
-enum { RELAY_WAIT = 100 };
-
 static struct poptOption relay_options[] = {
-	{ "wait", 'w', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, RELAY_WAIT,
-	  "wait for DEST to appear (at most DURATION)", "DURATION" },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, xfer_options, 0, "Transfer options:", NULL },
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
@@ -99,13 +95,12 @@ static int relay_messages(struct relay_side *src, struct relay_side *dst, struct
 				break;
 			if (rc < 0) {
 				if (errno == ETIMEDOUT) {
-					cmd_warnx("timed out: nothing arrived on '%s' within %s",
-						  src->ep->text, xfer.timeout_text);
-					status = EXIT_TIMEOUT;
+					status = xfer_recv_timed_out(src->ep, m->messages, true);
 				} else if (errno == EMSGSIZE) {
-					cmd_warnx("a record of %zu bytes is larger than the message size "
-						  "of '%s' (%zu bytes): not sent (--framing chunk splits "
-						  "input)", len, dst->ep->text, msgsize);
+					cmd_warnx("a record of %s%zu bytes is larger than the message "
+						  "size of '%s' (%zu bytes): not sent (--framing chunk "
+						  "splits input)", r.len_minimum ? "more than " : "", len,
+						  dst->ep->text, msgsize);
 					status = EXIT_FAIL;
 				} else {
 					cmd_warn("cannot read from '%s'", src->ep->text);
@@ -162,9 +157,7 @@ static int relay_bytes(struct relay_side *src, struct relay_side *dst, struct xf
 	m->bytes = c.bytes;
 	if (rc < 0) {
 		if (errno == ETIMEDOUT) {
-			cmd_warnx("timed out: nothing arrived on '%s' within %s", src->ep->text,
-				  xfer.timeout_text);
-			status = EXIT_TIMEOUT;
+			status = xfer_recv_timed_out(src->ep, c.bytes, true);
 		} else {
 			cmd_warn("cannot %s '%s'", c.failed == COPY_SIDE_READ ? "read from" : "write to",
 				 (c.failed == COPY_SIDE_READ ? src : dst)->ep->text);
@@ -212,22 +205,9 @@ int cmd_relay(int argc, const char **argv)
 	const char **args;
 	int opt, nargs, rc;
 
-	while ((opt = cmd_popt_next(pc)) > 0) {
-		if (opt == RELAY_WAIT) {
-			const char *arg = poptGetOptArg(pc);
-
-			xfer.wait = true;
-			if (arg && (strchr(arg, ':') || strcmp(arg, "-") == 0)) {
-				/* popt took an endpoint after a bare --wait. */
-				const char *back[] = { arg, NULL };
-
-				poptStuffArgs(pc, back);
-			} else if (arg && cmd_opt_duration("--wait", arg, &xfer.wait_ms) < 0) {
-				xfer.error = true;
-			}
-			free((void *)arg);
-		}
-	}
+	/* Every option is in the shared table (--wait included). */
+	while ((opt = cmd_popt_next(pc)) > 0)
+		;
 	args = cmd_popt_args(pc, &nargs);
 	if (opt < 0 || xfer_check() != EXIT_OK)
 		rc = EXIT_USAGE;

@@ -65,9 +65,7 @@ static int send_stream(const struct endpoint *ep, const char **msgs, int nmsgs)
 		m.bytes = c.bytes;
 	if (rc < 0) {
 		if (errno == ETIMEDOUT) {
-			cmd_warnx("timed out: '%s' accepted nothing for %s", ep->text,
-				  xfer.timeout_text);
-			status = EXIT_TIMEOUT;
+			status = xfer_send_timed_out(ep, c.bytes);
 		} else if (c.failed == COPY_SIDE_READ) {
 			cmd_warn("cannot read standard input");
 			status = EXIT_FAIL;

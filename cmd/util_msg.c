@@ -118,9 +118,11 @@ int xfer_open_msg(struct msgend *me, const struct endpoint *ep, enum xfer_role r
 				  strerror(err), msg_open_hint(ep, err));
 		return EXIT_FAIL;
 	}
-	if (xfer.rm)
+	/* A socket file we bound goes at exit and on SIGINT/SIGTERM, as for
+	 * unix: streams; other objects only with --rm. */
+	if (xfer.rm || endpoint_is_socket(ep))
 		cleanup_push(msg_remove, me);
-	else if (ep->kind == EP_MQ && ep->obj.is_private)
+	if (!xfer.rm && ep->kind == EP_MQ && ep->obj.is_private)
 		cmd_warnx("created 'mq:%s'", me->name);
 	me->recv_type = xfer.type_set ? xfer.type : 0;
 	return EXIT_OK;
@@ -136,25 +138,27 @@ static void msg_deadline(struct deadline *d, const struct deadline **dp)
 	}
 }
 
+/* Messages moved so far, for what a timeout reports. */
+static uint64_t msg_sent, msg_received;
+
 int xfer_send_msg(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta)
 {
 	const struct deadline *dp;
 	struct deadline d;
 
 	msg_deadline(&d, &dp);
-	if (msgend_send(me, buf, len, meta, dp) == 0)
+	if (msgend_send(me, buf, len, meta, dp) == 0) {
+		msg_sent++;
 		return EXIT_OK;
+	}
 	if (errno == EMSGSIZE) {
 		cmd_warnx("a message of %zu bytes is larger than the message size of '%s' "
 			  "(%zu bytes): not sent (--framing chunk splits input)",
 			  len, me->ep->text, me->msgsize);
 		return EXIT_FAIL;
 	}
-	if (errno == ETIMEDOUT || errno == EAGAIN) {
-		cmd_warnx("timed out: '%s' accepted nothing for %s (full?)", me->ep->text,
-			  xfer.timeout_text);
-		return EXIT_TIMEOUT;
-	}
+	if (errno == ETIMEDOUT || errno == EAGAIN)
+		return xfer_send_timed_out(me->ep, msg_sent);
 	if (errno == EPIPE || errno == ECONNRESET || errno == ECONNREFUSED)
 		cmd_warnx("cannot send to '%s': %s (the receiver went away)", me->ep->text,
 			  strerror(errno));
@@ -183,6 +187,8 @@ int xfer_recv_msg(struct msgend *me, void *buf, size_t *len, struct msg_meta *me
 			ms = xfer.timeout_ms;
 		deadline_start(&soon, ms);
 		rc = msgend_recv(me, buf, len, meta, &soon);
+		if (rc > 0)
+			msg_received++;
 		if (rc >= 0)
 			return rc;
 		if (errno != ETIMEDOUT && errno != EAGAIN)
@@ -193,12 +199,15 @@ int xfer_recv_msg(struct msgend *me, void *buf, size_t *len, struct msg_meta *me
 		}
 	}
 	rc = msgend_recv(me, buf, len, meta, dp);
+	if (rc > 0)
+		msg_received++;
 	if (rc >= 0)
 		return rc;
 fail:
 	if (errno == ETIMEDOUT || errno == EAGAIN) {
-		cmd_warnx("timed out: nothing arrived on '%s' within %s", me->ep->text,
-			  xfer.timeout_text);
+		/* A quiet period ends the stream of messages like its end. */
+		if (xfer_recv_timed_out(me->ep, msg_received, xfer.count || xfer.eof) == EXIT_OK)
+			return MSGEND_EOS;
 		return -EXIT_TIMEOUT;
 	}
 	if (errno == EBADMSG)
@@ -303,10 +312,10 @@ static int msg_send_input(struct msgend *me, const struct msg_meta *meta, struct
 		if (got == 0)
 			break;
 		if (got < 0 && errno == EMSGSIZE) {
-			cmd_warnx("a %s of %zu bytes is larger than the message size of '%s' "
+			cmd_warnx("a %s of %s%zu bytes is larger than the message size of '%s' "
 				  "(%zu bytes): not sent (--framing chunk splits input)",
-				  xfer.framing == FRAMING_WHOLE ? "message" : "record", len,
-				  me->ep->text, me->msgsize);
+				  xfer.framing == FRAMING_WHOLE ? "message" : "record",
+				  r.len_minimum ? "more than " : "", len, me->ep->text, me->msgsize);
 			rc = EXIT_FAIL;
 			break;
 		}

@@ -43,11 +43,8 @@ int xfer_ring_send(struct msgend *me, struct xfer_meter *m)
 			cmd_warn("cannot read standard input");
 			return EXIT_FAIL;
 		}
-		if (rc < 0 && (errno == ETIMEDOUT || errno == EAGAIN)) {
-			cmd_warnx("timed out: '%s' accepted nothing for %s (full?)", me->ep->text,
-				  xfer.timeout_text);
-			return EXIT_TIMEOUT;
-		}
+		if (rc < 0 && (errno == ETIMEDOUT || errno == EAGAIN))
+			return xfer_send_timed_out(me->ep, m->messages);
 		if (rc < 0 && errno == EPIPE) {
 			cmd_warnx("cannot send to '%s': %s (the receiver went away)", me->ep->text,
 				  strerror(errno));
@@ -79,11 +76,8 @@ int xfer_ring_recv(struct msgend *me, struct xfer_meter *m)
 			cmd_warn("cannot write to standard output");
 			return EXIT_FAIL;
 		}
-		if (rc < 0 && (errno == ETIMEDOUT || errno == EAGAIN)) {
-			cmd_warnx("timed out: nothing arrived on '%s' within %s", me->ep->text,
-				  xfer.timeout_text);
-			return EXIT_TIMEOUT;
-		}
+		if (rc < 0 && (errno == ETIMEDOUT || errno == EAGAIN))
+			return xfer_recv_timed_out(me->ep, m->messages, xfer.count || xfer.eof);
 		if (rc < 0 && errno == EBADMSG) {
 			cmd_warnx("cannot receive from '%s': %s (the ring is corrupt)", me->ep->text,
 				  strerror(errno));

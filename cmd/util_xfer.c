@@ -203,6 +203,33 @@ void xfer_close_stream(struct xfer_stream *s)
 	sock_file_remove(&s->sockfile);
 }
 
+int xfer_recv_timed_out(const struct endpoint *ep, uint64_t received, bool has_end)
+{
+	if (received > 0 && !has_end)
+		return EXIT_OK;
+	if (received == 0)
+		cmd_warnx("timed out: nothing arrived on '%s' within %s", ep->text,
+			  xfer.timeout_text);
+	else
+		cmd_warnx("timed out: nothing more arrived on '%s' within %s (%" PRIu64
+			  " %s%s received)", ep->text, xfer.timeout_text, received,
+			  endpoint_is_message(ep) ? "message" : "byte", received == 1 ? "" : "s");
+	return EXIT_TIMEOUT;
+}
+
+int xfer_send_timed_out(const struct endpoint *ep, uint64_t sent)
+{
+	if (sent == 0)
+		cmd_warnx("timed out: '%s' accepted nothing for %s%s", ep->text, xfer.timeout_text,
+			  endpoint_is_message(ep) ? " (full?)" : "");
+	else
+		cmd_warnx("timed out: '%s' accepted nothing more for %s (%" PRIu64 " %s%s sent%s)",
+			  ep->text, xfer.timeout_text, sent,
+			  endpoint_is_message(ep) ? "message" : "byte", sent == 1 ? "" : "s",
+			  endpoint_is_message(ep) ? "; full?" : "");
+	return EXIT_TIMEOUT;
+}
+
 /* Progress and statistics. */
 
 static void meter_human(char *buf, size_t len, double v)

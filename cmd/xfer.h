@@ -45,6 +45,16 @@ void xfer_close_stream(struct xfer_stream *s);
 /* Whether this role listens on a socket endpoint. */
 bool xfer_listens(const struct endpoint *ep, enum xfer_role role);
 
+/*
+ * A receive timed out. With an end to wait for (--count, --eof, or the end of
+ * a stream), the timeout cut the transfer short: 124. Without one (a queue or
+ * ring without --count or --eof, recv -k), a quiet period is how receiving
+ * ends: 0 once anything arrived, 124 if nothing did. Reports the 124 cases.
+ */
+int xfer_recv_timed_out(const struct endpoint *ep, uint64_t received, bool has_end);
+/* The same for sending: reports how many went before the timeout; 124. */
+int xfer_send_timed_out(const struct endpoint *ep, uint64_t sent);
+
 /* Progress (-P) and statistics (--stats) on stderr. */
 struct xfer_meter {
 	uint64_t start_ns, last_ns;

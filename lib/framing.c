@@ -110,27 +110,18 @@ static int framing_fill(struct framing_reader *r)
 	}
 }
 
-/* A record longer than msgsize: count the rest of it, for the message. */
+/*
+ * A record longer than msgsize. Its length is exact when its end is already
+ * in the buffer; otherwise what was read is a lower bound (len_minimum), and
+ * the rest is not read: an endless record (< /dev/zero) fails at once.
+ */
 static int framing_overlong(struct framing_reader *r, int sep, size_t *len)
 {
-	size_t total = 0;
-	char *p;
+	char *p = sep >= 0 ? memchr(r->buf + r->start, sep, r->end - r->start) : NULL;
 
-	for (;;) {
-		p = sep >= 0 ? memchr(r->buf + r->start, sep, r->end - r->start) : NULL;
-		if (p) {
-			total += (size_t)(p - (r->buf + r->start));
-			r->start = (size_t)(p - r->buf) + 1;
-			break;
-		}
-		total += r->end - r->start;
-		r->start = r->end;
-		if (r->eof)
-			break;
-		if (framing_fill(r) < 0)
-			return -1;
-	}
-	*len = total;
+	r->len_minimum = !p && !r->eof;
+	*len = p ? (size_t)(p - (r->buf + r->start)) : r->end - r->start;
+	r->start = p ? (size_t)(p - r->buf) + 1 : r->end;
 	errno = EMSGSIZE;
 	return -1;
 }

@@ -31,6 +31,7 @@ struct framing_reader {
 	char *buf;
 	size_t cap, start, end;
 	bool eof, done;
+	bool len_minimum;	/* after EMSGSIZE: *len is only a lower bound */
 };
 
 /* Returns 0, or -1 with errno ENOMEM. */
@@ -39,8 +40,8 @@ void framing_reader_free(struct framing_reader *r);
 /*
  * The next message: 1 with *msg and *len (valid until the next call), 0 at
  * the end of the input, -1 with errno. EMSGSIZE: a record is longer than
- * msgsize; *len gets its length (for whole: what was read, more than
- * msgsize) and nothing of it is returned. line and null: the separator is
+ * msgsize; *len gets its length, or with len_minimum set what was read of it
+ * (more than msgsize; the rest is not read), and nothing of it is returned. line and null: the separator is
  * not part of the message, an unterminated last record is one; an empty
  * line is an empty message. chunk: pieces of msgsize bytes, the last one
  * shorter. whole: exactly one message, even for empty input.

@@ -101,9 +101,20 @@ teardown() {
 	run ipctool send -t 50ms "mq:$Q" two
 	assert_failure 124
 	assert_output --partial "accepted nothing"
+	# Draining a queue is not a timeout: 0 once anything arrived.
 	run ipctool recv -n "mq:$Q"
+	assert_success
+	assert_output one
+	# ... unless --count asked for more than came.
+	ipctool send "mq:$Q" again
+	run ipctool recv -n -c 2 "mq:$Q"
 	assert_failure 124
-	assert_line --index 0 one
+	assert_line --index 0 again
+	assert_line --index 1 --partial "nothing more arrived on 'mq:$Q' within 0s (1 message received)"
+	ipctool send "mq:$Q" last
+	run ipctool send -n "mq:$Q" two three
+	assert_failure 124
+	assert_output --partial "accepted nothing for 0s (full?)"
 }
 
 @test "System V types select messages as msgrcv(2) does" {
@@ -291,3 +302,57 @@ teardown() {
 	ipctool mq rm "$id"
 }
 
+
+@test "SIGINT and SIGTERM remove a datagram or seqpacket receiver's socket file" {
+	local kind s
+	for kind in unix-dgram unix-seqpacket; do
+		s=$TEST_DIR/$(uniq_name "$kind")
+		bg ipctool recv -c 2 "$kind:$s"
+		wait_for_path "$s"
+		kill -TERM "$BG_PID"
+		bg_exits "$BG_PID" 143
+		assert_not_exist "$s"
+		# The path is free again for the next receiver.
+		bg ipctool recv -c 1 "$kind:$s"
+		ipctool send --wait "$kind:$s" again
+		bg_exits "$BG_PID" 0
+		assert_not_exist "$s"
+	done
+}
+
+@test "a quiet period ends a receiver with 0 once messages came: queue, ring, relay" {
+	ipctool mq create "$Q"
+	ipctool send "mq:$Q" a b
+	run ipctool recv -t 100ms "mq:$Q"
+	assert_success
+	assert_output $'a\nb'
+	local r=/$(uniq_name ring)
+	bg ipctool recv -k -t 300ms --create --rm "shm:$r"
+	ipctool send --wait "shm:$r" x y
+	bg_exits "$BG_PID" 0
+	ipctool send "mq:$Q" c
+	run ipctool relay -n "mq:$Q" -
+	assert_success
+	assert_output c
+	run ipctool relay -n "mq:$Q" -
+	assert_failure 124
+	assert_output --partial "nothing arrived on 'mq:$Q' within 0s"
+}
+
+@test "a queue that fills up while sending: 124, naming how many went" {
+	ipctool mq create "$Q" --maxmsg 1
+	run ipctool send -n "mq:$Q" first second
+	assert_failure 124
+	assert_output --partial "'mq:$Q' accepted nothing more for 0s (1 message sent; full?)"
+	run ipctool recv -n "mq:$Q"
+	assert_output first
+}
+
+@test "an endless record into a queue is refused at once, not read forever" {
+	ipctool mq create "$Q" --msgsize 1K
+	run timeout 20 "$IPCTOOL" send "mq:$Q" < /dev/zero
+	assert_failure 1
+	assert_output --regexp "a record of more than [0-9]+ bytes is larger than the message size of 'mq:$Q' \(1024 bytes\)"
+	run ipctool recv -n "mq:$Q"
+	assert_failure 124
+}
