@@ -242,6 +242,8 @@ static const char *shm_open_hint(const struct objref *ref, int err)
 		return " (larger than kernel.shmmax, or smaller than an existing segment?)";
 	if (err == ENOSPC)
 		return " (the system's segment limit is reached: kernel.shmmni, kernel.shmall)";
+	if (err == EFBIG && !objref_is_sysv(ref))
+		return " (larger than the whole of /dev/shm: see df /dev/shm)";
 	return "";
 }
 

@@ -112,6 +112,9 @@ int xfer_open_msg(struct msgend *me, const struct endpoint *ep, enum xfer_role r
 		}
 		if (why)
 			cmd_warnx("cannot open '%s': %s", ep->text, why);
+		else if (err == EAGAIN && ep->kind == EP_SHM)
+			cmd_warnx("cannot open '%s': not an ipctool ring, or its creator has not "
+				  "finished it (--wait waits for it)", ep->text);
 		else
 			cmd_warnx("cannot %s '%s': %s%s",
 				  xfer.create && ep->kind == EP_MQ ? "create" : "open", ep->text,

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -100,6 +101,17 @@ int shm_create(const struct objref *ref, uint64_t size, mode_t mode, bool reuse,
 		if (shm_sysv_size(s) < 0)
 			goto fail;
 		return 0;
+	}
+	{
+		/* A segment larger than the whole of /dev/shm could never be
+		 * filled; ftruncate would accept it as a sparse file. */
+		struct statvfs vfs;
+
+		if (statvfs("/dev/shm", &vfs) == 0 &&
+		    size / vfs.f_frsize > (uint64_t)vfs.f_blocks) {
+			errno = EFBIG;
+			return -1;
+		}
 	}
 	s->fd = shm_open(ref->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
 	if (s->fd >= 0) {

@@ -186,3 +186,20 @@ teardown() {
 	run ipctool help --verbs shm
 	assert_output "create attach info rm ls"
 }
+
+@test "a POSIX segment larger than all of /dev/shm is refused at create time" {
+	local n=/$(uniq_name big)
+	run ipctool shm create "$n" -s 1E
+	assert_failure 1
+	assert_output --partial "cannot create '$n': File too large (larger than the whole of /dev/shm"
+	assert_not_exist "/dev/shm${n}"
+}
+
+@test "send or recv on a segment that is not a ring says so" {
+	local n=/$(uniq_name plain)
+	ipctool shm create "$n" -s 4K
+	run ipctool send "shm:$n" x
+	assert_failure 1
+	assert_output --partial "not an ipctool ring"
+	ipctool shm rm "$n"
+}
