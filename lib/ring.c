@@ -280,9 +280,28 @@ static void ring_pause(void)
  */
 static int ring_lock(struct ring *r, pthread_mutex_t *m, const struct deadline *d)
 {
+	int rc;
+
+	if (!ring_mutex_ok(m)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	/* Uncontended: no clock reading, no timed wait. */
+	rc = pthread_mutex_trylock(m);
+	if (rc == 0)
+		return 0;
+	if (rc == EOWNERDEAD) {
+		pthread_mutex_consistent(m);
+		r->recovered = true;
+		return 0;
+	}
+	if (rc != EBUSY) {
+		errno = rc == ENOTRECOVERABLE || rc == EINVAL ? EBADMSG : rc;
+		return -1;
+	}
 	for (;;) {
 		struct timespec ts;
-		int left = deadline_poll_ms(d), slice, rc;
+		int left = deadline_poll_ms(d), slice;
 
 		if (!ring_mutex_ok(m)) {
 			errno = EBADMSG;
