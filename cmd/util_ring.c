@@ -4,6 +4,7 @@
  * in between (DESIGN section 7: no copy that is not needed).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -66,13 +67,16 @@ int xfer_ring_send(struct msgend *me, struct xfer_meter *m)
 int xfer_ring_recv(struct msgend *me, struct xfer_meter *m)
 {
 	struct deadline d;
-	size_t n;
+	size_t n, records, max;
 	bool output_failed;
 	int rc;
 
 	fifo_grow(STDOUT_FILENO, me->msgsize);
 	while (!xfer.count || m->messages < xfer.count) {
-		rc = shmring_recv_fd(me, STDOUT_FILENO, ring_deadline(&d), &n, &output_failed);
+		/* With --eof, one record at a time: the empty one ends. */
+		max = xfer.eof ? 1 : xfer.count ? (size_t)(xfer.count - m->messages) : SIZE_MAX;
+		rc = shmring_recv_fd(me, STDOUT_FILENO, max, ring_deadline(&d), &n, &records,
+				     &output_failed);
 		if (rc == 0)
 			return EXIT_OK;
 		if (rc < 0 && output_failed) {
@@ -100,7 +104,7 @@ int xfer_ring_recv(struct msgend *me, struct xfer_meter *m)
 		}
 		if (n == 0 && xfer.eof)
 			return EXIT_OK;
-		m->messages++;
+		m->messages += records;
 		meter_update(m, m->bytes + n);
 	}
 	return EXIT_OK;
