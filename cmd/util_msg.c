@@ -144,6 +144,11 @@ int xfer_send_msg(struct msgend *me, const void *buf, size_t len, const struct m
 	msg_deadline(&d, &dp);
 	if (msgend_send(me, buf, len, meta, dp) == 0)
 		return EXIT_OK;
+	return xfer_send_failed(me, len);
+}
+
+int xfer_send_failed(struct msgend *me, size_t len)
+{
 	if (errno == EMSGSIZE) {
 		cmd_warnx("a message of %zu bytes is larger than the message size of '%s' "
 			  "(%zu bytes): not sent (--framing chunk splits input)",
@@ -196,6 +201,11 @@ int xfer_recv_msg(struct msgend *me, void *buf, size_t *len, struct msg_meta *me
 	if (rc >= 0)
 		return rc;
 fail:
+	return xfer_recv_failed(me);
+}
+
+int xfer_recv_failed(struct msgend *me)
+{
 	if (errno == ETIMEDOUT || errno == EAGAIN) {
 		cmd_warnx("timed out: nothing arrived on '%s' within %s", me->ep->text,
 			  xfer.timeout_text);
@@ -343,6 +353,8 @@ int xfer_send_messages(const struct endpoint *ep, const char **msgs, int nmsgs)
 		rc = msg_send_arguments(&me, msgs, nmsgs, &meta, &m);
 	else if (xfer_ring_stream(&me, false))
 		rc = xfer_ring_send(&me, &m);
+	else if (xfer_ring_records(&me, false))
+		rc = xfer_ring_send_records(&me, &m);
 	else
 		rc = msg_send_input(&me, &meta, &m);
 	if (rc == EXIT_OK && xfer.eof) {
@@ -387,9 +399,11 @@ int xfer_recv_messages(const struct endpoint *ep, bool json)
 		cleanup_run();
 		return EXIT_FAIL;
 	}
-	ring_stream = xfer_ring_stream(&me, json);
-	if (ring_stream)
+	ring_stream = xfer_ring_stream(&me, json) || xfer_ring_records(&me, json);
+	if (xfer_ring_stream(&me, json))
 		status = xfer_ring_recv(&me, &m);
+	else if (ring_stream)
+		status = xfer_ring_recv_records(&me, &w, &m);
 	while (!ring_stream && (!xfer.count || m.messages < xfer.count)) {
 		rc = xfer_recv_msg(&me, buf, &len, &meta, &w);
 		if (rc < 0) {

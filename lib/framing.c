@@ -182,6 +182,19 @@ int framing_reader_next(struct framing_reader *r, const char **msg, size_t *len)
 	}
 }
 
+bool framing_reader_ready(const struct framing_reader *r)
+{
+	int sep = framing_separator(r->framing);
+	size_t have = r->end - r->start;
+
+	if (have == 0)
+		return false;
+	if (sep < 0)
+		return r->framing == FRAMING_CHUNK && have >= r->msgsize;
+	/* A whole record, not an overlong one (that one may read on). */
+	return memchr(r->buf + r->start, sep, have < r->msgsize + 1 ? have : r->msgsize + 1) != NULL;
+}
+
 int framing_writer_init(struct framing_writer *w, int fd, enum framing f, size_t cap)
 {
 	memset(w, 0, sizeof(*w));

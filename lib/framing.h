@@ -47,6 +47,12 @@ void framing_reader_free(struct framing_reader *r);
  */
 int framing_reader_next(struct framing_reader *r, const char **msg, size_t *len);
 
+/*
+ * Whether framing_reader_next would return a message without reading
+ * (line, null, chunk): for batching what one read(2) brought in.
+ */
+bool framing_reader_ready(const struct framing_reader *r);
+
 /* Writing messages to a byte stream (recv, relay): buffered, then flushed. */
 struct framing_writer {
 	int fd;
