@@ -154,6 +154,11 @@ int xfer_send_msg(struct msgend *me, const void *buf, size_t len, const struct m
 		msg_sent++;
 		return EXIT_OK;
 	}
+	return xfer_send_failed(me, len, msg_sent);
+}
+
+int xfer_send_failed(struct msgend *me, size_t len, uint64_t sent)
+{
 	if (errno == EMSGSIZE) {
 		cmd_warnx("a message of %zu bytes is larger than the message size of '%s' "
 			  "(%zu bytes): not sent (--framing chunk splits input)",
@@ -161,7 +166,7 @@ int xfer_send_msg(struct msgend *me, const void *buf, size_t len, const struct m
 		return EXIT_FAIL;
 	}
 	if (errno == ETIMEDOUT || errno == EAGAIN)
-		return xfer_send_timed_out(me->ep, msg_sent);
+		return xfer_send_timed_out(me->ep, sent);
 	if (errno == EPIPE || errno == ECONNRESET || errno == ECONNREFUSED)
 		cmd_warnx("cannot send to '%s': %s (the receiver went away)", me->ep->text,
 			  strerror(errno));
@@ -207,9 +212,14 @@ int xfer_recv_msg(struct msgend *me, void *buf, size_t *len, struct msg_meta *me
 	if (rc >= 0)
 		return rc;
 fail:
+	return xfer_recv_failed(me, msg_received);
+}
+
+int xfer_recv_failed(struct msgend *me, uint64_t received)
+{
 	if (errno == ETIMEDOUT || errno == EAGAIN) {
 		/* A quiet period ends the stream of messages like its end. */
-		if (xfer_recv_timed_out(me->ep, msg_received, xfer.count || xfer.eof) == EXIT_OK)
+		if (xfer_recv_timed_out(me->ep, received, xfer.count || xfer.eof) == EXIT_OK)
 			return MSGEND_EOS;
 		return -EXIT_TIMEOUT;
 	}
@@ -355,6 +365,8 @@ int xfer_send_messages(const struct endpoint *ep, const char **msgs, int nmsgs)
 		rc = msg_send_arguments(&me, msgs, nmsgs, &meta, &m);
 	else if (xfer_ring_stream(&me, false))
 		rc = xfer_ring_send(&me, &m);
+	else if (xfer_ring_records(&me, false))
+		rc = xfer_ring_send_records(&me, &m);
 	else
 		rc = msg_send_input(&me, &meta, &m);
 	if (rc == EXIT_OK && xfer.eof) {
@@ -399,9 +411,11 @@ int xfer_recv_messages(const struct endpoint *ep, bool json)
 		cleanup_run();
 		return EXIT_FAIL;
 	}
-	ring_stream = xfer_ring_stream(&me, json);
-	if (ring_stream)
+	ring_stream = xfer_ring_stream(&me, json) || xfer_ring_records(&me, json);
+	if (xfer_ring_stream(&me, json))
 		status = xfer_ring_recv(&me, &m);
+	else if (ring_stream)
+		status = xfer_ring_recv_records(&me, &w, &m);
 	while (!ring_stream && (!xfer.count || m.messages < xfer.count)) {
 		rc = xfer_recv_msg(&me, buf, &len, &meta, &w);
 		if (rc < 0) {

@@ -90,8 +90,16 @@ int xfer_open_msg(struct msgend *me, const struct endpoint *ep, enum xfer_role r
 bool xfer_ring_stream(const struct msgend *me, bool json);
 int xfer_ring_send(struct msgend *me, struct xfer_meter *m);
 int xfer_ring_recv(struct msgend *me, struct xfer_meter *m);
+/* Line and null framing on a ring: records in batches (cmd/util_ring.c). */
+bool xfer_ring_records(const struct msgend *me, bool json);
+int xfer_ring_send_records(struct msgend *me, struct xfer_meter *m);
+int xfer_ring_recv_records(struct msgend *me, struct framing_writer *w, struct xfer_meter *m);
 /* Send one message, reporting a failure (sizes named for EMSGSIZE): an exit status. */
 int xfer_send_msg(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta);
+/* Report a failed send of len bytes from errno; returns the exit status. */
+int xfer_send_failed(struct msgend *me, size_t len, uint64_t sent);
+/* Report a failed receive from errno; returns minus the exit status. */
+int xfer_recv_failed(struct msgend *me, uint64_t received);
 /*
  * Receive one message, flushing w once nothing arrives for 10 ms: 1 message,
  * 0 end of stream, or -(exit status) after reporting.

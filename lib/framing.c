@@ -110,18 +110,40 @@ static int framing_fill(struct framing_reader *r)
 	}
 }
 
+/* How far past msgsize an overlong record is read to name its length. */
+#define FRAMING_OVERLONG_COUNT (64u << 20)
+
 /*
- * A record longer than msgsize. Its length is exact when its end is already
- * in the buffer; otherwise what was read is a lower bound (len_minimum), and
- * the rest is not read: an endless record (< /dev/zero) fails at once.
+ * A record longer than msgsize: read on (discarding) to name its length,
+ * for at most FRAMING_OVERLONG_COUNT bytes; past that the length is a lower
+ * bound (len_minimum) and the rest is left unread, so that an endless record
+ * (< /dev/zero) fails in bounded time.
  */
 static int framing_overlong(struct framing_reader *r, int sep, size_t *len)
 {
-	char *p = sep >= 0 ? memchr(r->buf + r->start, sep, r->end - r->start) : NULL;
+	size_t total = 0;
+	char *p;
 
-	r->len_minimum = !p && !r->eof;
-	*len = p ? (size_t)(p - (r->buf + r->start)) : r->end - r->start;
-	r->start = p ? (size_t)(p - r->buf) + 1 : r->end;
+	r->len_minimum = false;
+	for (;;) {
+		p = sep >= 0 ? memchr(r->buf + r->start, sep, r->end - r->start) : NULL;
+		if (p) {
+			total += (size_t)(p - (r->buf + r->start));
+			r->start = (size_t)(p - r->buf) + 1;
+			break;
+		}
+		total += r->end - r->start;
+		r->start = r->end;
+		if (r->eof)
+			break;
+		if (total >= FRAMING_OVERLONG_COUNT) {
+			r->len_minimum = true;
+			break;
+		}
+		if (framing_fill(r) < 0)
+			return -1;
+	}
+	*len = total;
 	errno = EMSGSIZE;
 	return -1;
 }
@@ -171,6 +193,19 @@ int framing_reader_next(struct framing_reader *r, const char **msg, size_t *len)
 		if (framing_fill(r) < 0)
 			return -1;
 	}
+}
+
+bool framing_reader_ready(const struct framing_reader *r)
+{
+	int sep = framing_separator(r->framing);
+	size_t have = r->end - r->start;
+
+	if (have == 0)
+		return false;
+	if (sep < 0)
+		return r->framing == FRAMING_CHUNK && have >= r->msgsize;
+	/* A whole record, not an overlong one (that one may read on). */
+	return memchr(r->buf + r->start, sep, have < r->msgsize + 1 ? have : r->msgsize + 1) != NULL;
 }
 
 int framing_writer_init(struct framing_writer *w, int fd, enum framing f, size_t cap)

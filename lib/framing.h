@@ -40,13 +40,19 @@ void framing_reader_free(struct framing_reader *r);
 /*
  * The next message: 1 with *msg and *len (valid until the next call), 0 at
  * the end of the input, -1 with errno. EMSGSIZE: a record is longer than
- * msgsize; *len gets its length, or with len_minimum set what was read of it
- * (more than msgsize; the rest is not read), and nothing of it is returned. line and null: the separator is
+ * msgsize; *len gets its length (read on for at most 64 MiB; past that,
+ * len_minimum is set and *len is what was read) and nothing of it is returned. line and null: the separator is
  * not part of the message, an unterminated last record is one; an empty
  * line is an empty message. chunk: pieces of msgsize bytes, the last one
  * shorter. whole: exactly one message, even for empty input.
  */
 int framing_reader_next(struct framing_reader *r, const char **msg, size_t *len);
+
+/*
+ * Whether framing_reader_next would return a message without reading
+ * (line, null, chunk): for batching what one read(2) brought in.
+ */
+bool framing_reader_ready(const struct framing_reader *r);
 
 /* Writing messages to a byte stream (recv, relay): buffered, then flushed. */
 struct framing_writer {

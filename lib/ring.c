@@ -280,9 +280,28 @@ static void ring_pause(void)
  */
 static int ring_lock(struct ring *r, pthread_mutex_t *m, const struct deadline *d)
 {
+	int rc;
+
+	if (!ring_mutex_ok(m)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	/* Uncontended: no clock reading, no timed wait. */
+	rc = pthread_mutex_trylock(m);
+	if (rc == 0)
+		return 0;
+	if (rc == EOWNERDEAD) {
+		pthread_mutex_consistent(m);
+		r->recovered = true;
+		return 0;
+	}
+	if (rc != EBUSY) {
+		errno = rc == ENOTRECOVERABLE || rc == EINVAL ? EBADMSG : rc;
+		return -1;
+	}
 	for (;;) {
 		struct timespec ts;
-		int left = deadline_poll_ms(d), slice, rc;
+		int left = deadline_poll_ms(d), slice;
 
 		if (!ring_mutex_ok(m)) {
 			errno = EBADMSG;
@@ -385,6 +404,8 @@ void ring_close(struct ring *r)
 
 	if (!r->base || r->slot < 0)
 		return;
+	if (r->batch)
+		ring_batch_end(r);
 	if (r->locked) {
 		r->locked = false;
 		pthread_mutex_unlock(ring_side_lock(r));
@@ -474,43 +495,66 @@ static int ring_writer_peer(struct ring *r)
 	return 0;
 }
 
-int ring_write_begin(struct ring *r, size_t len, void **data, const struct deadline *d)
+/* Publish the records written since the last publish and wake a sleeping
+ * reader. */
+static void ring_publish(struct ring *r)
 {
-	struct ring_line *wl = ring_line(r, RING_WRITER);
-	uint64_t head, need, off, pad;
+	if (r->pos == r->published)
+		return;
+	atomic_store_explicit(&ring_line(r, RING_WRITER)->index, r->pos, memory_order_release);
+	r->published = r->pos;
+	ring_wake(ring_line(r, RING_READER));
+}
 
+/* Take the writers' lock and read head (ours to move while we hold it). */
+static int ring_writer_lock(struct ring *r, const struct deadline *d)
+{
 	if (r->role != RING_WRITER || r->locked) {
 		errno = EINVAL;
-		return -1;
-	}
-	if (len > ring_max_record(r->capacity)) {
-		errno = EMSGSIZE;
 		return -1;
 	}
 	if (ring_lock(r, &ring_hdr(r)->wlock, d) < 0)
 		return -1;
 	r->locked = true;
-	head = atomic_load_explicit(&wl->index, memory_order_relaxed);
-	if (head & 7u)
-		goto corrupt;
+	r->pos = atomic_load_explicit(&ring_line(r, RING_WRITER)->index, memory_order_relaxed);
+	r->published = r->pos;
+	if (r->pos & 7u) {
+		ring_write_abort(r);
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * With the writers' lock held and r->pos at our head: make room for a
+ * record of len bytes after r->pos, waiting for the readers (what this
+ * batch wrote so far is published first, so they can make it), and write a
+ * pad record first when the record would not fit before the wrap. Returns 0
+ * with *data at the payload, or -1 with errno; the lock stays held.
+ */
+static int ring_reserve(struct ring *r, size_t len, void **data, const struct deadline *d)
+{
+	uint64_t need, off, pad;
+
+	if (len > ring_max_record(r->capacity)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
 	need = RING_RECORD_HEADER + ring_align(len);
-	off = head & r->mask;
+	off = r->pos & r->mask;
 	pad = r->capacity - off < need ? r->capacity - off : 0;
 	/* Room for pad + record; reserved holds the total for the check. */
-	r->pos = head;
 	r->reserved = (size_t)(pad + need);
 	if (r->pos - r->cached > r->capacity || r->pos - r->cached > r->capacity - r->reserved) {
-		if (!ring_writer_ready(r) && ring_wait(r, ring_writer_ready, ring_writer_peer, d) < 0) {
-			int err = errno;
-
-			ring_write_abort(r);
-			errno = err;
+		ring_publish(r);
+		if (!ring_writer_ready(r) && ring_wait(r, ring_writer_ready, ring_writer_peer, d) < 0)
+			return -1;
+		if (r->pos - r->cached > r->capacity) {
+			errno = EBADMSG;
 			return -1;
 		}
-		if (r->pos - r->cached > r->capacity)
-			goto corrupt;
 		if (atomic_load(&ring_line(r, RING_READER)->closed)) {
-			ring_write_abort(r);
 			errno = EPIPE;
 			return -1;
 		}
@@ -526,27 +570,82 @@ int ring_write_begin(struct ring *r, size_t len, void **data, const struct deadl
 	r->reserved = len;
 	*data = r->base + RING_DATA_OFFSET + off + RING_RECORD_HEADER;
 	return 0;
-corrupt:
+}
+
+/* Write the header of the reserved record (len <= reserved) and move our
+ * head past it, unpublished. */
+static void ring_put(struct ring *r, size_t len)
+{
+	struct ring_record *rec = (struct ring_record *)(r->base + RING_DATA_OFFSET + (r->pos & r->mask));
+
+	if (len > r->reserved)
+		len = r->reserved;
+	rec->len = (uint32_t)len;
+	rec->kind = RING_REC_DATA;
+	r->pos += RING_RECORD_HEADER + ring_align(len);
+	r->reserved = 0;
+}
+
+static int ring_fail_unlock(struct ring *r)
+{
+	int err = errno;
+
 	ring_write_abort(r);
-	errno = EBADMSG;
+	errno = err;
 	return -1;
+}
+
+int ring_write_begin(struct ring *r, size_t len, void **data, const struct deadline *d)
+{
+	if (r->role != RING_WRITER || r->locked) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len > ring_max_record(r->capacity)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (ring_writer_lock(r, d) < 0)
+		return -1;
+	if (ring_reserve(r, len, data, d) < 0)
+		return ring_fail_unlock(r);
+	return 0;
+}
+
+int ring_write_begin_some(struct ring *r, size_t min, size_t max, void **data, size_t *room,
+			  const struct deadline *d)
+{
+	uint64_t tail, used, contiguous, space;
+
+	if (max > ring_max_record(r->capacity))
+		max = ring_max_record(r->capacity);
+	if (min > max)
+		min = max;
+	if (ring_writer_lock(r, d) < 0)
+		return -1;
+	if (ring_reserve(r, min, data, d) < 0)
+		return ring_fail_unlock(r);
+	/* Grow the reservation to what is free up to the wrap: the readers
+	 * may have moved tail since we last looked (it only grows). */
+	tail = atomic_load_explicit(&ring_line(r, RING_READER)->index, memory_order_acquire);
+	if (r->pos - tail <= r->capacity && !(tail & 7u))
+		r->cached = tail;
+	used = r->pos - r->cached;
+	contiguous = r->capacity - (r->pos & r->mask);
+	space = r->capacity - used < contiguous ? r->capacity - used : contiguous;
+	space &= ~(uint64_t)7u;
+	if (space > RING_RECORD_HEADER + min)
+		r->reserved = space - RING_RECORD_HEADER < max ? (size_t)(space - RING_RECORD_HEADER) : max;
+	*room = r->reserved;
+	return 0;
 }
 
 void ring_write_commit(struct ring *r, size_t len)
 {
-	struct ring_line *wl = ring_line(r, RING_WRITER);
-	struct ring_record *rec;
-
 	if (!r->locked)
 		return;
-	if (len > r->reserved)
-		len = r->reserved;
-	rec = (struct ring_record *)(r->base + RING_DATA_OFFSET + (r->pos & r->mask));
-	rec->len = (uint32_t)len;
-	rec->kind = RING_REC_DATA;
-	atomic_store_explicit(&wl->index, r->pos + RING_RECORD_HEADER + ring_align(len),
-			      memory_order_release);
-	ring_wake(ring_line(r, RING_READER));
+	ring_put(r, len);
+	ring_publish(r);
 	r->locked = false;
 	pthread_mutex_unlock(&ring_hdr(r)->wlock);
 }
@@ -556,6 +655,7 @@ void ring_write_abort(struct ring *r)
 	if (!r->locked)
 		return;
 	r->locked = false;
+	r->batch = false;
 	pthread_mutex_unlock(&ring_hdr(r)->wlock);
 }
 
@@ -568,6 +668,38 @@ int ring_write(struct ring *r, const void *buf, size_t len, const struct deadlin
 	memcpy(p, buf, len);
 	ring_write_commit(r, len);
 	return 0;
+}
+
+int ring_batch_begin(struct ring *r, const struct deadline *d)
+{
+	if (ring_writer_lock(r, d) < 0)
+		return -1;
+	r->batch = true;
+	return 0;
+}
+
+int ring_batch_write(struct ring *r, const void *buf, size_t len, const struct deadline *d)
+{
+	void *p;
+
+	if (!r->batch) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ring_reserve(r, len, &p, d) < 0)
+		return -1;
+	memcpy(p, buf, len);
+	ring_put(r, len);
+	return 0;
+}
+
+void ring_batch_end(struct ring *r)
+{
+	if (!r->batch)
+		return;
+	ring_publish(r);
+	r->batch = false;
+	ring_write_abort(r);
 }
 
 /* Reader side. */
@@ -593,43 +725,26 @@ static int ring_reader_peer(struct ring *r)
 	return 0;
 }
 
-int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d)
+/*
+ * With the readers' lock held: the next data record after r->next, pads
+ * skipped, validated. 1 with *data and *len (r->next moves past it), 0 when
+ * none is published yet, -1 (EBADMSG) for a corrupt ring. No waiting.
+ */
+static int ring_next(struct ring *r, const void **data, size_t *len)
 {
 	struct ring_line *wl = ring_line(r, RING_WRITER);
-	struct ring_line *rl = ring_line(r, RING_READER);
-	uint64_t tail, avail, off, room, total;
+	uint64_t tail = r->next, avail, off, room, total;
 	uint32_t rlen, kind;
 	const struct ring_record *rec;
 
-	if (r->role != RING_READER || r->locked) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (ring_lock(r, &ring_hdr(r)->rlock, d) < 0)
-		return -1;
-	r->locked = true;
-	tail = atomic_load_explicit(&rl->index, memory_order_relaxed);
-	r->pos = tail;
 	for (;;) {
 		if (tail & 7u)
 			goto corrupt;
 		/* Another reader may have moved tail past our cached head. */
-		if (r->cached - tail > r->capacity)
+		if (r->cached - tail > r->capacity || r->cached == tail) {
 			r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
-		if (r->cached == tail) {
-			if (!ring_reader_ready(r) &&
-			    ring_wait(r, ring_reader_ready, ring_reader_peer, d) < 0)
-				goto fail;
-			if (r->cached == tail) {
-				/* Closed: recheck head, the last record may have
-				 * been published just before the flag. */
-				r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
-				if (r->cached == tail) {
-					r->locked = false;
-					pthread_mutex_unlock(&ring_hdr(r)->rlock);
-					return 0;
-				}
-			}
+			if (r->cached == tail)
+				return 0;
 		}
 		avail = r->cached - tail;
 		if (avail > r->capacity || avail < RING_RECORD_HEADER || (avail & 7u))
@@ -643,7 +758,7 @@ int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct
 			if ((uint64_t)rlen + RING_RECORD_HEADER != room || room > avail)
 				goto corrupt;
 			tail += room;
-			r->pos = tail;
+			r->next = tail;
 			continue;
 		}
 		if (kind != RING_REC_DATA || rlen > ring_max_record(r->capacity))
@@ -658,15 +773,92 @@ int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct
 	}
 corrupt:
 	errno = EBADMSG;
-fail:
-	{
-		int err = errno;
-
-		r->locked = false;
-		pthread_mutex_unlock(&ring_hdr(r)->rlock);
-		errno = err;
-	}
 	return -1;
+}
+
+static int ring_reader_fail(struct ring *r)
+{
+	int err = errno;
+
+	r->locked = false;
+	pthread_mutex_unlock(&ring_hdr(r)->rlock);
+	errno = err;
+	return -1;
+}
+
+int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d)
+{
+	struct ring_line *wl = ring_line(r, RING_WRITER);
+	int rc;
+
+	if (r->role != RING_READER || r->locked) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ring_lock(r, &ring_hdr(r)->rlock, d) < 0)
+		return -1;
+	r->locked = true;
+	r->next = atomic_load_explicit(&ring_line(r, RING_READER)->index, memory_order_relaxed);
+	for (;;) {
+		rc = ring_next(r, data, len);
+		if (rc > 0)
+			return 1;
+		if (rc < 0)
+			return ring_reader_fail(r);
+		r->pos = r->next;
+		if (!ring_reader_ready(r) && ring_wait(r, ring_reader_ready, ring_reader_peer, d) < 0)
+			return ring_reader_fail(r);
+		if (r->cached == r->next) {
+			/* Closed: recheck head, the last record may have been
+			 * published just before the flag. */
+			r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
+			if (r->cached == r->next) {
+				r->locked = false;
+				pthread_mutex_unlock(&ring_hdr(r)->rlock);
+				return 0;
+			}
+		}
+	}
+}
+
+int ring_read_beginv(struct ring *r, struct iovec *iov, size_t maxrec, size_t maxbytes,
+		     unsigned flags, size_t *n, const struct deadline *d)
+{
+	const void *data;
+	size_t len, bytes;
+	uint64_t before;
+	int rc;
+
+	*n = 0;
+	if (maxrec == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	rc = ring_read_begin(r, &data, &len, d);
+	if (rc <= 0)
+		return rc;
+	iov[0].iov_base = (void *)data;
+	iov[0].iov_len = len;
+	bytes = len;
+	*n = 1;
+	while (*n < maxrec && !(len == 0 && (flags & RING_STOP_EMPTY))) {
+		before = r->next;
+		rc = ring_next(r, &data, &len);
+		if (rc < 0)
+			return ring_reader_fail(r);
+		if (rc == 0)
+			break;
+		if (len > maxbytes - bytes) {
+			/* Left for the next batch. */
+			r->next = before;
+			break;
+		}
+		iov[*n].iov_base = (void *)data;
+		iov[*n].iov_len = len;
+		bytes += len;
+		++*n;
+	}
+	return 1;
 }
 
 void ring_read_end(struct ring *r)

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "clock.h"
 
@@ -55,6 +56,8 @@ struct ring {
 	bool locked;		/* between *_begin and *_end/commit */
 	uint64_t cached;	/* our copy of the other side's index */
 	uint64_t pos;		/* writer: head after the reservation's pad */
+	uint64_t published;	/* writer: the head last stored in the segment */
+	bool batch;		/* writer: between ring_batch_begin and _end */
 	uint64_t next;		/* reader: tail after the current record */
 	size_t reserved;	/* writer: payload bytes reserved */
 	pid_t dead_pid;		/* the peer found dead, for messages */
@@ -111,6 +114,23 @@ int ring_write_begin(struct ring *r, size_t len, void **data, const struct deadl
 void ring_write_commit(struct ring *r, size_t len);
 void ring_write_abort(struct ring *r);
 int ring_write(struct ring *r, const void *buf, size_t len, const struct deadline *d);
+/*
+ * Reserve the largest contiguous room for one record: at least min bytes
+ * (waiting for them as ring_write_begin does), more when it is free before
+ * the wrap, at most max (and ring_max_record); *room gets the bytes
+ * reserved. For input read straight into the ring. Commit or abort as above.
+ */
+int ring_write_begin_some(struct ring *r, size_t min, size_t max, void **data, size_t *room,
+			  const struct deadline *d);
+/*
+ * Batches: several records under one taking of the writers' lock, published
+ * together by ring_batch_end with at most one wake-up (and early, before
+ * any wait for room, so the readers can make it). ring_batch_write fails
+ * as ring_write does; the batch stays open (end it in any case).
+ */
+int ring_batch_begin(struct ring *r, const struct deadline *d);
+int ring_batch_write(struct ring *r, const void *buf, size_t len, const struct deadline *d);
+void ring_batch_end(struct ring *r);
 
 /*
  * Reading. ring_read_begin returns 1 with the next record in *data, *len (in
@@ -120,6 +140,17 @@ int ring_write(struct ring *r, const void *buf, size_t len, const struct deadlin
  */
 int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d);
 void ring_read_end(struct ring *r);
+/*
+ * Several records at once: like ring_read_begin for the first one, then
+ * those published already, up to maxrec records and (after the first)
+ * maxbytes bytes; with RING_STOP_EMPTY, none after an empty record. Returns
+ * 1 with *n records in iov (in the segment, under the readers' lock), 0 at
+ * end of stream, -1 as ring_read_begin; ring_read_end takes them all,
+ * ring_read_abort leaves them all.
+ */
+#define RING_STOP_EMPTY 1u
+int ring_read_beginv(struct ring *r, struct iovec *iov, size_t maxrec, size_t maxbytes,
+		     unsigned flags, size_t *n, const struct deadline *d);
 /* Leave the record for the next read and release the readers' lock. */
 void ring_read_abort(struct ring *r);
 /* Copy the next record into buf (EMSGSIZE if it is larger than cap). */

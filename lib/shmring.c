@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "copy.h"
@@ -216,21 +217,38 @@ static const struct deadline *shmring_deadline(const struct deadline *d, struct 
 	return forever;
 }
 
+struct ring *shmring_ring(struct msgend *me)
+{
+	return &((struct shmring *)me->priv)->ring;
+}
+
+/* The smallest room a stream record waits for: an eighth of the ring, so
+ * that a writer that waits for room is woken to write a big record. */
+static size_t shmring_min_chunk(const struct shmring *p, size_t msgsize)
+{
+	size_t min = (size_t)(p->ring.capacity / 8);
+
+	return min < msgsize ? min : msgsize;
+}
+
 int shmring_send_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
 		    bool *input_failed)
 {
 	struct shmring *p = me->priv;
 	struct deadline forever;
+	size_t room;
 	void *buf;
 	ssize_t n;
 
 	*moved = 0;
 	*input_failed = false;
-	/* Room first, so a full ring is a timeout, not a blocked read. */
-	if (ring_write_begin(&p->ring, me->msgsize, &buf, shmring_deadline(d, &forever)) < 0)
+	/* Room first, so a full ring is a timeout, not a blocked read; then
+	 * as much as is free before the wrap, read straight into the ring. */
+	if (ring_write_begin_some(&p->ring, shmring_min_chunk(p, me->msgsize), me->msgsize, &buf,
+				  &room, shmring_deadline(d, &forever)) < 0)
 		return -1;
 	do
-		n = read(fd, buf, me->msgsize);
+		n = read(fd, buf, room);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0) {
 		int err = errno;
@@ -245,24 +263,55 @@ int shmring_send_fd(struct msgend *me, int fd, const struct deadline *d, size_t 
 	return 1;
 }
 
-int shmring_recv_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
-		    bool *output_failed)
+#define SHMRING_IOV 64
+
+/* writev(2) until all of iov is written. */
+static int shmring_writev_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+int shmring_recv_fd(struct msgend *me, int fd, size_t max, const struct deadline *d,
+		    size_t *moved, size_t *records, bool *output_failed)
 {
 	struct shmring *p = me->priv;
 	struct deadline forever;
-	const void *data;
-	size_t len;
+	struct iovec iov[SHMRING_IOV];
+	size_t n, i, len = 0;
 	int rc;
 
 	*moved = 0;
+	*records = 0;
 	*output_failed = false;
-	rc = ring_read_begin(&p->ring, &data, &len, shmring_deadline(d, &forever));
+	/* What is there, up to a quarter of the ring after the first record:
+	 * the writer fills the rest meanwhile. */
+	rc = ring_read_beginv(&p->ring, iov, max < SHMRING_IOV ? max : SHMRING_IOV,
+			      (size_t)(p->ring.capacity / 4), 0, &n, shmring_deadline(d, &forever));
 	if (rc <= 0)
 		return rc;
-	if (write_all(fd, data, len) < 0) {
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	if (shmring_writev_all(fd, iov, (int)n) < 0) {
 		int err = errno;
 
-		/* The record stays for another reader. */
+		/* The records stay for another reader. */
 		ring_read_abort(&p->ring);
 		*output_failed = true;
 		errno = err;
@@ -270,5 +319,6 @@ int shmring_recv_fd(struct msgend *me, int fd, const struct deadline *d, size_t 
 	}
 	ring_read_end(&p->ring);
 	*moved = len;
+	*records = n;
 	return 1;
 }

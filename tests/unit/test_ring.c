@@ -262,10 +262,34 @@ static void test_lock_owner_dead(void **state)
 #define NREADERS 3
 #define PER_WRITER 20000
 
-/* Several writer and reader processes; every record arrives exactly once. */
-static void test_many_processes(void **state)
+/* One reader's batch: check and count each record. */
+static int check_records(const struct iovec *iov, size_t n, uint64_t s[2])
 {
-	struct fixture *f = *state;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const unsigned char *buf = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+		uint32_t v;
+
+		if (len < 4)
+			return -1;
+		memcpy(&v, buf, 4);
+		if (len != 4 + v % 300 || (len > 4 && buf[len - 1] != (v & 0xff)))
+			return -1;
+		s[0] += v;
+		s[1]++;
+	}
+	return 0;
+}
+
+/*
+ * Several writer and reader processes; every record arrives exactly once.
+ * batched: writers put records in batches (ring_batch_*), readers take
+ * them several at a time (ring_read_beginv).
+ */
+static void many_processes(struct fixture *f, bool batched)
+{
 	int ready[2], go[2], results[2];
 	pid_t pids[NWRITERS + NREADERS];
 	uint64_t sum = 0, count = 0, want_sum = 0;
@@ -303,13 +327,29 @@ static void test_many_processes(void **state)
 					len = 4 + (size_t)(v % 300);
 					memset(buf, (int)(v & 0xff), len);
 					memcpy(buf, &v, 4);
-					if (ring_write(&r, buf, len, &d) < 0)
+					if (batched && k % 37 == 0 && ring_batch_begin(&r, &d) < 0)
 						_exit(4);
+					if (batched ? ring_batch_write(&r, buf, len, &d) < 0
+						    : ring_write(&r, buf, len, &d) < 0)
+						_exit(4);
+					if (batched && (k % 37 == 36 || k == PER_WRITER - 1))
+						ring_batch_end(&r);
 				}
 				ring_close(&r);
 				_exit(0);
 			}
-			while ((rc = ring_read(&r, buf, sizeof(buf), &len, &d)) == 1) {
+			while (batched) {
+				struct iovec iov[16];
+				size_t n;
+
+				rc = ring_read_beginv(&r, iov, 1 + (size_t)s[1] % 16, 2000, 0, &n, &d);
+				if (rc != 1)
+					break;
+				if (n < 1 || n > 16 || check_records(iov, n, s) < 0)
+					_exit(6);
+				ring_read_end(&r);
+			}
+			while (!batched && (rc = ring_read(&r, buf, sizeof(buf), &len, &d)) == 1) {
 				uint32_t v;
 
 				if (len < 4)
@@ -350,6 +390,97 @@ static void test_many_processes(void **state)
 	assert_int_equal(sum, want_sum);
 	close(ready[0]);
 	close(results[0]);
+}
+
+/* begin_some takes what is free up to the wrap; beginv takes several. */
+static void test_some_and_beginv(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char in[CAP], out[CAP];
+	struct iovec iov[8];
+	size_t room, n, len, max = ring_max_record(CAP);
+	uint64_t pos = 0;
+	void *p;
+	int i;
+
+	fill(in, sizeof(in), 7);
+	for (i = 0; i < 80; i++) {
+		/* Odd sizes, to move the head around the wrap. */
+		size_t want = 1 + (size_t)(i * 97) % 700;
+
+		assert_int_equal(ring_write_begin_some(&f->w, want, max, &p, &room, &f->now), 0);
+		assert_true(room >= want && room <= max);
+		/* Never past the end of the area. */
+		assert_true((unsigned char *)p + room <= f->base + RING_DATA_OFFSET + CAP);
+		memcpy(p, in, want);
+		ring_write_commit(&f->w, want);
+		assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+		assert_int_equal(len, want);
+		assert_memory_equal(out, in, want);
+		pos += want;
+	}
+	assert_true(pos > 4 * CAP);
+	/* Three records and an empty one, then one more. */
+	assert_int_equal(ring_write(&f->w, "a", 1, &f->now), 0);
+	assert_int_equal(ring_write(&f->w, "bb", 2, &f->now), 0);
+	assert_int_equal(ring_write(&f->w, "ccc", 3, &f->now), 0);
+	assert_int_equal(ring_write(&f->w, "", 0, &f->now), 0);
+	assert_int_equal(ring_write(&f->w, "dddd", 4, &f->now), 0);
+	/* maxbytes: the first record always, then only what fits. */
+	assert_int_equal(ring_read_beginv(&f->r, iov, 8, 2, 0, &n, &f->now), 1);
+	assert_int_equal(n, 1);
+	assert_memory_equal(iov[0].iov_base, "a", 1);
+	ring_read_abort(&f->r);
+	assert_int_equal(ring_read_beginv(&f->r, iov, 8, 3, 0, &n, &f->now), 1);
+	assert_int_equal(n, 2);
+	ring_read_end(&f->r);
+	assert_int_equal(ring_read_beginv(&f->r, iov, 8, 100, RING_STOP_EMPTY, &n, &f->now), 1);
+	assert_int_equal(n, 2);
+	assert_memory_equal(iov[0].iov_base, "ccc", 3);
+	assert_int_equal(iov[1].iov_len, 0);
+	ring_read_end(&f->r);
+	assert_int_equal(ring_read_beginv(&f->r, iov, 8, 100, 0, &n, &f->now), 1);
+	assert_int_equal(n, 1);
+	assert_memory_equal(iov[0].iov_base, "dddd", 4);
+	ring_read_end(&f->r);
+	ring_close(&f->w);
+	assert_int_equal(ring_read_beginv(&f->r, iov, 8, 100, 0, &n, &f->now), 0);
+}
+
+/* A batch publishes before it waits for room, and at its end. */
+static void test_batch_fills_ring(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char out[64];
+	size_t len;
+	int i, got = 0;
+
+	assert_int_equal(ring_batch_begin(&f->w, &f->now), 0);
+	/* 16-byte records: a 4K ring takes 256; the 257th waits and times out
+	 * (now is a passed deadline), after publishing the first 256. */
+	for (i = 0; i < 256; i++)
+		assert_int_equal(ring_batch_write(&f->w, "0123456789", 8, &f->now), 0);
+	assert_int_equal(ring_batch_write(&f->w, "01234567", 8, &f->now), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	while (ring_read(&f->r, out, sizeof(out), &len, &f->now) == 1) {
+		assert_int_equal(len, 8);
+		got++;
+	}
+	assert_int_equal(got, 256);
+	assert_int_equal(ring_batch_write(&f->w, "abcdefgh", 8, &f->now), 0);
+	ring_batch_end(&f->w);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+	assert_memory_equal(out, "abcdefgh", 8);
+}
+
+static void test_many_processes(void **state)
+{
+	many_processes(*state, false);
+}
+
+static void test_many_processes_batched(void **state)
+{
+	many_processes(*state, true);
 }
 
 /* Corruptions: each must give EBADMSG from attach, info or read. */
@@ -532,6 +663,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dead_writer, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_lock_owner_dead, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_many_processes, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_many_processes_batched, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_some_and_beginv, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_batch_fills_ring, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_corrupt_header, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_corrupt_records, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_garbage_records, setup_ring, teardown_ring),
