@@ -80,8 +80,12 @@ static const char *msg_open_hint(const struct endpoint *ep, int err)
 		return " (the system's queue limit is reached: /proc/sys/fs/mqueue/queues_max, kernel.msgmni)";
 	if ((err == ENOENT || err == ECONNREFUSED) && endpoint_is_socket(ep))
 		return " (is a receiver listening? --wait waits for one)";
-	if (err == EADDRINUSE && ep->kind != EP_UDP && !ep->is_abstract)
-		return " (a stale socket file? --reuse replaces it)";
+	if (err == EADDRINUSE && ep->kind != EP_UDP && !ep->is_abstract) {
+		static char hint[96];
+
+		snprintf(hint, sizeof(hint), " (%s)", xfer_addrinuse_hint(ep));
+		return hint;
+	}
 	return "";
 }
 
