@@ -108,6 +108,26 @@ assert_untouched() {
 	ipctool send "unix:$s" again
 }
 
+@test "rm unix: and recv --reuse on a live listener refuse without disturbing it" {
+	local kind s
+	for kind in unix unix-seqpacket; do
+		s=$TEST_DIR/$(uniq_name "$kind")
+		# One session: any connection would be taken as its sender.
+		bg ipctool recv "$kind:$s" >"$TEST_DIR/out.$kind"
+		local pid=$BG_PID
+		wait_for_path "$s"
+		run ipctool rm "unix:$s"
+		assert_failure 1
+		assert_output --partial "in use: a process listens on it"
+		run ipctool recv --reuse -n "$kind:$s"
+		assert_failure 1
+		[ -S "$s" ]
+		ipctool send "$kind:$s" hello
+		bg_exits "$pid" 0
+		assert_equal "$(cat "$TEST_DIR/out.$kind")" hello
+	done
+}
+
 @test "rm and fifo rm never follow a symlink, whatever it points at" {
 	local l=$TEST_DIR/$(uniq_name link) to
 	stale_socket "$TEST_DIR/stale"
