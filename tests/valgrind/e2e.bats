@@ -145,7 +145,7 @@ round_trip() {
 	ipctool mq create "$Q"
 	bg ipctool recv -c 3 "unix-seqpacket:$TEST_DIR/q" >"$TEST_DIR/out"
 	local rpid=$BG_PID
-	bg ipctool relay -c 3 "mq:$Q" "unix-seqpacket:$TEST_DIR/q"
+	bg ipctool relay --wait -c 3 "mq:$Q" "unix-seqpacket:$TEST_DIR/q"
 	local lpid=$BG_PID
 	printf 'a\nb\nc\n' | ipctool relay - "mq:$Q"
 	bg_exits "$lpid" 0
