@@ -11,6 +11,10 @@
 
 load helpers
 
+# Writers fed by `yes` run as `exec ipctool ... < <(yes)`: the pid that
+# teardown signals is ipctool itself, which would otherwise block on a full
+# queue forever, holding it (and the user's queue bytes, ulimit -q).
+
 setup() {
 	setup_common
 	Q="/$(uniq_name q)"
@@ -59,7 +63,7 @@ receiver_killed() {
 	local ep=$1
 	bg ipctool recv "$ep" >"$TEST_DIR/out"
 	local rpid=$BG_PID
-	bg bash -c "yes | timeout 60 '$IPCTOOL' send --wait '$ep' 2>'$TEST_DIR/err'"
+	bg bash -c "exec timeout 60 '$IPCTOOL' send --wait '$ep' < <(yes) 2>'$TEST_DIR/err'"
 	local spid=$BG_PID
 	wait_for_nonempty "$TEST_DIR/out"
 	kill -KILL "$rpid"
@@ -101,7 +105,7 @@ receiver_killed() {
 @test "a ring reader killed mid-transfer: the writer exits 1 saying so" {
 	bg ipctool recv --create --capacity 64K "shm:$R" >"$TEST_DIR/out"
 	local rpid=$BG_PID
-	bg bash -c "yes | timeout 60 '$IPCTOOL' send --wait 'shm:$R' 2>'$TEST_DIR/err'"
+	bg bash -c "exec timeout 60 '$IPCTOOL' send --wait 'shm:$R' < <(yes) 2>'$TEST_DIR/err'"
 	local spid=$BG_PID
 	wait_for_nonempty "$TEST_DIR/out"
 	kill -KILL "$rpid"
@@ -118,7 +122,7 @@ receiver_killed() {
 	local rpid=$BG_PID
 	bg bash -c "timeout 60 '$IPCTOOL' relay 'mq:$Q' 'unix-seqpacket:$s' 2>'$TEST_DIR/err'"
 	local lpid=$BG_PID
-	bg bash -c "yes | '$IPCTOOL' send 'mq:$Q'"
+	bg bash -c "exec '$IPCTOOL' send 'mq:$Q' < <(yes)"
 	wait_for_nonempty "$TEST_DIR/out"
 	kill -KILL "$rpid"
 	bg_exits "$lpid" 1
@@ -245,7 +249,7 @@ shm_exists() { ipctool shm info "$1"; }
 # recv into a pipe whose reader leaves early: exit 1 saying so, never SIGPIPE.
 recv_epipe() {
 	local ep=$1
-	bg bash -c "yes | '$IPCTOOL' send '$ep'"
+	bg bash -c "exec '$IPCTOOL' send '$ep' < <(yes)"
 	run bash -c "timeout 60 '$IPCTOOL' recv '$ep' 2>'$TEST_DIR/err' | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}"
 	assert_output 1
 	run cat "$TEST_DIR/err"
