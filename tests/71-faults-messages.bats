@@ -168,6 +168,28 @@ full_queue_after_receiver_died() {
 	assert_success
 }
 
+# Nor can a queue tell that its sender died: the receiver waits, and with
+# -t exits 124; every message it got is whole.
+@test "a queue sender killed mid-transfer: recv -t exits 124 with whole messages only" {
+	local ref
+	ipctool mq create "$Q"
+	ipctool mq create "key:$SVKEY"
+	for ref in "$Q" "key:$SVKEY"; do
+		bg ipctool recv -t 500ms "mq:$ref" >"$TEST_DIR/out"
+		local rpid=$BG_PID
+		bg bash -c "exec '$IPCTOOL' send 'mq:$ref' < <(seq 10000000)"
+		wait_for_nonempty "$TEST_DIR/out"
+		kill -KILL "$BG_PID"
+		bg_exits "$rpid" 124
+		# Whatever arrived is 1..n in order, each line whole.
+		local n
+		n=$(wc -l <"$TEST_DIR/out")
+		[ "$n" -ge 1 ]
+		assert_equal "$(cat "$TEST_DIR/out")" "$(seq "$n")"
+		ipctool mq rm "$ref"
+	done
+}
+
 @test "ring: nobody reading, the writer exits 124 with -t and what it wrote is intact" {
 	ipctool shm create "$R" --capacity 4K
 	run bash -c "seq 100000 | '$IPCTOOL' send -t 300ms 'shm:$R'"
