@@ -26,7 +26,7 @@ MAN := $(sort $(wildcard man/*.[1-9]))
 BIN := $(BUILD)/ipctool
 
 .PHONY: all deps run check test unit bats lint-man install uninstall clean \
-	asan asan-check analyze bench fuzz fuzz-build fuzz-long valgrind
+	asan asan-check analyze bench bench-compare fuzz fuzz-build fuzz-long valgrind
 all: ipctool
 
 ipctool: $(BIN)
@@ -134,6 +134,10 @@ bench: all
 	scripts/bench-ls
 	scripts/bench-mq
 
+# ipctool bench against perf bench sched pipe and dd | cat, and issue 6's targets.
+bench-compare: all
+	scripts/bench-compare
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man7 \
@@ -147,7 +151,7 @@ install: all
 	install -m 644 $(filter %.7,$(MAN)) $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 644 completions/ipctool.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ipctool
-	install -m 644 completions/_ipctool $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipctool
+	install -m 644 completions/ipctool.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipctool
 	install -m 644 completions/ipctool.fish \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipctool.fish
 

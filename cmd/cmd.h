@@ -39,6 +39,7 @@ int cmd_sem(int argc, const char **argv);
 int cmd_signal(int argc, const char **argv);
 int cmd_ls(int argc, const char **argv);
 int cmd_rm(int argc, const char **argv);
+int cmd_bench(int argc, const char **argv);
 
 /* "ipctool send", for messages; set by main before a command runs. */
 extern const char *cmd_prog;

@@ -2,7 +2,9 @@
 # Commands, verbs and options come from ipctool itself (`help --commands`,
 # `help --verbs CMD`, `CMD [VERB] --help`), so they follow its command table.
 # Used when ipctool cannot be run: the commands of this release.
-_ipctool_fallback_commands="send recv relay mq shm fifo sem signal ls rm help"
+_ipctool_fallback_commands="send recv relay mq shm fifo sem signal ls rm bench help"
+# bench's mechanisms, when `ipctool bench --list` cannot be run.
+_ipctool_bench_mechs="pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-spin eventfd signal sem sysvsem floor"
 
 _ipctool_endpoint_kinds="- fifo: unix: unix-dgram: unix-seqpacket: tcp: udp: mq: shm:"
 
@@ -75,9 +77,19 @@ _ipctool() {
 	case $prev in
 	-F | --framing) _ipctool_reply "$cur" line null chunk whole; return ;;
 	-t | --timeout | --wait | -s | --size | -c | --count | -b | --buffer | --mode | -p | --priority | --type) return ;;
+	-n | -d | --duration | --warmup | --pin) return ;;
 	esac
 	case $cmd in
-	send | recv | relay | bench) _ipctool_endpoint "$cur" ;;
+	send | recv | relay) _ipctool_endpoint "$cur" ;;
+	bench)
+		local mechs
+		mechs=$(ipctool bench --list 2>/dev/null | cut -d' ' -f1) || mechs=$_ipctool_bench_mechs
+		[[ -n $mechs ]] || mechs=$_ipctool_bench_mechs
+		_ipctool_endpoint "$cur"
+		local -a eps=("${COMPREPLY[@]}")
+		_ipctool_reply "$cur" $mechs
+		COMPREPLY+=("${eps[@]}")
+		;;
 	help) _ipctool_reply "$cur" $(ipctool help --commands 2>/dev/null) ;;
 	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
 	esac

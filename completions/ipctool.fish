@@ -2,7 +2,20 @@
 # itself (`help --commands`, `help --verbs CMD`, `CMD [VERB] --help`), so they
 # follow its command table.
 # Used when ipctool cannot be run: the commands of this release.
-set -g __ipctool_fallback_commands send recv relay mq shm fifo sem signal ls rm help
+set -g __ipctool_fallback_commands send recv relay mq shm fifo sem signal ls rm bench help
+# bench's mechanisms, when `ipctool bench --list` cannot be run.
+set -g __ipctool_bench_mechs pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-spin eventfd signal sem sysvsem floor
+
+function __ipctool_bench_mechs
+    set -l m (ipctool bench --list 2>/dev/null | string replace -r ' .*' '')
+    or set m $__ipctool_bench_mechs
+    printf '%s\n' $m
+end
+
+function __ipctool_is_bench
+    set -l w (__ipctool_words)
+    test (count $w) -ge 2; and test $w[2] = bench
+end
 
 function __ipctool_commands
     set -l cmds (ipctool help --commands 2>/dev/null)
@@ -45,4 +58,5 @@ complete -c ipctool -n __fish_use_subcommand -l version -s V -d 'show the versio
 complete -c ipctool -n __ipctool_needs_verb -a '(__ipctool_verbs)'
 complete -c ipctool -n 'not __fish_use_subcommand; and string match -q -- "-*" (commandline -ct)' -a '(__ipctool_options)'
 complete -c ipctool -n __ipctool_takes_endpoint -a '- fifo: unix: unix-dgram: unix-seqpacket: tcp: udp: mq: shm:'
+complete -c ipctool -n __ipctool_is_bench -a '(__ipctool_bench_mechs)' -d mechanism
 complete -c ipctool -n __ipctool_takes_endpoint -l framing -s F -x -a 'line null chunk whole'

@@ -115,7 +115,7 @@ load helpers
 	local dir=$BATS_TEST_DIRNAME/../completions
 	for c in $(ipctool help --commands); do
 		grep -qw -- "$c" "$dir/ipctool.bash"
-		grep -qw -- "$c" "$dir/_ipctool"
+		grep -qw -- "$c" "$dir/ipctool.zsh"
 		grep -qw -- "$c" "$dir/ipctool.fish"
 	done
 }
@@ -153,7 +153,7 @@ load helpers
 
 @test "zsh and fish completions are valid scripts" {
 	if command -v zsh >/dev/null; then
-		zsh -n "$BATS_TEST_DIRNAME/../completions/_ipctool"
+		zsh -n "$BATS_TEST_DIRNAME/../completions/ipctool.zsh"
 	fi
 	if command -v fish >/dev/null; then
 		fish -n "$BATS_TEST_DIRNAME/../completions/ipctool.fish"

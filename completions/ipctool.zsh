@@ -3,7 +3,9 @@
 # itself (`help --commands`, `help --verbs CMD`, `CMD [VERB] --help`), so they
 # follow its command table.
 # Used when ipctool cannot be run: the commands of this release.
-_ipctool_fallback_commands=(send recv relay mq shm fifo sem signal ls rm help)
+_ipctool_fallback_commands=(send recv relay mq shm fifo sem signal ls rm bench help)
+# bench's mechanisms, when `ipctool bench --list` cannot be run.
+_ipctool_bench_mechs=(pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-spin eventfd signal sem sysvsem floor)
 
 _ipctool_endpoint() {
 	local -a kinds
@@ -50,7 +52,14 @@ _ipctool() {
 	(-F|--framing) compadd line null chunk whole; return ;;
 	esac
 	case $cmd in
-	(send|recv|relay|bench) _ipctool_endpoint ;;
+	(send|recv|relay) _ipctool_endpoint ;;
+	(bench)
+		local -a mechs
+		mechs=(${${(f)"$(ipctool bench --list 2>/dev/null)"}%% *})
+		(( ${#mechs} )) || mechs=($_ipctool_bench_mechs)
+		compadd -- $mechs
+		_ipctool_endpoint
+		;;
 	(help) compadd -- ${(f)"$(ipctool help --commands 2>/dev/null)"} ;;
 	(*) _files ;;
 	esac
