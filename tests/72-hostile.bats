@@ -197,6 +197,7 @@ posix_commands=(
 	"sem run NAME -- true"
 	"shm create NAME -s 4K" "shm info NAME" "shm rm NAME" "shm attach NAME"
 	"rm mq:NAME" "rm sem:NAME" "rm shm:NAME" "ls NAME" "ls mq:NAME"
+	"bench -n 10 mq:NAME" "bench -n 10 shm:NAME"
 )
 
 # check_refused NAME SHOWN WHY: every command refuses NAME with exit 2,
