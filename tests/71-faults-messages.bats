@@ -120,7 +120,7 @@ receiver_killed() {
 	ipctool mq create "$Q"
 	bg ipctool recv "unix-seqpacket:$s" >"$TEST_DIR/out"
 	local rpid=$BG_PID
-	bg bash -c "timeout 60 '$IPCTOOL' relay 'mq:$Q' 'unix-seqpacket:$s' 2>'$TEST_DIR/err'"
+	bg bash -c "exec timeout 60 '$IPCTOOL' relay --wait 'mq:$Q' 'unix-seqpacket:$s' 2>'$TEST_DIR/err'"
 	local lpid=$BG_PID
 	bg bash -c "exec '$IPCTOOL' send 'mq:$Q' < <(yes)"
 	wait_for_nonempty "$TEST_DIR/out"
