@@ -26,7 +26,7 @@ MAN := $(sort $(wildcard man/*.[1-9]))
 BIN := $(BUILD)/ipctool
 
 .PHONY: all deps run check test unit bats lint-man install uninstall clean \
-	asan asan-check analyze bench bench-compare fuzz fuzz-build fuzz-long
+	asan asan-check analyze bench bench-compare fuzz fuzz-build fuzz-long valgrind
 all: ipctool
 
 ipctool: $(BIN)
@@ -81,6 +81,12 @@ asan asan-check: deps
 		build-asan/ipctool unit
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		IPCTOOL=$(CURDIR)/build-asan/ipctool scripts/run-tests build-asan
+
+# Valgrind memcheck over every unit test and the end-to-end cases of
+# tests/valgrind/*.bats (scripts/run-valgrind).
+valgrind: deps
+	@$(MAKE) --no-print-directory all unit
+	@scripts/run-valgrind $(BUILD)
 
 # libFuzzer: every tests/fuzz/fuzz_*.c is a target linked with lib/ built
 # for fuzzing; seeds in tests/fuzz/corpus/<target>/, what the fuzzer finds

@@ -16,13 +16,37 @@
 const char *cmd_prog = "ipctool";
 const struct cmd *cmd_current;
 
+/*
+ * Messages quote what the user gave, and names and paths may hold any
+ * byte: control characters (C0, DEL, and C1 as UTF-8) go out as \xNN so
+ * that a hostile name cannot drive the terminal.
+ */
+static void cmd_put_escaped(const char *s, FILE *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			fprintf(out, "\\xc2\\x%02x", *++p);
+		else
+			fputc(*p, out);
+	}
+}
+
 static void cmd_vwarn(const char *fmt, va_list ap, int err)
 {
+	char *msg = NULL;
+
 	fflush(stdout);
 	fprintf(stderr, "%s: ", cmd_prog);
 	/* Every caller va_start()s ap; the analyzer cannot see through the
 	 * static helper. */
-	vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	if (vasprintf(&msg, fmt, ap) >= 0) { // NOLINT(clang-analyzer-valist.Uninitialized)
+		cmd_put_escaped(msg, stderr);
+		free(msg);
+	}
 	if (err)
 		fprintf(stderr, ": %s", strerror(err));
 	fputc('\n', stderr);

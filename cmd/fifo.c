@@ -28,6 +28,13 @@ static const char *fifo_kind(const char *path)
 	}
 }
 
+static bool fifo_is_symlink(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
 /* Report a per-path failure of fifo_info_get / fifo_remove. */
 static void fifo_report(const char *what, const char *path)
 {
@@ -76,9 +83,12 @@ static int fifo_create_exec(int argc, const char **argv)
 	for (i = 0; i < n; i++) {
 		if (fifo_create(paths[i], mode, reuse, &created) == 0)
 			continue;
-		if (errno == EEXIST)
-			cmd_warnx("cannot create '%s': %s%s", paths[i], strerror(EEXIST),
-				  reuse ? " (and is not a FIFO)" : " (--reuse accepts an existing FIFO)");
+		if (errno == EEXIST && !reuse && !fifo_is_symlink(paths[i]))
+			cmd_warnx("cannot create '%s': %s (--reuse accepts an existing FIFO)",
+				  paths[i], strerror(EEXIST));
+		else if (errno == EEXIST)
+			cmd_warnx("cannot create '%s': %s (%s)", paths[i], strerror(EEXIST),
+				  fifo_kind(paths[i]));
 		else
 			cmd_warn("cannot create '%s'", paths[i]);
 		status = EXIT_FAIL;

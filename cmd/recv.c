@@ -205,6 +205,10 @@ static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
 
 			if (!mx->pfds[i + 1].revents)
 				continue;
+			/* A sender that took the output over earlier in this
+			 * round: the others wait for the end of its record. */
+			if (mx->owner >= 0 && mx->owner != i)
+				continue;
 			r = read(cl->fd, cl->buf + cl->len, RECV_CLIENT_BUF - cl->len);
 			if (r < 0 && errno == EINTR)
 				continue;

@@ -80,8 +80,12 @@ static const char *msg_open_hint(const struct endpoint *ep, int err)
 		return " (the system's queue limit is reached: /proc/sys/fs/mqueue/queues_max, kernel.msgmni)";
 	if ((err == ENOENT || err == ECONNREFUSED) && endpoint_is_socket(ep))
 		return " (is a receiver listening? --wait waits for one)";
-	if (err == EADDRINUSE && ep->kind != EP_UDP && !ep->is_abstract)
-		return " (a stale socket file? --reuse replaces it)";
+	if (err == EADDRINUSE && ep->kind != EP_UDP && !ep->is_abstract) {
+		static char hint[96];
+
+		snprintf(hint, sizeof(hint), " (%s)", xfer_addrinuse_hint(ep));
+		return hint;
+	}
 	return "";
 }
 
@@ -242,33 +246,13 @@ int xfer_recv_failed(struct msgend *me, uint64_t received)
 
 size_t xfer_json_bufsize(size_t msgsize)
 {
-	size_t s = json_string_max(msgsize), b = json_base64_max(msgsize);
-
-	return (s > b ? s : b) + 2 * MSGEND_SENDER_MAX + 256;
+	return json_message_max(msgsize);
 }
 
 int xfer_write_json(struct framing_writer *w, char *jbuf, const void *msg, size_t len,
 		    const struct msg_meta *meta)
 {
-	char *o = jbuf;
-	struct tm tm;
-	bool text = json_utf8_valid(msg, len);
-
-	o += sprintf(o, text ? "{\"data\":" : "{\"data_base64\":");
-	o += text ? json_string(o, msg, len) : json_base64(o, msg, len);
-	o += sprintf(o, ",\"size\":%zu", len);
-	if (meta->has_priority)
-		o += sprintf(o, ",\"priority\":%u", meta->priority);
-	if (meta->has_type)
-		o += sprintf(o, ",\"type\":%ld", meta->type);
-	if (meta->sender[0]) {
-		o += sprintf(o, ",\"sender\":");
-		o += json_string(o, meta->sender, strnlen(meta->sender, sizeof(meta->sender)));
-	}
-	gmtime_r(&meta->time.tv_sec, &tm);
-	o += strftime(o, 64, ",\"time\":\"%Y-%m-%dT%H:%M:%S", &tm);
-	o += sprintf(o, ".%06ldZ\"}\n", meta->time.tv_nsec / 1000);
-	return framing_writer_raw(w, jbuf, (size_t)(o - jbuf));
+	return framing_writer_raw(w, jbuf, json_message(jbuf, msg, len, meta));
 }
 
 /* send. */

@@ -5,6 +5,7 @@
 #include <libutil.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../lib/fifo.h"
@@ -59,6 +60,19 @@ static void xfer_remove_fifo(void *arg)
 	fifo_remove(s->ep->path);
 }
 
+const char *xfer_addrinuse_hint(const struct endpoint *ep)
+{
+	struct stat st;
+
+	if (lstat(ep->path, &st) == 0 && S_ISLNK(st.st_mode))
+		return "a symbolic link, which ipctool neither follows nor replaces";
+	if (lstat(ep->path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return "not a socket file: ipctool does not replace it";
+	if (xfer.reuse)
+		return "a process listens there: --reuse replaces only a stale socket file";
+	return "a stale socket file? --reuse replaces it";
+}
+
 static int xfer_open_failed(const struct xfer_stream *s, const char *what, const char *why)
 {
 	int err = errno;
@@ -82,8 +96,8 @@ static int xfer_open_failed(const struct xfer_stream *s, const char *what, const
 		cmd_warnx("cannot %s '%s': %s (is a receiver listening? --wait waits for one)",
 			  what, s->ep->text, strerror(err));
 	else if (err == EADDRINUSE && s->ep->kind != EP_TCP && !s->ep->is_abstract)
-		cmd_warnx("cannot %s '%s': %s (a stale socket file? --reuse replaces it)",
-			  what, s->ep->text, strerror(err));
+		cmd_warnx("cannot %s '%s': %s (%s)", what, s->ep->text, strerror(err),
+			  xfer_addrinuse_hint(s->ep));
 	else
 		cmd_warnx("cannot %s '%s': %s", what, s->ep->text, strerror(err));
 	return EXIT_FAIL;
@@ -103,7 +117,16 @@ static int xfer_open_fifo(struct xfer_stream *s, const struct deadline *d)
 
 	if (xfer.create) {
 		if (fifo_create(path, xfer.mode, xfer.reuse, &s->fifo_created) < 0) {
-			if (errno == EEXIST)
+			struct stat st;
+			bool link = errno == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+
+			if (link)
+				cmd_warnx("cannot create '%s': %s (a symbolic link, which ipctool "
+					  "does not follow)", s->ep->text, strerror(EEXIST));
+			else if (errno == EEXIST && xfer.reuse)
+				cmd_warnx("cannot create '%s': %s (and is not a FIFO)", s->ep->text,
+					  strerror(EEXIST));
+			else if (errno == EEXIST)
 				cmd_warnx("cannot create '%s': %s (--reuse uses an existing FIFO)",
 					  s->ep->text, strerror(errno));
 			else

@@ -39,6 +39,8 @@ int xfer_open_stream(struct xfer_stream *s, const struct endpoint *ep, enum xfer
 		     bool defer_accept);
 /* Usage check: options that mean nothing on this stream endpoint. */
 int xfer_check_stream(const struct endpoint *ep);
+/* Why a socket file path is in use (EADDRINUSE), for a message's hint. */
+const char *xfer_addrinuse_hint(const struct endpoint *ep);
 /* For a listener: accept the next connection into s->fd. */
 int xfer_accept(struct xfer_stream *s, const struct deadline *d);
 void xfer_close_stream(struct xfer_stream *s);

@@ -541,9 +541,7 @@ static int bench_mq_send(struct bench_chan *c, const void *buf, size_t len)
 
 static int bench_mq_recv(struct bench_chan *c, void *buf, size_t len)
 {
-	ssize_t n;
-
-	while ((n = mq_receive(c->mq[1 - bench_me(c)], buf, len ? len : 1, NULL)) < 0)
+	while (mq_receive(c->mq[1 - bench_me(c)], buf, len ? len : 1, NULL) < 0)
 		if (!bench_retry())
 			return -1;
 	return 0;

@@ -1,5 +1,6 @@
 /* Removing IPC objects: POSIX unlink, System V IPC_RMID, FIFOs, stale sockets. */
 #include "ipcrm.h"
+#include "sock.h"
 
 #include <errno.h>
 #include <mqueue.h>
@@ -53,34 +54,7 @@ static int ipcrm_sysv_id(const struct ipcref *ref)
 
 bool ipcrm_unix_is_stale(const char *path)
 {
-	static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM };
-	struct sockaddr_un sun;
-	size_t i, len = strlen(path);
-
-	if (len >= sizeof(sun.sun_path))
-		return false;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, len);
-	/* A listener of another type answers EPROTOTYPE: try each type. */
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
-		int rc, err;
-
-		if (fd < 0)
-			return false;
-		rc = connect(fd, (struct sockaddr *)&sun,
-			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1));
-		err = errno;
-		close(fd);
-		if (rc == 0)
-			return false;
-		if (err == ECONNREFUSED)
-			return true;
-		if (err != EPROTOTYPE)
-			return false;
-	}
-	return false;
+	return sock_unix_stale(path);
 }
 
 /* lstat checks shared by check and remove; 0 when the path is what ref says. */

@@ -2,6 +2,11 @@
 #include "json.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "msgend.h"
 
 bool json_utf8_valid(const void *p, size_t len)
 {
@@ -132,5 +137,51 @@ size_t json_base64(char *out, const void *p, size_t len)
 		*o++ = '=';
 	}
 	*o++ = '"';
+	return (size_t)(o - out);
+}
+
+/* Everything in a message line but the data and the sender. */
+#define JSON_MESSAGE_FIXED 256u
+
+size_t json_message_max(size_t msgsize)
+{
+	size_t s = json_string_max(msgsize), b = json_base64_max(msgsize);
+
+	/* The sender is at most MSGEND_SENDER_MAX - 1 bytes, each escaped to
+	 * at most six. */
+	return (s > b ? s : b) + json_string_max(MSGEND_SENDER_MAX) + JSON_MESSAGE_FIXED;
+}
+
+size_t json_message(char *out, const void *msg, size_t len, const struct msg_meta *meta)
+{
+	size_t slen = strnlen(meta->sender, sizeof(meta->sender));
+	bool text = json_utf8_valid(msg, len);
+	long usec = meta->time.tv_nsec / 1000;
+	char *o = out;
+	struct tm tm;
+
+	o += sprintf(o, text ? "{\"data\":" : "{\"data_base64\":");
+	o += text ? json_string(o, msg, len) : json_base64(o, msg, len);
+	o += sprintf(o, ",\"size\":%zu", len);
+	if (meta->has_priority)
+		o += sprintf(o, ",\"priority\":%u", meta->priority);
+	if (meta->has_type)
+		o += sprintf(o, ",\"type\":%ld", meta->type);
+	if (slen && json_utf8_valid(meta->sender, slen)) {
+		o += sprintf(o, ",\"sender\":");
+		o += json_string(o, meta->sender, slen);
+	} else if (slen) {
+		/* A socket path is any bytes. */
+		o += sprintf(o, ",\"sender_base64\":");
+		o += json_base64(o, meta->sender, slen);
+	}
+	if (!gmtime_r(&meta->time.tv_sec, &tm) || usec < 0 || usec > 999999) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = 70;
+		tm.tm_mday = 1;
+		usec = 0;
+	}
+	o += strftime(o, 64, ",\"time\":\"%Y-%m-%dT%H:%M:%S", &tm);
+	o += sprintf(o, ".%06ldZ\"}\n", usec);
 	return (size_t)(o - out);
 }

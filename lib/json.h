@@ -20,4 +20,15 @@ size_t json_base64_max(size_t len);
 /* Write p as a quoted base64 string (RFC 4648, with padding). */
 size_t json_base64(char *out, const void *p, size_t len);
 
+struct msg_meta;
+/* The most bytes json_message writes for a message of up to msgsize bytes. */
+size_t json_message_max(size_t msgsize);
+/*
+ * A received message as one JSON object and a newline (recv -J): data (or
+ * data_base64 when it is not UTF-8), size, priority or type, sender (or
+ * sender_base64), time. Returns the bytes written, at most
+ * json_message_max(len).
+ */
+size_t json_message(char *out, const void *msg, size_t len, const struct msg_meta *meta);
+
 #endif

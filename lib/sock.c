@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +14,8 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
+
+#include "ipcinfo.h"
 
 int sock_type(const struct endpoint *ep)
 {
@@ -68,18 +71,77 @@ static int sock_resolve(const struct endpoint *ep, bool passive, struct addrinfo
 }
 
 /* A socket file nobody listens on: connecting is refused. */
-static bool sock_unix_is_stale(const struct endpoint *ep)
+/*
+ * Whether /proc/net/unix names a socket bound to path: 1 yes, 0 no, -1
+ * unknown. A socket bound through a relative path is listed by that path:
+ * a tail of ours counts as a yes, so that a live socket is never taken for
+ * a stale one.
+ */
+static int sock_unix_bound_in_proc(const char *path)
 {
-	struct sockaddr_un sun;
-	socklen_t len = sock_unix_addr(ep, &sun);
-	int fd = socket(AF_UNIX, sock_type(ep) | SOCK_CLOEXEC, 0);
-	bool stale;
+	struct ipcinfo_obj o;
+	size_t plen = strlen(path), cap = 0;
+	char *line = NULL;
+	int found = 0;
+	FILE *f;
 
-	if (fd < 0)
+	if (strchr(path, '\n'))
+		return -1; /* would not survive the line format */
+	f = fopen("/proc/net/unix", "re");
+	if (!f)
+		return -1;
+	if (getline(&line, &cap, f) < 0)
+		found = -1;
+	while (found == 0 && getline(&line, &cap, f) > 0) {
+		size_t nlen;
+
+		if (ipcinfo_parse_unix_line(line, &o) < 0 || !o.name[0] || o.name[0] == '@')
+			continue;
+		nlen = strlen(o.name);
+		if (strcmp(o.name, path) == 0 ||
+		    (o.name[0] != '/' && nlen < plen && path[plen - nlen - 1] == '/' &&
+		     strcmp(path + plen - nlen, o.name) == 0))
+			found = 1;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+bool sock_unix_stale(const char *path)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM };
+	struct sockaddr_un sun;
+	size_t i, len = strlen(path);
+
+	if (len >= sizeof(sun.sun_path))
 		return false;
-	stale = connect(fd, (struct sockaddr *)&sun, len) < 0 && errno == ECONNREFUSED;
-	close(fd);
-	return stale;
+	/* Ask the kernel's table first: a connect(2) probe would hand a live
+	 * listener an empty connection, which ends a recv's session. */
+	if (sock_unix_bound_in_proc(path) == 1)
+		return false;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, len);
+	/* A listener of another type answers EPROTOTYPE: try each type. */
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+		int rc, err;
+
+		if (fd < 0)
+			return false;
+		rc = connect(fd, (struct sockaddr *)&sun,
+			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1));
+		err = errno;
+		close(fd);
+		if (rc == 0)
+			return false;
+		if (err == ECONNREFUSED)
+			return true;
+		if (err != EPROTOTYPE)
+			return false;
+	}
+	return false;
 }
 
 static int sock_listen_unix(const struct endpoint *ep, const struct sock_listen_opts *opts,
@@ -99,7 +161,7 @@ static int sock_listen_unix(const struct endpoint *ep, const struct sock_listen_
 	old = umask((mode_t)(~opts->mode & 0777));
 	rc = bind(fd, (struct sockaddr *)&sun, len);
 	if (rc < 0 && errno == EADDRINUSE && !ep->is_abstract && opts->reuse &&
-	    lstat(ep->path, &st) == 0 && S_ISSOCK(st.st_mode) && sock_unix_is_stale(ep)) {
+	    lstat(ep->path, &st) == 0 && S_ISSOCK(st.st_mode) && sock_unix_stale(ep->path)) {
 		/* Only a socket file with nobody behind it is replaced. */
 		if (unlink(ep->path) == 0)
 			rc = bind(fd, (struct sockaddr *)&sun, len);

@@ -42,6 +42,12 @@ int sock_connect(const struct endpoint *ep, const struct deadline *d, bool wait,
 		 const char **why);
 /* Remove the socket file if it is still the one we bound. Async-signal-safe. */
 void sock_file_remove(struct sock_file *file);
+/*
+ * Whether the socket file at path has nobody behind it (its listener died):
+ * the only kind --reuse replaces and rm removes. Never disturbs a live
+ * listener that the kernel's socket table names.
+ */
+bool sock_unix_stale(const char *path);
 /* Describe the peer of a connected socket ("127.0.0.1:4000", "pid 12"). */
 void sock_peer_name(int fd, char *buf, size_t len);
 

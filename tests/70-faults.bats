@@ -120,3 +120,28 @@ load helpers
 	wait "$rpid"
 	[ "$(cat "$TEST_DIR/rss")" -lt 16384 ]
 }
+
+@test "recv -k: long lines among busy short senders arrive whole, never mixed" {
+	local s=$TEST_DIR/$(uniq_name sock) k pids=()
+	head -c 300000 /dev/zero | tr '\0' a > "$TEST_DIR/long"
+	echo >> "$TEST_DIR/long"
+	bg ipctool recv -k -c 18010 "unix:$s" > "$TEST_DIR/out"
+	local rpid=$BG_PID
+	# Short lines trickle in through pipes, so that the senders are
+	# readable in the same poll rounds as the long ones.
+	for k in 1 2 3; do
+		bash -c "for j in \$(seq 20); do seq 300 | sed 's/^/short-/'; done |
+			'$IPCTOOL' send --wait 'unix:$s'" 3>&- &
+		pids+=($!)
+	done
+	for k in $(seq 10); do
+		"$IPCTOOL" send --wait "unix:$s" < "$TEST_DIR/long" 3>&- &
+		pids+=($!)
+	done
+	for k in "${pids[@]}"; do wait "$k"; done
+	bg_exits "$rpid" 0
+	# Ten lines of exactly 300000 a's, and every short line on its own.
+	run bash -c "grep -v '^short-[0-9]*\$' '$TEST_DIR/out' | sort | uniq -c"
+	assert_output "     10 $(head -c 300000 /dev/zero | tr '\0' a)"
+	assert_equal "$(grep -c '^short-[0-9]*$' "$TEST_DIR/out")" 18000
+}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../lib/json.h"
+#include "../../lib/msgend.h"
 
 static void check_string(const char *in, size_t len, const char *want)
 {
@@ -69,12 +70,62 @@ static void test_base64(void **state)
 	check_base64("\xff\x00\x61", 3, "\"/wBh\"");
 }
 
+static void test_message(void **state)
+{
+	struct msg_meta meta;
+	char out[4096];
+	size_t n;
+
+	(void)state;
+	memset(&meta, 0, sizeof(meta));
+	meta.has_priority = true;
+	meta.priority = 7;
+	strcpy(meta.sender, "pid 42");
+	meta.time.tv_sec = 86400;
+	meta.time.tv_nsec = 5000;
+	n = json_message(out, "hi\n", 3, &meta);
+	out[n] = '\0';
+	assert_string_equal(out, "{\"data\":\"hi\\n\",\"size\":3,\"priority\":7,"
+				 "\"sender\":\"pid 42\",\"time\":\"1970-01-02T00:00:00.000005Z\"}\n");
+	/* A sender that is not UTF-8, data that is not either. */
+	memset(&meta, 0, sizeof(meta));
+	meta.has_type = true;
+	meta.type = -3;
+	strcpy(meta.sender, "\xff");
+	n = json_message(out, "\xfe", 1, &meta);
+	out[n] = '\0';
+	assert_string_equal(out, "{\"data_base64\":\"/g==\",\"size\":1,\"type\":-3,"
+				 "\"sender_base64\":\"/w==\",\"time\":\"1970-01-01T00:00:00.000000Z\"}\n");
+}
+
+static void test_message_max(void **state)
+{
+	struct msg_meta meta;
+	static char msg[100], out[8192];
+	size_t n;
+
+	(void)state;
+	/* The worst case: every byte of data and sender escaped to six. */
+	memset(&meta, 0, sizeof(meta));
+	meta.has_priority = meta.has_type = true;
+	meta.priority = 4294967295u;
+	meta.type = -9223372036854775807L - 1;
+	memset(meta.sender, 1, sizeof(meta.sender) - 1);
+	memset(msg, 1, sizeof(msg));
+	meta.time.tv_sec = 253402300799; /* 9999-12-31T23:59:59 */
+	meta.time.tv_nsec = 999999999;
+	n = json_message(out, msg, sizeof(msg), &meta);
+	assert_true(n <= json_message_max(sizeof(msg)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_message),
+		cmocka_unit_test(test_message_max),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
