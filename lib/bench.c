@@ -246,7 +246,11 @@ static int bench_fifo_open(struct bench_chan *c, size_t size, const char **why)
 	char path[2][sizeof(c->dir) + 8];
 	int i, fd, err;
 
-	snprintf(c->dir, sizeof(c->dir), "/tmp/ipctool-bench.XXXXXX");
+	int n = snprintf(c->dir, sizeof(c->dir), "/tmp/ipctool-bench.");
+
+	/* mkdtemp(3)'s template: six 'X's it replaces. */
+	memset(c->dir + n, 'X', 6);
+	c->dir[n + 6] = '\0';
 	if (!mkdtemp(c->dir)) {
 		c->dir[0] = '\0';
 		return bench_fail(why, "cannot create a directory in /tmp", errno);
