@@ -1,6 +1,7 @@
 /* Monotonic clock helpers. */
 #include "clock.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <time.h>
 
@@ -48,4 +49,14 @@ void deadline_backoff(const struct deadline *d, unsigned *step)
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 	nanosleep(&ts, NULL);
 	*step = (ms * 2 > 50) ? 50 : ms * 2;
+}
+
+int deadline_retry(const struct deadline *d, unsigned *step)
+{
+	if (deadline_passed(d)) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	deadline_backoff(d, step);
+	return 0;
 }

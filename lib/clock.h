@@ -20,5 +20,8 @@ int deadline_poll_ms(const struct deadline *d);
 bool deadline_passed(const struct deadline *d);
 /* Sleep for a retry step (growing from 1 ms to 50 ms), bounded by d. */
 void deadline_backoff(const struct deadline *d, unsigned *step);
+/* For retry loops: -1 with errno ETIMEDOUT once d has passed, else sleep
+ * one backoff step and return 0. */
+int deadline_retry(const struct deadline *d, unsigned *step);
 
 #endif

@@ -124,11 +124,8 @@ int fifo_open_write(const char *path, const struct deadline *d, bool wait)
 			if (errno != ENXIO && errno != ENOENT)
 				return -1;
 		}
-		if (deadline_passed(d)) {
-			errno = ETIMEDOUT;
+		if (deadline_retry(d, &step) < 0)
 			return -1;
-		}
-		deadline_backoff(d, &step);
 	}
 }
 

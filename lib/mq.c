@@ -88,11 +88,8 @@ static int pmq_open(struct msgend *me, const struct msgend_opts *o, const char *
 			break;
 		if (!(o->wait && errno == ENOENT))
 			return -1;
-		if (deadline_passed(&d)) {
-			errno = ETIMEDOUT;
+		if (deadline_retry(&d, &step) < 0)
 			return -1;
-		}
-		deadline_backoff(&d, &step);
 	}
 	if (mq_getattr(q, &attr) < 0) {
 		int err = errno;

@@ -79,11 +79,8 @@ static int shmring_open_existing(struct msgend *me, struct shmring *p, const str
 		if (!wait || (errno != ENOENT && errno != EAGAIN && errno != EINVAL &&
 			      errno != EIDRM))
 			return -1;
-		if (deadline_passed(d)) {
-			errno = ETIMEDOUT;
+		if (deadline_retry(d, &step) < 0)
 			return -1;
-		}
-		deadline_backoff(d, &step);
 	}
 	if (p->seg.sysv)
 		me->id = p->seg.id;

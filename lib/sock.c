@@ -302,11 +302,8 @@ int sock_connect(const struct endpoint *ep, const struct deadline *d, bool wait,
 		/* Nobody there yet: the path is missing or nobody listens. */
 		if (!wait || (errno != ENOENT && errno != ECONNREFUSED))
 			return -1;
-		if (deadline_passed(d)) {
-			errno = ETIMEDOUT;
+		if (deadline_retry(d, &step) < 0)
 			return -1;
-		}
-		deadline_backoff(d, &step);
 	}
 }
 

@@ -79,11 +79,8 @@ static int svmq_open(struct msgend *me, const struct msgend_opts *o, const char 
 			break;
 		if (!(o->wait && errno == ENOENT))
 			return -1;
-		if (deadline_passed(&d)) {
-			errno = ETIMEDOUT;
+		if (deadline_retry(&d, &step) < 0)
 			return -1;
-		}
-		deadline_backoff(&d, &step);
 	}
 	me->key = key;
 	me->msgsize = (size_t)(o->msgsize ? o->msgsize : msgmax);
@@ -125,11 +122,8 @@ static int svmq_send(struct msgend *me, const void *buf, size_t len, const struc
 		if (errno != EAGAIN)
 			return -1;
 		/* No timed msgsnd(2): poll until the deadline. */
-		if (deadline_passed(d)) {
-			errno = ETIMEDOUT;
+		if (deadline_retry(d, &step) < 0)
 			return -1;
-		}
-		deadline_backoff(d, &step);
 	}
 }
 
@@ -153,11 +147,8 @@ static int svmq_recv(struct msgend *me, void *buf, size_t *len, struct msg_meta 
 		}
 		if (errno != ENOMSG)
 			return -1;
-		if (deadline_passed(d)) {
-			errno = ETIMEDOUT;
+		if (deadline_retry(d, &step) < 0)
 			return -1;
-		}
-		deadline_backoff(d, &step);
 	}
 	memcpy(buf, mb->mtext, (size_t)n);
 	*len = (size_t)n;
