@@ -147,6 +147,8 @@ static void msg_deadline(struct deadline *d, const struct deadline **dp)
 
 /* Messages moved so far, for what a timeout reports. */
 static uint64_t msg_sent, msg_received;
+/* When the oldest output still in the writer's buffer was put there. */
+static uint64_t msg_pending_since;
 
 int xfer_send_msg(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta)
 {
@@ -190,21 +192,31 @@ int xfer_recv_msg(struct msgend *me, void *buf, size_t *len, struct msg_meta *me
 	int rc;
 
 	msg_deadline(&d, &dp);
+	if (w && w->len == 0)
+		msg_pending_since = 0;
 	if (w && w->len > 0) {
-		/* Output waits in the buffer while messages keep coming: one
-		 * receive per message, and a flush once the source pauses. */
-		int64_t ms = XFER_FLUSH_MS;
+		/* Output waits in the buffer while messages keep coming, but
+		 * never longer than XFER_FLUSH_MS: a steady trickle is shown
+		 * as promptly as a burst followed by a pause. */
+		uint64_t now = clock_now_ns();
+		int64_t ms;
 
+		if (!msg_pending_since)
+			msg_pending_since = now;
+		ms = XFER_FLUSH_MS - (int64_t)((now - msg_pending_since) / 1000000u);
 		if (xfer.timeout_ms >= 0 && xfer.timeout_ms < ms)
 			ms = xfer.timeout_ms;
-		deadline_start(&soon, ms);
-		rc = msgend_recv(me, buf, len, meta, &soon);
-		if (rc > 0)
-			msg_received++;
-		if (rc >= 0)
-			return rc;
-		if (errno != ETIMEDOUT && errno != EAGAIN)
-			goto fail;
+		if (ms > 0) {
+			deadline_start(&soon, ms);
+			rc = msgend_recv(me, buf, len, meta, &soon);
+			if (rc > 0)
+				msg_received++;
+			if (rc >= 0)
+				return rc;
+			if (errno != ETIMEDOUT && errno != EAGAIN)
+				goto fail;
+		}
+		msg_pending_since = 0;
 		if (framing_writer_flush(w) < 0) {
 			cmd_warn("cannot write to standard output");
 			return -EXIT_FAIL;

@@ -189,6 +189,8 @@ int xfer_ring_send_records(struct msgend *me, struct xfer_meter *m)
 #define RING_RECV_BATCH 256
 /* How long output waits in the buffer for more records (as xfer_recv_msg). */
 #define RING_FLUSH_MS 10
+/* When the oldest output still in the buffer was put there. */
+static uint64_t ring_pending_since;
 
 /* Take a batch of records: 1, 0 at end of stream, -(exit status). */
 static int ring_recv_batch(struct msgend *me, struct framing_writer *w, struct iovec *iov,
@@ -202,17 +204,28 @@ static int ring_recv_batch(struct msgend *me, struct framing_writer *w, struct i
 
 	/* Records and separators fit the buffer (the first one in any case). */
 	room = room / 2 > 0 ? room / 2 : 1;
+	if (w->len == 0)
+		ring_pending_since = 0;
 	if (w->len > 0) {
-		/* Output waits while records keep coming; flush once they pause. */
-		int64_t ms = xfer.timeout_ms >= 0 && xfer.timeout_ms < RING_FLUSH_MS ? xfer.timeout_ms
-										     : RING_FLUSH_MS;
+		/* Output waits while records keep coming, but never longer
+		 * than RING_FLUSH_MS (a steady trickle shows promptly). */
+		uint64_t now = clock_now_ns();
+		int64_t ms;
 
-		deadline_start(&soon, ms);
-		rc = ring_read_beginv(ring, iov, max, room, flags, n, &soon);
-		if (rc >= 0)
-			return rc;
-		if (errno != ETIMEDOUT)
-			return xfer_recv_failed(me, received);
+		if (!ring_pending_since)
+			ring_pending_since = now;
+		ms = RING_FLUSH_MS - (int64_t)((now - ring_pending_since) / 1000000u);
+		if (xfer.timeout_ms >= 0 && xfer.timeout_ms < ms)
+			ms = xfer.timeout_ms;
+		if (ms > 0) {
+			deadline_start(&soon, ms);
+			rc = ring_read_beginv(ring, iov, max, room, flags, n, &soon);
+			if (rc >= 0)
+				return rc;
+			if (errno != ETIMEDOUT)
+				return xfer_recv_failed(me, received);
+		}
+		ring_pending_since = 0;
 		if (framing_writer_flush(w) < 0) {
 			cmd_warn("cannot write to standard output");
 			return -EXIT_FAIL;

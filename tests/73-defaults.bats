@@ -83,9 +83,11 @@ socket_listener() {
 	wait "$pid" || true
 	run ipctool recv -n "$kind:$s"
 	assert_exclusive
-	# Stale now: --reuse replaces it, again 0600.
+	# Stale now: --reuse replaces it (a new inode), again 0600.
+	local stale
+	stale=$(file_identity "$s")
 	bg ipctool recv --reuse "$kind:$s"
-	wait_for_path "$s"
+	wait_for_new_inode "$s" "$stale"
 	assert_equal "$(stat -c '%F %a' "$s")" "socket 600"
 	ipctool send --wait "$kind:$s" x
 }

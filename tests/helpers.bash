@@ -78,6 +78,19 @@ wait_for_path() {
 	return 1
 }
 
+# The same for a path to be replaced: it exists, and its identity (inode and
+# change time to the nanosecond, from file_identity) differs from $2.
+file_identity() { stat -c '%i %z' "$1" 2>/dev/null; }
+wait_for_new_inode() {
+	local i
+	for i in $(seq 2000); do
+		[ -e "$1" ] && [ "$(file_identity "$1")" != "$2" ] && return 0
+		sleep 0.005
+	done
+	echo "wait_for_new_inode: '$1' was not replaced" >&2
+	return 1
+}
+
 # The same for a file to receive its first bytes.
 wait_for_nonempty() {
 	local i
