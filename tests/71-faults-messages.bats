@@ -63,6 +63,15 @@ receiver_killed() {
 	local ep=$1
 	bg ipctool recv "$ep" >"$TEST_DIR/out"
 	local rpid=$BG_PID
+	if [[ $ep == udp:* ]]; then
+		# UDP cannot wait for its receiver: probe until one arrives.
+		local i
+		for i in $(seq 1000); do
+			ipctool send "$ep" ready 2>/dev/null || true
+			[ -s "$TEST_DIR/out" ] && break
+			sleep 0.01
+		done
+	fi
 	bg bash -c "exec timeout 60 '$IPCTOOL' send --wait '$ep' < <(yes) 2>'$TEST_DIR/err'"
 	local spid=$BG_PID
 	wait_for_nonempty "$TEST_DIR/out"
