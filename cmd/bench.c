@@ -557,12 +557,13 @@ static int bench_print_table(const struct bench_row *rows, size_t n)
 static void bench_json_string(FILE *out, const char *s)
 {
 	char buf[256 * 6 + 2];
-	size_t len = strnlen(s, 256);
+	size_t len = strnlen(s, 256), n;
 
 	if (json_utf8_valid(s, len))
-		fwrite(buf, 1, json_string(buf, s, len), out);
+		n = json_string(buf, s, len);
 	else
-		fwrite(buf, 1, json_base64(buf, s, len), out);
+		n = json_base64(buf, s, len);
+	fwrite(buf, 1, n, out);
 }
 
 static int bench_print_json(const struct bench_row *rows, size_t n)
