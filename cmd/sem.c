@@ -225,12 +225,14 @@ static int sem_take(struct sem_handle *h, const char *text, bool undo,
 	return EXIT_OK;
 }
 
-static int sem_wait_exec(int argc, const char **argv)
+/*
+ * What wait, post and get share: their options, exactly one OBJECT, opened
+ * into h. On EXIT_OK, *pcp and *text are set and the caller detaches h and
+ * frees *pcp; any other status leaves nothing to free.
+ */
+static int sem_open_one(int argc, const char **argv, const struct poptOption *options,
+			poptContext *pcp, struct sem_handle *h, const char **text)
 {
-	static struct poptOption options[] = {
-		OPT_TIMEOUT, OPT_NONBLOCK, OPT_INDEX, CMD_HELP_OPTIONS, POPT_TABLEEND
-	};
-	struct sem_handle h;
 	struct objref ref;
 	const char **args;
 	poptContext pc;
@@ -245,11 +247,31 @@ static int sem_wait_exec(int argc, const char **argv)
 		poptFreeContext(pc);
 		return EXIT_USAGE;
 	}
-	status = sem_open_ref(args[0], &ref, &h);
-	if (status == EXIT_OK) {
-		status = sem_take(&h, args[0], false, NULL);
-		sem_detach(&h);
+	status = sem_open_ref(args[0], &ref, h);
+	if (status != EXIT_OK) {
+		poptFreeContext(pc);
+		return status;
 	}
+	*pcp = pc;
+	*text = args[0];
+	return EXIT_OK;
+}
+
+static int sem_wait_exec(int argc, const char **argv)
+{
+	static struct poptOption options[] = {
+		OPT_TIMEOUT, OPT_NONBLOCK, OPT_INDEX, CMD_HELP_OPTIONS, POPT_TABLEEND
+	};
+	struct sem_handle h;
+	const char *text;
+	poptContext pc;
+	int status;
+
+	status = sem_open_one(argc, argv, options, &pc, &h, &text);
+	if (status != EXIT_OK)
+		return status;
+	status = sem_take(&h, text, false, NULL);
+	sem_detach(&h);
 	poptFreeContext(pc);
 	return status;
 }
@@ -260,32 +282,22 @@ static int sem_post_exec(int argc, const char **argv)
 		OPT_COUNT, OPT_INDEX, CMD_HELP_OPTIONS, POPT_TABLEEND
 	};
 	struct sem_handle h;
-	struct objref ref;
-	const char **args;
+	const char *text;
 	poptContext pc;
-	int n, status;
+	int status;
 
-	pc = sem_options(argc, argv, options, &args, &n, 1);
-	if (!pc)
-		return EXIT_USAGE;
-	if (n > 1 || sem_ref(args[0], &ref, false) < 0) {
-		if (n > 1)
-			cmd_usage_error("'%s': one OBJECT at a time", args[1]);
-		poptFreeContext(pc);
-		return EXIT_USAGE;
+	status = sem_open_one(argc, argv, options, &pc, &h, &text);
+	if (status != EXIT_OK)
+		return status;
+	if (sem_release(&h, (unsigned)opt.count, false) < 0) {
+		if (errno == EOVERFLOW || errno == ERANGE)
+			cmd_warnx("cannot post %lld to '%s': the value would exceed its maximum (%d)",
+				  opt.count, text, h.sysv ? SEM_SYSV_VALUE_MAX : SEM_VALUE_MAX);
+		else
+			cmd_warn("cannot post to '%s'", text);
+		status = EXIT_FAIL;
 	}
-	status = sem_open_ref(args[0], &ref, &h);
-	if (status == EXIT_OK) {
-		if (sem_release(&h, (unsigned)opt.count, false) < 0) {
-			if (errno == EOVERFLOW || errno == ERANGE)
-				cmd_warnx("cannot post %lld to '%s': the value would exceed its maximum (%d)",
-					  opt.count, args[0], h.sysv ? SEM_SYSV_VALUE_MAX : SEM_VALUE_MAX);
-			else
-				cmd_warn("cannot post to '%s'", args[0]);
-			status = EXIT_FAIL;
-		}
-		sem_detach(&h);
-	}
+	sem_detach(&h);
 	poptFreeContext(pc);
 	return status;
 }
@@ -296,30 +308,20 @@ static int sem_get_exec(int argc, const char **argv)
 		OPT_INDEX, CMD_HELP_OPTIONS, POPT_TABLEEND
 	};
 	struct sem_handle h;
-	struct objref ref;
-	const char **args;
+	const char *text;
 	poptContext pc;
-	int n, value, status;
+	int value, status;
 
-	pc = sem_options(argc, argv, options, &args, &n, 1);
-	if (!pc)
-		return EXIT_USAGE;
-	if (n > 1 || sem_ref(args[0], &ref, false) < 0) {
-		if (n > 1)
-			cmd_usage_error("'%s': one OBJECT at a time", args[1]);
-		poptFreeContext(pc);
-		return EXIT_USAGE;
+	status = sem_open_one(argc, argv, options, &pc, &h, &text);
+	if (status != EXIT_OK)
+		return status;
+	if (sem_value(&h, &value) < 0) {
+		cmd_warn("cannot read '%s'", text);
+		status = EXIT_FAIL;
+	} else {
+		printf("%d\n", value);
 	}
-	status = sem_open_ref(args[0], &ref, &h);
-	if (status == EXIT_OK) {
-		if (sem_value(&h, &value) < 0) {
-			cmd_warn("cannot read '%s'", args[0]);
-			status = EXIT_FAIL;
-		} else {
-			printf("%d\n", value);
-		}
-		sem_detach(&h);
-	}
+	sem_detach(&h);
 	poptFreeContext(pc);
 	return status;
 }
