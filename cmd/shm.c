@@ -324,21 +324,32 @@ out:
 
 /* attach */
 
+/*
+ * The bytes --offset and --length select for verb ("read", "write"): the rest
+ * of the segment by default; past the end is refused with both sizes named.
+ */
+static int shm_range(const struct shm_seg *s, const char *text, const char *verb, uint64_t *len)
+{
+	if (opt.offset > s->size) {
+		cmd_warnx("cannot %s at offset %" PRIu64 ": '%s' is %" PRIu64 " bytes", verb,
+			  opt.offset, text, s->size);
+		return EXIT_FAIL;
+	}
+	*len = opt.length_set ? opt.length : s->size - opt.offset;
+	if (*len > s->size - opt.offset) {
+		cmd_warnx("cannot %s %" PRIu64 " bytes at offset %" PRIu64 ": '%s' is %" PRIu64
+			  " bytes", verb, *len, opt.offset, text, s->size);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 static int shm_dump(const struct shm_seg *s, const char *text)
 {
 	uint64_t len;
 
-	if (opt.offset > s->size) {
-		cmd_warnx("cannot read at offset %" PRIu64 ": '%s' is %" PRIu64 " bytes",
-			  opt.offset, text, s->size);
+	if (shm_range(s, text, "read", &len) != EXIT_OK)
 		return EXIT_FAIL;
-	}
-	len = opt.length_set ? opt.length : s->size - opt.offset;
-	if (len > s->size - opt.offset) {
-		cmd_warnx("cannot read %" PRIu64 " bytes at offset %" PRIu64 ": '%s' is %" PRIu64
-			  " bytes", len, opt.offset, text, s->size);
-		return EXIT_FAIL;
-	}
 	if (write_all(STDOUT_FILENO, (const char *)s->base + opt.offset, (size_t)len) < 0) {
 		cmd_warn("cannot write to standard output");
 		return EXIT_FAIL;
@@ -352,17 +363,8 @@ static int shm_fill(const struct shm_seg *s, const char *text)
 	char extra;
 	ssize_t n;
 
-	if (opt.offset > s->size) {
-		cmd_warnx("cannot write at offset %" PRIu64 ": '%s' is %" PRIu64 " bytes",
-			  opt.offset, text, s->size);
+	if (shm_range(s, text, "write", &room) != EXIT_OK)
 		return EXIT_FAIL;
-	}
-	room = opt.length_set ? opt.length : s->size - opt.offset;
-	if (room > s->size - opt.offset) {
-		cmd_warnx("cannot write %" PRIu64 " bytes at offset %" PRIu64 ": '%s' is %" PRIu64
-			  " bytes", room, opt.offset, text, s->size);
-		return EXIT_FAIL;
-	}
 	while (done < room) {
 		n = read(STDIN_FILENO, (char *)s->base + opt.offset + done, (size_t)(room - done));
 		if (n < 0 && errno == EINTR)
