@@ -3,70 +3,7 @@
 # cross-checked against ipcs, --limits against /proc/sys, sockets, errors.
 
 load helpers
-
-setup_file() {
-	IPCOBJ="$BATS_FILE_TMPDIR/ipcobj"
-	cc -o "$IPCOBJ" "$BATS_TEST_DIRNAME/ipcobj.c" -lrt -lpthread
-	export IPCOBJ
-	if [ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" != mqueue ] && [ "$(id -u)" = 0 ]; then
-		mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue || true
-	fi
-}
-
-setup() {
-	setup_common
-	SYSV_IDS=()
-	POSIX_FILES=()
-}
-
-teardown() {
-	local e
-	teardown_common
-	for e in "${SYSV_IDS[@]}"; do
-		ipcrm "${e%%:*}" "${e#*:}" 2>/dev/null || true
-	done
-	for e in "${POSIX_FILES[@]}"; do
-		rm -f "$e"
-	done
-}
-
-# Start a holder that reports "ready" through a FIFO: hold CMD... (the FIFO
-# is $TEST_DIR/ready, passed by the caller as the holder's READY argument).
-hold() {
-	mkfifo "$TEST_DIR/ready"
-	bg "$@"
-	run timeout 10 head -n 1 "$TEST_DIR/ready"
-	assert_output ready
-}
-
-need_mqueue() {
-	[ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" = mqueue ] ||
-		skip "/dev/mqueue is not mounted (mount -t mqueue none /dev/mqueue needs root)"
-}
-
-# A POSIX object made by ipcobj and removed in teardown: posix KIND NAME [ARGS]
-posix() {
-	local kind=$1 name=$2
-	shift 2
-	case $kind in
-	mq) POSIX_FILES+=("/dev/mqueue$name") ;;
-	sem) POSIX_FILES+=("/dev/shm/sem.${name#/}") ;;
-	*) POSIX_FILES+=("/dev/shm$name") ;;
-	esac
-	"$IPCOBJ" "$kind" "$name" "$@"
-}
-
-# ipcmk, remembering the id for teardown (so not in a subshell):
-# sysv VAR -Q|-M SIZE|-S N [-p MODE] sets VAR to the id.
-sysv() {
-	local var=$1 out id flag
-	shift
-	out=$(ipcmk "$@")
-	id=${out##*: }
-	case $1 in -Q) flag=-q ;; -M) flag=-m ;; -S) flag=-s ;; esac
-	SYSV_IDS+=("$flag:$id")
-	printf -v "$var" '%s' "$id"
-}
+load ipcobj
 
 # One object's field from ls -J: field REF COLUMN
 field() {
@@ -202,8 +139,11 @@ field() {
 	[ "$(field "unix:$path" status)" = "stream listening" ]
 	[ "$(field "unix:$path" procs)" = "$BG_PID(ipctool)" ]
 	[ "$(field "unix:$path" perms)" != null ]
+	# Sockets only with -t socket. (Each line is one KIND word; refute_line
+	# fails on the empty output of a machine with no other IPC objects.)
 	run ipctool ls -n -o KIND
-	refute_line socket
+	assert_success
+	refute_output --partial socket
 }
 
 @test "--limits agree with /proc/sys, with use and percentage" {

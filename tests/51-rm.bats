@@ -3,72 +3,12 @@
 # only), --stale, FIFOs and stale sockets never through a symlink, bad refs.
 
 load helpers
-
-setup_file() {
-	IPCOBJ="$BATS_FILE_TMPDIR/ipcobj"
-	cc -o "$IPCOBJ" "$BATS_TEST_DIRNAME/ipcobj.c" -lrt -lpthread
-	chmod 755 "$BATS_FILE_TMPDIR" "$IPCOBJ"
-	export IPCOBJ
-	if [ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" != mqueue ] && [ "$(id -u)" = 0 ]; then
-		mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue || true
-	fi
-}
-
-setup() {
-	setup_common
-	SYSV_IDS=()
-	POSIX_FILES=()
-}
-
-teardown() {
-	local e
-	teardown_common
-	for e in "${SYSV_IDS[@]}"; do
-		ipcrm "${e%%:*}" "${e#*:}" 2>/dev/null || true
-	done
-	for e in "${POSIX_FILES[@]}"; do
-		rm -f "$e"
-	done
-}
-
-# Start a holder that reports "ready" through a FIFO: hold CMD... (the FIFO
-# is $TEST_DIR/ready, passed by the caller as the holder's READY argument).
-hold() {
-	mkfifo "$TEST_DIR/ready"
-	bg "$@"
-	run timeout 10 head -n 1 "$TEST_DIR/ready"
-	assert_output ready
-}
+load ipcobj
 
 # Start `ipctool recv -k` on a UNIX socket and return once it listens.
 listen_unix() {
 	bg ipctool recv -k "unix:$1"
 	ipctool send --wait=10s "unix:$1" </dev/null
-}
-
-have_mqueue() { [ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" = mqueue ]; }
-
-posix() {
-	local kind=$1 name=$2
-	shift 2
-	case $kind in
-	mq) POSIX_FILES+=("/dev/mqueue$name") ;;
-	sem) POSIX_FILES+=("/dev/shm/sem.${name#/}") ;;
-	*) POSIX_FILES+=("/dev/shm$name") ;;
-	esac
-	"$IPCOBJ" "$kind" "$name" "$@"
-}
-
-# ipcmk, remembering the id for teardown (so not in a subshell):
-# sysv VAR -Q|-M SIZE|-S N [-p MODE] sets VAR to the id.
-sysv() {
-	local var=$1 out id flag
-	shift
-	out=$(ipcmk "$@")
-	id=${out##*: }
-	case $1 in -Q) flag=-q ;; -M) flag=-m ;; -S) flag=-s ;; esac
-	SYSV_IDS+=("$flag:$id")
-	printf -v "$var" '%s' "$id"
 }
 
 # The key of a System V object by id, as ipcs prints it: key_of -q|-m|-s ID
