@@ -97,11 +97,8 @@ static int relay_messages(struct relay_side *src, struct relay_side *dst, struct
 				if (errno == ETIMEDOUT) {
 					status = xfer_recv_timed_out(src->ep, m->messages, true);
 				} else if (errno == EMSGSIZE) {
-					cmd_warnx("a record of %s%zu bytes is larger than the message "
-						  "size of '%s' (%zu bytes): not sent (--framing chunk "
-						  "splits input)", r.len_minimum ? "more than " : "", len,
-						  dst->ep->text, msgsize);
-					status = EXIT_FAIL;
+					status = xfer_too_large(dst->ep, "record", len,
+								r.len_minimum, msgsize);
 				} else {
 					cmd_warn("cannot read from '%s'", src->ep->text);
 					status = EXIT_FAIL;

@@ -166,10 +166,7 @@ int xfer_send_msg(struct msgend *me, const void *buf, size_t len, const struct m
 int xfer_send_failed(struct msgend *me, size_t len, uint64_t sent)
 {
 	if (errno == EMSGSIZE) {
-		cmd_warnx("a message of %zu bytes is larger than the message size of '%s' "
-			  "(%zu bytes): not sent (--framing chunk splits input)",
-			  len, me->ep->text, me->msgsize);
-		return EXIT_FAIL;
+		return xfer_too_large(me->ep, "message", len, false, me->msgsize);
 	}
 	if (errno == ETIMEDOUT || errno == EAGAIN)
 		return xfer_send_timed_out(me->ep, sent);
@@ -321,11 +318,9 @@ static int msg_send_input(struct msgend *me, const struct msg_meta *meta, struct
 		if (got == 0)
 			break;
 		if (got < 0 && errno == EMSGSIZE) {
-			cmd_warnx("a %s of %s%zu bytes is larger than the message size of '%s' "
-				  "(%zu bytes): not sent (--framing chunk splits input)",
-				  xfer.framing == FRAMING_WHOLE ? "message" : "record",
-				  r.len_minimum ? "more than " : "", len, me->ep->text, me->msgsize);
-			rc = EXIT_FAIL;
+			rc = xfer_too_large(me->ep,
+					    xfer.framing == FRAMING_WHOLE ? "message" : "record", len,
+					    r.len_minimum, me->msgsize);
 			break;
 		}
 		if (got < 0) {

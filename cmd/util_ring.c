@@ -146,10 +146,7 @@ int xfer_ring_send_records(struct msgend *me, struct xfer_meter *m)
 		if (got == 0)
 			break;
 		if (got < 0 && errno == EMSGSIZE) {
-			cmd_warnx("a record of %s%zu bytes is larger than the message size of '%s' "
-				  "(%zu bytes): not sent (--framing chunk splits input)",
-				  r.len_minimum ? "more than " : "", len, me->ep->text, me->msgsize);
-			rc = EXIT_FAIL;
+			rc = xfer_too_large(me->ep, "record", len, r.len_minimum, me->msgsize);
 			break;
 		}
 		if (got < 0) {

@@ -253,6 +253,15 @@ int xfer_send_timed_out(const struct endpoint *ep, uint64_t sent)
 	return EXIT_TIMEOUT;
 }
 
+int xfer_too_large(const struct endpoint *ep, const char *what, size_t len, bool minimum,
+		   size_t msgsize)
+{
+	cmd_warnx("a %s of %s%zu bytes is larger than the message size of '%s' (%zu bytes): "
+		  "not sent (--framing chunk splits input)", what, minimum ? "more than " : "",
+		  len, ep->text, msgsize);
+	return EXIT_FAIL;
+}
+
 /* Progress and statistics. */
 
 static void meter_human(char *buf, size_t len, double v)

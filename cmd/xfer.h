@@ -57,6 +57,13 @@ int xfer_recv_timed_out(const struct endpoint *ep, uint64_t received, bool has_e
 /* The same for sending: reports how many went before the timeout; 124. */
 int xfer_send_timed_out(const struct endpoint *ep, uint64_t sent);
 
+/*
+ * A message or input record too large for ep's message size: refused with
+ * both sizes named (len is a lower bound when minimum). Returns EXIT_FAIL.
+ */
+int xfer_too_large(const struct endpoint *ep, const char *what, size_t len, bool minimum,
+		   size_t msgsize);
+
 /* Progress (-P) and statistics (--stats) on stderr. */
 struct xfer_meter {
 	uint64_t start_ns, last_ns;
