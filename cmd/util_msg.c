@@ -15,8 +15,6 @@
 #include "xfer.h"
 
 #define XFER_OUT_BUFSIZE (128u * 1024u)
-/* How long output may wait in the buffer for the next message. */
-#define XFER_FLUSH_MS 10
 
 static bool msg_is_posix_mq(const struct endpoint *ep)
 {
@@ -195,14 +193,8 @@ int xfer_recv_msg(struct msgend *me, void *buf, size_t *len, struct msg_meta *me
 		/* Output waits in the buffer while messages keep coming, but
 		 * never longer than XFER_FLUSH_MS: a steady trickle is shown
 		 * as promptly as a burst followed by a pause. */
-		uint64_t now = clock_now_ns();
-		int64_t ms;
+		int64_t ms = xfer_flush_wait_ms(&msg_pending_since);
 
-		if (!msg_pending_since)
-			msg_pending_since = now;
-		ms = XFER_FLUSH_MS - (int64_t)((now - msg_pending_since) / 1000000u);
-		if (xfer.timeout_ms >= 0 && xfer.timeout_ms < ms)
-			ms = xfer.timeout_ms;
 		if (ms > 0) {
 			deadline_start(&soon, ms);
 			rc = msgend_recv(me, buf, len, meta, &soon);

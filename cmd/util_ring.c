@@ -184,8 +184,6 @@ int xfer_ring_send_records(struct msgend *me, struct xfer_meter *m)
 }
 
 #define RING_RECV_BATCH 256
-/* How long output waits in the buffer for more records (as xfer_recv_msg). */
-#define RING_FLUSH_MS 10
 /* When the oldest output still in the buffer was put there. */
 static uint64_t ring_pending_since;
 
@@ -205,15 +203,9 @@ static int ring_recv_batch(struct msgend *me, struct framing_writer *w, struct i
 		ring_pending_since = 0;
 	if (w->len > 0) {
 		/* Output waits while records keep coming, but never longer
-		 * than RING_FLUSH_MS (a steady trickle shows promptly). */
-		uint64_t now = clock_now_ns();
-		int64_t ms;
+		 * than XFER_FLUSH_MS (a steady trickle shows promptly). */
+		int64_t ms = xfer_flush_wait_ms(&ring_pending_since);
 
-		if (!ring_pending_since)
-			ring_pending_since = now;
-		ms = RING_FLUSH_MS - (int64_t)((now - ring_pending_since) / 1000000u);
-		if (xfer.timeout_ms >= 0 && xfer.timeout_ms < ms)
-			ms = xfer.timeout_ms;
 		if (ms > 0) {
 			deadline_start(&soon, ms);
 			rc = ring_read_beginv(ring, iov, max, room, flags, n, &soon);

@@ -262,6 +262,19 @@ int xfer_too_large(const struct endpoint *ep, const char *what, size_t len, bool
 	return EXIT_FAIL;
 }
 
+int64_t xfer_flush_wait_ms(uint64_t *since)
+{
+	uint64_t now = clock_now_ns();
+	int64_t ms;
+
+	if (!*since)
+		*since = now;
+	ms = XFER_FLUSH_MS - (int64_t)((now - *since) / 1000000u);
+	if (xfer.timeout_ms >= 0 && xfer.timeout_ms < ms)
+		ms = xfer.timeout_ms;
+	return ms;
+}
+
 /* Progress and statistics. */
 
 static void meter_human(char *buf, size_t len, double v)

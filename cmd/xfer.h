@@ -64,6 +64,14 @@ int xfer_send_timed_out(const struct endpoint *ep, uint64_t sent);
 int xfer_too_large(const struct endpoint *ep, const char *what, size_t len, bool minimum,
 		   size_t msgsize);
 
+/*
+ * Received output waits in a buffer while more keeps coming, but at most
+ * XFER_FLUSH_MS from its oldest byte (*since, set here when 0): how many
+ * milliseconds more it may wait (<= 0: flush now), within --timeout.
+ */
+#define XFER_FLUSH_MS 10
+int64_t xfer_flush_wait_ms(uint64_t *since);
+
 /* Progress (-P) and statistics (--stats) on stderr. */
 struct xfer_meter {
 	uint64_t start_ns, last_ns;
