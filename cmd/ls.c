@@ -529,7 +529,9 @@ static int ls_objects(const char **names, int nnames, unsigned sel)
 	if (rc != EXIT_OK)
 		goto out;
 	rc = ls_gather(&list, sel);
-	qsort(list.v, list.n, sizeof(*list.v), ls_obj_cmp);
+	/* An empty list has no array at all: qsort(3) must not see NULL. */
+	if (list.n > 0)
+		qsort(list.v, list.n, sizeof(*list.v), ls_obj_cmp);
 	for (i = 0; i < list.n; i++) {
 		const struct ipcinfo_obj *o = &list.v[i];
 		bool wanted = nnames == 0;
