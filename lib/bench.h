@@ -13,7 +13,10 @@
  *
  * A mechanism is a backend: open (in the parent, before fork), attach (in
  * each process after fork), send and receive one message in a direction,
- * close. Nothing in the timed loops allocates or prints.
+ * close. Nothing in the timed loops allocates or prints. lib/bench.c is the
+ * harness and the table of backends; the backends live by family in
+ * lib/bench_stream.c, bench_msg.c, bench_ring.c, bench_sync.c and
+ * bench_endpoint.c (lib/bench_mech.h is what they share).
  */
 #ifndef IPCTOOL_BENCH_H
 #define IPCTOOL_BENCH_H
@@ -42,13 +45,19 @@ struct bench_mech {
 	unsigned flags;
 	/* In the parent before fork: create what both sides need. */
 	int (*open)(struct bench_chan *c, size_t size, const char **why);
-	/* In each process after fork (c->child tells which): its own ends. */
+	/* In each process after fork (c->child tells which): its own ends.
+	 * NULL: nothing to do. */
 	int (*attach)(struct bench_chan *c, const char **why);
-	/* One message of len bytes towards the peer / from the peer. */
+	/* One message of len bytes towards the peer / from the peer. NULL:
+	 * not in this build. */
 	int (*send)(struct bench_chan *c, const void *buf, size_t len);
 	int (*recv)(struct bench_chan *c, void *buf, size_t len);
-	/* In each process: release; the parent also removes named objects. */
+	/* In each process: release; the parent also removes named objects.
+	 * NULL: nothing to release. */
 	void (*close)(struct bench_chan *c);
+	/* From bench_abort (a signal handler): remove what outlives the
+	 * processes, async-signal-safely. NULL: nothing does. */
+	void (*abort)(struct bench_chan *c);
 };
 
 /* Every mechanism, in the order of the default run; NULL-terminated. */
@@ -80,8 +89,8 @@ struct bench_rate {
 /*
  * Round trips: on success *samples (malloc'd, free it) holds *n round-trip
  * times in ns, in the order measured. -1 with errno (and *why when the
- * failure is not an errno one): EMSGSIZE when size does not fit the
- * mechanism, ENOTSUP when it is not in this build.
+ * failure is not an errno one; it stays valid until the next run): EMSGSIZE
+ * when size does not fit the mechanism, ENOTSUP when it is not in this build.
  */
 int bench_latency(const struct bench_mech *m, const struct bench_params *p, uint64_t **samples,
 		  size_t *n, const char **why);
