@@ -104,6 +104,8 @@ static int bench_parse_pin(const char *text)
 	char buf[64], *comma;
 	long long a, b;
 
+	if (strlen(text) >= sizeof(buf))
+		return cmd_usage_error("--pin: '%s' is not two CPUs (like 0,1)", text);
 	snprintf(buf, sizeof(buf), "%s", text);
 	comma = strchr(buf, ',');
 	if (!comma)
@@ -114,6 +116,19 @@ static int bench_parse_pin(const char *text)
 		return EXIT_USAGE;
 	opt.cpu[0] = (int)a;
 	opt.cpu[1] = (int)b;
+	return EXIT_OK;
+}
+
+/* A CPU the processes may not use fails every run: say so once, up front. */
+static int bench_check_cpus(void)
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (bench_pin_check(opt.cpu[k]) < 0) {
+			cmd_warn("cannot pin to CPU %d", opt.cpu[k]);
+			return EXIT_FAIL;
+		}
 	return EXIT_OK;
 }
 
@@ -423,6 +438,11 @@ int cmd_bench(int argc, const char **argv)
 	if (rc != EXIT_OK) {
 		poptFreeContext(pc);
 		return rc;
+	}
+	if (bench_check_cpus() != EXIT_OK) {
+		free(rows);
+		poptFreeContext(pc);
+		return EXIT_FAIL;
 	}
 	cleanup_signals();
 	cleanup_push(bench_on_exit, NULL);

@@ -96,6 +96,22 @@ static int bench_pin(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set);
 }
 
+int bench_pin_check(int cpu)
+{
+	cpu_set_t old;
+	int rc, err;
+
+	if (cpu < 0)
+		return 0;
+	if (sched_getaffinity(0, sizeof(old), &old) < 0)
+		return -1;
+	rc = bench_pin(cpu);
+	err = errno;
+	sched_setaffinity(0, sizeof(old), &old);
+	errno = err;
+	return rc;
+}
+
 static void bench_chan_init(struct bench_chan *c, const struct bench_mech *m,
 			    const struct bench_params *p, struct bench_ctl *ctl)
 {

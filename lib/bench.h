@@ -103,6 +103,12 @@ int bench_throughput(const struct bench_mech *m, const struct bench_params *p,
  */
 int bench_endpoint(const struct bench_params *p, struct bench_rate *out, const char **why);
 /*
+ * Whether this process may run on cpu (as --pin asks of both sides): tries
+ * it and puts the old affinity back. 0, or -1 with errno (EINVAL for a CPU
+ * that is offline, absent or outside the allowed set); a cpu < 0 is fine.
+ */
+int bench_pin_check(int cpu);
+/*
  * For SIGINT: kill the child of a run in progress and remove the objects it
  * created. Async-signal-safe.
  */

@@ -141,6 +141,26 @@ ALL_MECHS="pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-sp
 	echo "$output" | jq -e '.pinned == true and .cpus == [0, 0]'
 }
 
+@test "bench --pin: a CPU the processes cannot use fails with its number, no crash" {
+	# 1023 is the highest CPU --pin accepts: absent on any machine this runs on.
+	run --separate-stderr ipctool bench pipe -n 10 --warmup 1 -s 64 --pin 0,1023
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "ipctool bench: cannot pin to CPU 1023: Invalid argument" ]
+	assert_output ""
+	run --separate-stderr ipctool bench pipe -n 10 --warmup 1 -s 64 --pin 1023,0 -J
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "ipctool bench: cannot pin to CPU 1023: Invalid argument" ]
+}
+
+@test "bench --pin: a malformed list is a usage error" {
+	for pin in 0,1,2 a,b 0, ,1 -1,0 0,1x 0,1024 "0,$(printf '0%.0s' {1..70})1"; do
+		run ipctool bench pipe -n 10 --pin "$pin"
+		assert_failure 2
+		assert_output --partial "ipctool bench: --pin: '"
+		assert_output --partial "usage: ipctool bench"
+	done
+}
+
 @test "bench --chart draws bars for both measures" {
 	LC_ALL=C run --separate-stderr "$IPCTOOL" bench pipe unix sem -n 20 --warmup 5 -s 64 --chart
 	assert_success
