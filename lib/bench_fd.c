@@ -50,6 +50,7 @@ void bench_fd_close(struct bench_chan *c)
 	c->tx[0] = c->rx[0] = c->tx[1] = c->rx[1] = -1;
 }
 
+/* A UNIX socket pair of type, one end each side. */
 int bench_fd_socketpair(struct bench_chan *c, int type, size_t size)
 {
 	int sv[2], buf = (int)(size > (1u << 26) ? (1u << 26) : size * 2 + 4096);
@@ -84,6 +85,7 @@ int bench_fd_loopback(int type)
 	return fd;
 }
 
+/* Connect fd to the address peer is bound to. */
 int bench_fd_connect_to(int fd, int peer)
 {
 	struct sockaddr_in sin;
