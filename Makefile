@@ -149,7 +149,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) Makefile
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BIN:=.d)
 
 fuzz-build: deps
-	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory -s $(FUZZ_BIN)
 
 # Each target for FUZZ_TIME seconds (CI), or FUZZ_LONG_TIME with fuzz-long.
 fuzz: fuzz-build
@@ -198,7 +198,7 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipctool.fish
 
 clean:
-	rm -rf build build-asan build-fuzz ipctool
+	rm -rf build build-asan build-fuzz $(BUILD) $(FUZZ_BUILD) ipctool
 
 # The names `make install` links as ipctool-NAME (and help), one a line.
 print-commands:
