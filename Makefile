@@ -40,7 +40,7 @@ BIN := $(BUILD)/ipctool
 # (cross builds, uninstall after clean); tests/00-cli.bats checks it.
 COMMANDS = $(shell sed -n '/^const struct cmd cmd_table\[\]/,/^};/s/^\t{ "\([a-z0-9-]*\)",.*/\1/p' \
 	cmd/main.c)
-.PHONY: all deps run check test unit bats lint-man install uninstall clean print-commands \
+.PHONY: all ipctool deps run check test unit bats lint-man install uninstall clean print-commands \
 	asan asan-check analyze bench bench-compare fuzz fuzz-build fuzz-long valgrind FORCE
 all: ipctool
 
