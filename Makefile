@@ -1,9 +1,16 @@
 # ipctool — see README.md. `make run` and `make check` install what is
 # missing (scripts/install-deps), then build and run.
+# Packagers: CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS are honoured, and
+# `make WERROR=` builds without -Werror.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+
+# The version lives in one place, $(BUILD)/version.h (rewritten only when it
+# changes). Outside a git checkout git describe is empty; for a semantic
+# version this line becomes: VERSION := 0.2.0$(if $(GIT_DESCRIBE),+$(GIT_DESCRIBE))
+GIT_DESCRIBE := $(shell [ -e .git ] && git describe --tags --always --dirty 2>/dev/null)
+VERSION := $(or $(GIT_DESCRIBE),0.1)
 
 CC ?= gcc
 PKGS := popt libbsd-overlay smartcols
@@ -12,9 +19,12 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
 OPTFLAGS ?= -O2 -g
-CFLAGS_ALL = -std=gnu11 $(OPTFLAGS) -Wall -Wextra -Werror -D_GNU_SOURCE \
-	$(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
-LDLIBS_ALL = $(PKG_LIBS) -lrt -lpthread -lm $(SANFLAGS) $(LDFLAGS)
+WERROR ?= -Werror
+DEPFLAGS = -MMD -MP
+CPPFLAGS_ALL = -D_GNU_SOURCE $(PKG_CFLAGS) $(CPPFLAGS)
+CFLAGS_ALL = -std=gnu11 $(OPTFLAGS) -Wall -Wextra $(WERROR) $(SANFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+LIBS_ALL = $(PKG_LIBS) -lrt -lpthread -lm $(LDLIBS)
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
@@ -22,22 +32,37 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
+# Helper programs the bats suites run (tests/ipcobj.bash).
+TEST_HELPERS := $(BUILD)/tests/ipcobj
 MAN := $(sort $(wildcard man/*.[1-9]))
 BIN := $(BUILD)/ipctool
-
-.PHONY: all deps run check test unit bats lint-man install uninstall clean \
-	asan asan-check analyze bench bench-compare fuzz fuzz-build fuzz-long valgrind
+# The command table's names (cmd/main.c), read without running the binary
+# (cross builds, uninstall after clean); tests/00-cli.bats checks it.
+COMMANDS = $(shell sed -n '/^const struct cmd cmd_table\[\]/,/^};/s/^\t{ "\([a-z0-9-]*\)",.*/\1/p' \
+	cmd/main.c)
+.PHONY: all ipctool deps run check test unit bats lint-man install uninstall clean print-commands \
+	asan asan-check analyze bench bench-compare fuzz fuzz-build fuzz-long valgrind FORCE
 all: ipctool
 
+# Phony, but ln runs only when the link is missing or points elsewhere.
 ipctool: $(BIN)
-	@ln -sf $(BIN) ipctool
+	@[ "$$(readlink ipctool)" = $(BIN) ] || ln -sf $(BIN) ipctool
 
-$(BUILD)/cmd/main.o: CFLAGS_ALL += -DIPCTOOL_VERSION='"$(VERSION)"'
+# Rewritten only when the text changes, so that main.o (which includes it)
+# rebuilds only when the version does.
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define IPCTOOL_VERSION "%s"\n' '$(VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else echo "  GEN     $@"; mv $@.tmp $@; fi
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h cmd/*.h) Makefile
+$(BUILD)/cmd/main.o: $(BUILD)/version.h
+$(BUILD)/cmd/main.o: CPPFLAGS_ALL += -I$(BUILD)
+
+# Each object also depends on the headers it includes ($(BUILD)/**/*.d, from -MMD).
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/libipctool.a: $(LIB_OBJ)
 	@rm -f $@
@@ -46,14 +71,22 @@ $(BUILD)/libipctool.a: $(LIB_OBJ)
 
 $(BIN): $(CMD_OBJ) $(BUILD)/libipctool.a
 	@echo "  LD      $@"
-	@$(CC) -o $@ $(CMD_OBJ) $(BUILD)/libipctool.a $(LDLIBS_ALL)
+	@$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJ) $(BUILD)/libipctool.a $(LIBS_ALL)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libipctool.a $(wildcard lib/*.h)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libipctool.a $(LDLIBS_ALL) -lcmocka
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libipctool.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libipctool.a -lcmocka $(LIBS_ALL)
 
-unit: $(UNIT_BIN)
+$(BUILD)/tests/ipcobj: $(BUILD)/tests/ipcobj.o
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $< -lrt -lpthread $(LDLIBS)
+
+# Kept, so that a second make finds them up to date.
+.SECONDARY: $(UNIT_BIN:=.o) $(TEST_HELPERS:=.o)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TEST_HELPERS:=.d)
+
+# The cmocka tests and the helper programs the bats suites run.
+unit: $(UNIT_BIN) $(TEST_HELPERS)
 
 deps:
 	@scripts/install-deps
@@ -96,26 +129,27 @@ FUZZ_CC ?= clang
 FUZZ_TIME ?= 20
 FUZZ_LONG_TIME ?= 600
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
-	-D_GNU_SOURCE $(PKG_CFLAGS) $(FUZZ_SAN)
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra $(WERROR) $(FUZZ_SAN)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 .SECONDARY: $(FUZZ_LIB_OBJ)
 
-$(FUZZ_BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) Makefile
+$(FUZZ_BUILD)/lib/%.o: lib/%.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	@$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $(wildcard lib/*.h)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) \
-		$(PKG_LIBS) -lrt -lpthread -lm
+	@$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) $(DEPFLAGS) -MF $@.d -fsanitize=fuzzer \
+		$(LDFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) -lrt -lpthread -lm $(LDLIBS)
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BIN:=.d)
 
 fuzz-build: deps
-	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory -s $(FUZZ_BIN)
 
 # Each target for FUZZ_TIME seconds (CI), or FUZZ_LONG_TIME with fuzz-long.
 fuzz: fuzz-build
@@ -124,10 +158,10 @@ fuzz: fuzz-build
 fuzz-long: fuzz-build
 	@scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_LONG_TIME) $(FUZZ_BIN)
 
-analyze:
+analyze: $(BUILD)/version.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE lib cmd
-	clang-tidy --quiet $(LIB_SRC) $(CMD_SRC) -- -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
+	clang-tidy --quiet $(LIB_SRC) $(CMD_SRC) -- -std=gnu11 $(CPPFLAGS_ALL) -I$(BUILD)
 
 bench: all
 	scripts/bench-streams
@@ -138,14 +172,14 @@ bench: all
 bench-compare: all
 	scripts/bench-compare
 
-install: all
+install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ipctool
-	for c in $$($(BIN) help --commands | grep -vx help); do \
+	for c in $(filter-out help,$(COMMANDS)); do \
 		ln -sf ipctool $(DESTDIR)$(PREFIX)/bin/ipctool-$$c; done
 	install -m 644 $(filter %.1,$(MAN)) $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(filter %.7,$(MAN)) $(DESTDIR)$(PREFIX)/share/man/man7
@@ -156,8 +190,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipctool.fish
 
 uninstall:
-	for c in $$($(BIN) help --commands); do rm -f $(DESTDIR)$(PREFIX)/bin/ipctool-$$c; done
-	rm -f $(DESTDIR)$(PREFIX)/bin/ipctool
+	rm -f $(DESTDIR)$(PREFIX)/bin/ipctool $(COMMANDS:%=$(DESTDIR)$(PREFIX)/bin/ipctool-%)
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(filter %.1,$(MAN))))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man7/,$(notdir $(filter %.7,$(MAN))))
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ipctool \
@@ -165,4 +198,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipctool.fish
 
 clean:
-	rm -rf build build-asan build-fuzz ipctool
+	rm -rf build build-asan build-fuzz $(BUILD) $(FUZZ_BUILD) ipctool
+
+# The names `make install` links as ipctool-NAME (and help), one a line.
+print-commands:
+	@printf '%s\n' $(COMMANDS)

@@ -189,3 +189,10 @@ load helpers
 	assert_success
 	assert_output --partial "Usage: ipctool recv"
 }
+
+@test "the Makefile reads the command table as ipctool help --commands prints it" {
+	# make install and uninstall link ipctool-COMMAND without running the binary.
+	run make -s -C "$BATS_TEST_DIRNAME/.." print-commands
+	assert_success
+	[ "$output" = "$(ipctool help --commands)" ]
+}

@@ -1,11 +1,17 @@
 # Shared by the inventory suites (50-ls, 51-rm): POSIX objects made by the
-# small C helper tests/ipcobj.c, System V objects made by ipcmk, each removed
-# in teardown. Load with `load ipcobj` after `load helpers`.
+# small C helper tests/ipcobj.c (built by `make unit` as BUILD/tests/ipcobj;
+# scripts/run-tests sets IPCOBJ_BIN), System V objects made by ipcmk, each
+# removed in teardown. Load with `load ipcobj` after `load helpers`.
 
 setup_file() {
+	local bin=${IPCOBJ_BIN:-$BATS_TEST_DIRNAME/../build/tests/ipcobj}
+	if [ ! -x "$bin" ]; then
+		echo "ipcobj.bash: no '$bin': run make unit" >&2
+		return 1
+	fi
+	# A copy where other users (rm --all as nobody) can run it.
 	IPCOBJ="$BATS_FILE_TMPDIR/ipcobj"
-	cc -o "$IPCOBJ" "$BATS_TEST_DIRNAME/ipcobj.c" -lrt -lpthread
-	# Other users (rm --all as nobody) run it too.
+	cp "$bin" "$IPCOBJ"
 	chmod 755 "$BATS_FILE_TMPDIR" "$IPCOBJ"
 	export IPCOBJ
 	if [ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" != mqueue ] && [ "$(id -u)" = 0 ]; then

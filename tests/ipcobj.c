@@ -1,6 +1,6 @@
 /*
  * ipcobj: creates the IPC objects the ls and rm suites look at, where no
- * ipctool command or ipcmk does (compiled by the suites' setup_file).
+ * ipctool command or ipcmk does (built by `make unit` as BUILD/tests/ipcobj).
  *   ipcobj mq NAME [READY]     POSIX queue (4 x 64 bytes, mode 0640) holding
  *                              "hello" and "world!"; with READY, keep it open
  *   ipcobj shm|ring NAME [READY]  64 KiB POSIX segment, a ring's magic for ring;
