@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ipcinfo.h"
+#include "pathat.h"
 
 int sock_type(const struct endpoint *ep)
 {
@@ -108,11 +109,16 @@ static int sock_unix_bound_in_proc(const char *path)
 	return found;
 }
 
-bool sock_unix_stale(const char *path)
+/*
+ * Whether nobody listens on the socket file: the kernel's table is asked by
+ * path, then connect(2) probes name (the path itself, or its last component
+ * from inside its directory).
+ */
+static bool sock_unix_stale_at(const char *path, const char *name)
 {
 	static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM };
 	struct sockaddr_un sun;
-	size_t i, len = strlen(path);
+	size_t i, len = strlen(name);
 
 	if (len >= sizeof(sun.sun_path))
 		return false;
@@ -122,7 +128,7 @@ bool sock_unix_stale(const char *path)
 		return false;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, len);
+	memcpy(sun.sun_path, name, len);
 	/* A listener of another type answers EPROTOTYPE: try each type. */
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
@@ -144,6 +150,98 @@ bool sock_unix_stale(const char *path)
 	return false;
 }
 
+bool sock_unix_stale(const char *path)
+{
+	return sock_unix_stale_at(path, path);
+}
+
+/* The stale probe by name, from inside the file's directory. */
+struct sock_probe_arg {
+	const char *path;	/* the whole path, for the kernel's table */
+	bool stale;
+};
+
+static int sock_probe_name(const char *name, void *arg)
+{
+	struct sock_probe_arg *a = arg;
+
+	a->stale = sock_unix_stale_at(a->path, name);
+	return 0;
+}
+
+/*
+ * Bind a socket file. bind(2) takes the whole path, so that the kernel's
+ * table (ls -t socket, the stale probe) names it as the user did; bind
+ * never replaces a file. Everything else goes through the file's directory
+ * (lib/pathat.h): the check that a file in the way is a stale socket, its
+ * removal, and the identity of the file we bound, which is what removal at
+ * exit checks.
+ */
+static int sock_bind_file(int fd, const struct sockaddr_un *sun, socklen_t len,
+			  const struct endpoint *ep, const struct sock_listen_opts *opts,
+			  struct sock_file *file)
+{
+	struct sock_probe_arg a = { .path = ep->path };
+	struct stat st;
+	int rc, saved;
+
+	if (pathat_open(&file->at, ep->path) < 0)
+		return -1;
+	rc = bind(fd, (const struct sockaddr *)sun, len);
+	if (rc < 0 && errno == EADDRINUSE && opts->reuse && pathat_stat(&file->at, &st) == 0 &&
+	    S_ISSOCK(st.st_mode) && pathat_in(&file->at, sock_probe_name, &a) == 0 && a.stale) {
+		/* Only a socket file with nobody behind it is replaced. */
+		if (pathat_unlink(&file->at, S_IFSOCK, &st) == 0)
+			rc = bind(fd, (const struct sockaddr *)sun, len);
+		else
+			errno = EADDRINUSE;
+	}
+	if (rc == 0 && pathat_stat(&file->at, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		file->bound = true;
+		strcpy(file->path, ep->path);
+		file->dev = st.st_dev;
+		file->ino = st.st_ino;
+		return 0;
+	}
+	/* Bound, but the name in our directory is not a socket: the path
+	 * was changed under us; the file we made is not ours to remove. */
+	if (rc == 0)
+		errno = ELOOP;
+	saved = errno;
+	pathat_close(&file->at);
+	errno = saved;
+	return -1;
+}
+
+int sock_unix_remove_stale(const char *path)
+{
+	struct sock_probe_arg a = { .path = path };
+	struct pathat at;
+	struct stat st;
+	int rc = -1, saved;
+
+	if (pathat_open(&at, path) < 0)
+		return -1;
+	if (pathat_stat(&at, &st) < 0)
+		goto out;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = S_ISLNK(st.st_mode) ? ELOOP : EINVAL;
+		goto out;
+	}
+	if (pathat_in(&at, sock_probe_name, &a) < 0)
+		goto out;
+	if (!a.stale) {
+		errno = EADDRINUSE;
+		goto out;
+	}
+	rc = pathat_unlink(&at, S_IFSOCK, &st);
+out:
+	saved = errno;
+	pathat_close(&at);
+	errno = saved;
+	return rc;
+}
+
 static int sock_listen_unix(const struct endpoint *ep, const struct sock_listen_opts *opts,
 			    struct sock_file *file)
 {
@@ -152,32 +250,22 @@ static int sock_listen_unix(const struct endpoint *ep, const struct sock_listen_
 	int type = sock_type(ep);
 	int fd, rc, saved;
 	mode_t old;
-	struct stat st;
 
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	/* The socket file gets its mode at bind time from the umask. */
 	old = umask((mode_t)(~opts->mode & 0777));
-	rc = bind(fd, (struct sockaddr *)&sun, len);
-	if (rc < 0 && errno == EADDRINUSE && !ep->is_abstract && opts->reuse &&
-	    lstat(ep->path, &st) == 0 && S_ISSOCK(st.st_mode) && sock_unix_stale(ep->path)) {
-		/* Only a socket file with nobody behind it is replaced. */
-		if (unlink(ep->path) == 0)
-			rc = bind(fd, (struct sockaddr *)&sun, len);
-	}
+	if (ep->is_abstract)
+		rc = bind(fd, (struct sockaddr *)&sun, len);
+	else
+		rc = sock_bind_file(fd, &sun, len, ep, opts, file);
 	saved = errno;
 	umask(old);
 	if (rc < 0) {
 		close(fd);
 		errno = saved;
 		return -1;
-	}
-	if (!ep->is_abstract && lstat(ep->path, &st) == 0) {
-		file->bound = true;
-		strcpy(file->path, ep->path);
-		file->dev = st.st_dev;
-		file->ino = st.st_ino;
 	}
 	if (type != SOCK_DGRAM && listen(fd, opts->backlog > 0 ? opts->backlog : 128) < 0) {
 		saved = errno;
@@ -309,13 +397,15 @@ int sock_connect(const struct endpoint *ep, const struct deadline *d, bool wait,
 
 void sock_file_remove(struct sock_file *file)
 {
-	struct stat st;
+	struct stat same;
 
 	if (!file->bound)
 		return;
-	if (lstat(file->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    st.st_dev == file->dev && st.st_ino == file->ino)
-		unlink(file->path);
+	/* Only the file we bound, in the directory we bound it in. */
+	same.st_dev = file->dev;
+	same.st_ino = file->ino;
+	pathat_unlink(&file->at, S_IFSOCK, &same);
+	pathat_close(&file->at);
 	file->bound = false;
 }
 

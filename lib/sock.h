@@ -7,10 +7,15 @@
 
 #include "clock.h"
 #include "endpoint.h"
+#include "pathat.h"
 
-/* The socket file a listener bound, so that only that file is removed. */
+/*
+ * The socket file a listener bound, so that only that file is removed, and
+ * only from the directory it was bound in (at.dirfd open while bound).
+ */
 struct sock_file {
 	bool bound;
+	struct pathat at;
 	char path[108];
 	dev_t dev;
 	ino_t ino;
@@ -48,6 +53,12 @@ void sock_file_remove(struct sock_file *file);
  * listener that the kernel's socket table names.
  */
 bool sock_unix_stale(const char *path);
+/*
+ * Remove the socket file at path if nobody listens on it, checking and
+ * removing through its directory (lib/pathat.h): EADDRINUSE when somebody
+ * listens, EINVAL when it is not a socket, ELOOP for a symbolic link.
+ */
+int sock_unix_remove_stale(const char *path);
 /* Describe the peer of a connected socket ("127.0.0.1:4000", "pid 12"). */
 void sock_peer_name(int fd, char *buf, size_t len);
 

@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# Another user's symbolic links on the way to a path: ipctool (as root)
+# creates, replaces and removes FIFOs, socket files and pid files through a
+# descriptor of their directory, and follows a directory link only when it
+# belongs to root or to the caller. Before, a link owned by `nobody` that
+# pointed into root's directory made root remove root's files there.
+
+load helpers
+
+setup() {
+	setup_common
+	[ "$(id -u)" -eq 0 ] || skip "needs root (a second user owns the links)"
+	id nobody >/dev/null 2>&1 || skip "needs the user nobody"
+	# root's private directory, and a directory of nobody's with a link to it.
+	ROOTDIR="$TEST_DIR/root"
+	EVIL="$TEST_DIR/evil"
+	mkdir -m 0700 "$ROOTDIR"
+	mkdir -m 0755 "$EVIL"
+	chown nobody "$EVIL"
+	ln -s "$ROOTDIR" "$EVIL/d"
+	chown -h nobody "$EVIL/d"
+	chmod 0755 "$TEST_DIR"
+}
+
+# A socket file nobody listens on: its listener was killed.
+stale_socket() {
+	bg ipctool recv "unix:$1"
+	wait_for_path "$1"
+	kill -KILL "$BG_PID"
+	wait "$BG_PID" || true
+	[ -S "$1" ]
+}
+
+@test "rm unix: through another user's directory link leaves root's stale socket" {
+	stale_socket "$ROOTDIR/s.sock"
+	run ipctool rm "unix:$EVIL/d/s.sock"
+	assert_failure 1
+	assert_output --partial "symbolic link"
+	[ -S "$ROOTDIR/s.sock" ]
+}
+
+@test "rm fifo: and fifo rm through another user's directory link leave root's FIFO" {
+	mkfifo "$ROOTDIR/f"
+	run ipctool rm "fifo:$EVIL/d/f"
+	assert_failure 1
+	[ -p "$ROOTDIR/f" ]
+	run ipctool fifo rm "$EVIL/d/f"
+	assert_failure 1
+	[ -p "$ROOTDIR/f" ]
+}
+
+@test "recv --reuse unix: through another user's directory link does not replace root's socket" {
+	stale_socket "$ROOTDIR/s.sock"
+	local ino
+	ino=$(stat -c %i "$ROOTDIR/s.sock")
+	run ipctool recv --reuse -n "unix:$EVIL/d/s.sock"
+	assert_failure 1
+	assert_output --partial "symbolic link"
+	[ -S "$ROOTDIR/s.sock" ]
+	[ "$(stat -c %i "$ROOTDIR/s.sock")" = "$ino" ]
+}
+
+@test "a FIFO is not created through another user's directory link" {
+	run ipctool fifo create "$EVIL/d/new"
+	assert_failure 1
+	assert_not_exists "$ROOTDIR/new"
+	run ipctool send --create -n "fifo:$EVIL/d/new2" hello
+	assert_failure 1
+	assert_not_exists "$ROOTDIR/new2"
+}
+
+@test "a directory link of root's own is followed (like /var/run -> /run)" {
+	ln -s "$ROOTDIR" "$TEST_DIR/rootlink"
+	run ipctool fifo create "$TEST_DIR/rootlink/f"
+	assert_success
+	[ -p "$ROOTDIR/f" ]
+	run ipctool fifo rm "$TEST_DIR/rootlink/f"
+	assert_success
+	assert_not_exists "$ROOTDIR/f"
+	stale_socket "$ROOTDIR/s.sock"
+	run ipctool rm "unix:$TEST_DIR/rootlink/s.sock"
+	assert_success
+	assert_not_exists "$ROOTDIR/s.sock"
+}
+
+@test "a listener's socket file is removed at exit only from the directory it was bound in" {
+	local sock="$TEST_DIR/moved/l.sock"
+	mkdir "$TEST_DIR/moved"
+	bg ipctool recv -t 10s "unix:$sock"
+	wait_for_path "$sock"
+	# The directory moves away and a plain file takes the name.
+	mv "$TEST_DIR/moved" "$TEST_DIR/gone"
+	mkdir "$TEST_DIR/moved"
+	echo keep >"$TEST_DIR/moved/l.sock"
+	kill -TERM "$BG_PID"
+	wait "$BG_PID" || true
+	assert_file_exists "$TEST_DIR/moved/l.sock"
+	assert_equal "$(cat "$TEST_DIR/moved/l.sock")" keep
+	assert_not_exists "$TEST_DIR/gone/l.sock"
+}
