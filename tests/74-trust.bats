@@ -98,3 +98,41 @@ stale_socket() {
 	assert_equal "$(cat "$TEST_DIR/moved/l.sock")" keep
 	assert_not_exists "$TEST_DIR/gone/l.sock"
 }
+
+@test "signal wait --pidfile does not follow a link another user planted" {
+	echo precious >"$ROOTDIR/target"
+	ln -s "$ROOTDIR/target" "$EVIL/pid"
+	chown -h nobody "$EVIL/pid"
+	run ipctool signal wait USR1 -t 100ms --pidfile "$EVIL/pid"
+	assert_failure 1
+	assert_output --partial "symbolic link"
+	assert_equal "$(cat "$ROOTDIR/target")" precious
+	# Nor through a link of nobody's to a directory of root's.
+	run ipctool signal wait USR1 -t 100ms --pidfile "$EVIL/d/target"
+	assert_failure 1
+	assert_equal "$(cat "$ROOTDIR/target")" precious
+}
+
+@test "signal wait --pidfile refuses another user's file and takes over one a killed waiter left" {
+	echo 1 >"$EVIL/theirs"
+	chown nobody "$EVIL/theirs"
+	run ipctool signal wait USR1 -t 100ms --pidfile "$EVIL/theirs"
+	assert_failure 1
+	assert_output --partial "another user's file"
+	assert_equal "$(cat "$EVIL/theirs")" 1
+	# A pid file left by a waiter killed with SIGKILL is not held: taken over.
+	local pf="$TEST_DIR/w.pid" pid
+	bg ipctool signal wait USR1 --pidfile "$pf"
+	for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	kill -KILL "$BG_PID"
+	wait "$BG_PID" || true
+	assert_file_exists "$pf"
+	bg ipctool signal wait USR1 -t 5s --pidfile "$pf"
+	for _ in $(seq 100); do [ "$(cat "$pf" 2>/dev/null)" = "$BG_PID" ] && break; sleep 0.05; done
+	pid=$(cat "$pf")
+	[ "$pid" = "$BG_PID" ]
+	run ipctool signal send "$pid" USR1
+	assert_success
+	wait "$BG_PID"
+	assert_not_exists "$pf"
+}
