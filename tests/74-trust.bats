@@ -136,3 +136,26 @@ stale_socket() {
 	wait "$BG_PID"
 	assert_not_exists "$pf"
 }
+
+@test "closed standard descriptors: nothing lands in a ring's segment" {
+	local r="/$(uniq_name ring)"
+	ipctool shm create "$r" -s 64K --capacity 32K
+	run ipctool send "shm:$r" hello
+	assert_success
+	# stdout closed: the output fails; the segment is not written over.
+	run sh -c 'exec "$0" "$@" >&-' "$IPCTOOL" recv -n "shm:$r"
+	assert_failure 1
+	assert_output --partial "cannot write to standard output"
+	run ipctool shm info -rn -o RING "$r"
+	assert_output yes
+	# stdin closed: an input error, not the segment's own bytes sent.
+	run sh -c 'exec "$0" "$@" <&-' "$IPCTOOL" send -F chunk -t 2s "shm:$r"
+	assert_failure 1
+	assert_output --partial "cannot read standard input"
+	# stderr closed: the error message does not go into the segment.
+	run sh -c 'exec "$0" "$@" 2>&-' "$IPCTOOL" send "shm:/$(uniq_name none)" x
+	assert_failure 1
+	run ipctool shm info -rn -o RING "$r"
+	assert_output yes
+	ipctool shm rm "$r"
+}
