@@ -159,3 +159,35 @@ stale_socket() {
 	assert_output yes
 	ipctool shm rm "$r"
 }
+
+@test "a FIFO planted under /dev/shm: shm info and attach refuse it at once" {
+	local n
+	n=$(uniq_name planted)
+	mkfifo "/dev/shm/$n"
+	run timeout 10 "$IPCTOOL" shm info "/$n"
+	rm -f "/dev/shm/$n"
+	assert_failure 1
+	mkfifo "/dev/shm/$n"
+	run timeout 10 "$IPCTOOL" shm attach "/$n"
+	rm -f "/dev/shm/$n"
+	assert_failure 1
+	run timeout 10 "$IPCTOOL" recv -n "shm:/$n"
+	assert_failure 1
+}
+
+@test "a full /dev/shm: create fails with ENOSPC and leaves no half-made segment" {
+	command -v unshare >/dev/null || skip "needs unshare(1)"
+	run unshare -m sh -c '
+		mount -t tmpfs -o size=1M none /dev/shm || exit 99
+		head -c 900K /dev/zero >/dev/shm/filler
+		"$1" shm create /full -s 512K; echo "create=$?"
+		"$1" recv --create -n --capacity 256K shm:/ring; echo "ring=$?"
+		ls /dev/shm' _ "$IPCTOOL"
+	[ "$status" -ne 99 ] || skip "cannot mount a tmpfs here"
+	assert_line "create=1"
+	assert_line "ring=1"
+	assert_output --partial "No space left on device"
+	refute_line full
+	refute_line ring
+	assert_line filler
+}
