@@ -133,34 +133,6 @@ static int msgsock_send(struct msgend *me, const void *buf, size_t len,
 	}
 }
 
-static void msgsock_sender(const struct sockaddr_storage *ss, socklen_t sl, char *buf,
-			   size_t len)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	if (sl == 0)
-		return;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
-	} else if (ss->ss_family == AF_UNIX && sl > sizeof(sa_family_t)) {
-		const struct sockaddr_un *sun = (const void *)ss;
-		size_t plen = sl - sizeof(sa_family_t);
-
-		if (sun->sun_path[0] == '\0')
-			snprintf(buf, len, "@%.*s", (int)(plen - 1), sun->sun_path + 1);
-		else
-			snprintf(buf, len, "%.*s", (int)strnlen(sun->sun_path, plen), sun->sun_path);
-	}
-}
-
 static int msgsock_recv(struct msgend *me, void *buf, size_t *len, struct msg_meta *meta,
 			const struct deadline *d)
 {
@@ -210,7 +182,7 @@ static int msgsock_recv(struct msgend *me, void *buf, size_t *len, struct msg_me
 		return -1;
 	}
 	if (meta && !creds)
-		msgsock_sender(&ss, mh.msg_namelen, meta->sender, sizeof(meta->sender));
+		sock_addr_name(&ss, mh.msg_namelen, meta->sender, sizeof(meta->sender));
 	*len = (size_t)n;
 	return 1;
 }

@@ -277,12 +277,39 @@ static int sock_listen_unix(const struct endpoint *ep, const struct sock_listen_
 	return fd;
 }
 
+/* Bind [::] with IPV6_V6ONLY off; EAFNOSUPPORT where IPv6 is missing. */
+static int sock_listen_any(const struct endpoint *ep, const struct sock_listen_opts *opts)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	int type = sock_type(ep), one = 1, off = 0, fd, saved;
+
+	sin6.sin6_port = htons((uint16_t)atoi(ep->port));
+	fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) == 0 &&
+	    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0 &&
+	    (type == SOCK_DGRAM || listen(fd, opts->backlog > 0 ? opts->backlog : 128) == 0))
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 static int sock_listen_inet(const struct endpoint *ep, const struct sock_listen_opts *opts,
 			    const char **why)
 {
 	struct addrinfo *res, *ai;
 	int fd = -1, one = 1, saved = 0;
 
+	if (!ep->host[0]) {
+		/* tcp::PORT is every address: IPv6 and IPv4 on one socket. */
+		fd = sock_listen_any(ep, opts);
+		if (fd >= 0 || (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL))
+			return fd;
+	}
 	if (sock_resolve(ep, true, &res, why) < 0)
 		return -1;
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -409,31 +436,55 @@ void sock_file_remove(struct sock_file *file)
 	file->bound = false;
 }
 
+void sock_addr_name(const struct sockaddr_storage *ss, socklen_t sl, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (sl == 0)
+		return;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+		/* An IPv4 peer of a dual-stack listener, named as IPv4. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host, sizeof(host));
+		else
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? "%s:%u" : "[%s]:%u",
+			 host, ntohs(sin6->sin6_port));
+	} else if (ss->ss_family == AF_UNIX && sl > sizeof(sa_family_t)) {
+		const struct sockaddr_un *sun = (const void *)ss;
+		size_t plen = sl - sizeof(sa_family_t);
+
+		if (sun->sun_path[0] == '\0')
+			snprintf(buf, len, "@%.*s", (int)(plen - 1), sun->sun_path + 1);
+		else
+			snprintf(buf, len, "%.*s", (int)strnlen(sun->sun_path, plen), sun->sun_path);
+	}
+}
+
 void sock_peer_name(int fd, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN];
 
 	buf[0] = '\0';
 	memset(&ss, 0, sizeof(ss));
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
 		return;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
-	} else if (ss.ss_family == AF_UNIX) {
+	if (ss.ss_family == AF_UNIX) {
 		struct ucred cred;
 		socklen_t cl = sizeof(cred);
 
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0)
 			snprintf(buf, len, "pid %d", (int)cred.pid);
+		return;
 	}
+	sock_addr_name(&ss, sl, buf, len);
 }

@@ -3,6 +3,7 @@
 #define IPCTOOL_SOCK_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "clock.h"
@@ -59,6 +60,11 @@ bool sock_unix_stale(const char *path);
  * listens, EINVAL when it is not a socket, ELOOP for a symbolic link.
  */
 int sock_unix_remove_stale(const char *path);
+/*
+ * Name a socket address: "127.0.0.1:4000", "[::1]:4000" (an IPv4 peer of
+ * a dual-stack socket as IPv4), a path, "@name". Empty for sl 0.
+ */
+void sock_addr_name(const struct sockaddr_storage *ss, socklen_t sl, char *buf, size_t len);
 /* Describe the peer of a connected socket ("127.0.0.1:4000", "pid 12"). */
 void sock_peer_name(int fd, char *buf, size_t len);
 
