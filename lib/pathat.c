@@ -64,12 +64,14 @@ int pathat_open(struct pathat *p, const char *path)
 {
 	/* The rest of the path still to walk, with links spliced in. */
 	char rest[2 * PATH_MAX], *comp, *slash, link[PATH_MAX];
+	const char *last = strrchr(path, '/');
 	size_t plen = strlen(path), nlen;
 	int dir = -1, links = 0, saved;
 
 	p->dirfd = -1;
 	p->name[0] = '\0';
-	if (plen == 0 || path[plen - 1] == '/')
+	last = last ? last + 1 : path;
+	if (*last == '\0' || strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
 		return pathat_fail(EINVAL);
 	if (plen >= PATH_MAX)
 		return pathat_fail(ENAMETOOLONG);
@@ -124,10 +126,6 @@ int pathat_open(struct pathat *p, const char *path)
 		comp = slash + 1;
 	}
 	nlen = strlen(comp);
-	if (nlen == 0 || strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
-		errno = EINVAL;
-		goto fail;
-	}
 	if (nlen >= sizeof(p->name)) {
 		errno = ENAMETOOLONG;
 		goto fail;

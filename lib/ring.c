@@ -99,8 +99,10 @@ uint64_t ring_capacity_for(uint64_t size)
 size_t ring_max_record(uint64_t capacity)
 {
 	/* Pad plus record never exceed the capacity when a record takes at
-	 * most half of it. */
-	return (size_t)(capacity / 2 - RING_RECORD_HEADER);
+	 * most half of it; and a record's length is stored in 32 bits. */
+	uint64_t max = capacity / 2 - RING_RECORD_HEADER;
+
+	return (size_t)(max < RING_MAX_RECORD ? max : RING_MAX_RECORD);
 }
 
 static bool ring_capacity_ok(uint64_t capacity, uint64_t size)
