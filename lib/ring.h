@@ -64,6 +64,8 @@ struct ring {
 	size_t reserved;	/* writer: payload bytes reserved */
 	pid_t dead_pid;		/* the peer found dead, for messages */
 	bool recovered;		/* a lock was taken over from a dead holder */
+	uint32_t session;	/* reader: the writers' session when it attached */
+	bool stale_close;	/* reader: that session had closed, nothing left */
 };
 
 struct ring_info {
