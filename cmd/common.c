@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,18 +363,32 @@ static volatile sig_atomic_t ncleanups;
 
 void cleanup_push(void (*fn)(void *), void *arg)
 {
-	if (ncleanups < CLEANUP_MAX) {
-		cleanups[ncleanups].fn = fn;
-		cleanups[ncleanups].arg = arg;
-		ncleanups++;
+	static const char full[] = "ipctool: internal error: more than 16 clean-up actions\n";
+
+	if (ncleanups >= CLEANUP_MAX) {
+		/* A program error, never a user's: an object that would not
+		 * be removed on a signal is worse than stopping here. */
+		ssize_t n = write(STDERR_FILENO, full, sizeof(full) - 1);
+
+		(void)n;
+		abort();
 	}
+	cleanups[ncleanups].fn = fn;
+	cleanups[ncleanups].arg = arg;
+	/* The entry is whole before a signal handler can see it counted. */
+	atomic_signal_fence(memory_order_release);
+	ncleanups++;
 }
 
 void cleanup_run(void)
 {
 	while (ncleanups > 0) {
-		ncleanups--;
-		cleanups[ncleanups].fn(cleanups[ncleanups].arg);
+		int i = ncleanups - 1;
+
+		/* Uncounted first: a signal during fn does not run it twice. */
+		ncleanups = i;
+		atomic_signal_fence(memory_order_acquire);
+		cleanups[i].fn(cleanups[i].arg);
 	}
 }
 

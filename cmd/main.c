@@ -4,6 +4,7 @@
  * the man pages (tests check that these agree with it).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,33 @@ static int cmd_help(int argc, const char **argv)
 	return cmd_run(c, 2, args);
 }
 
+/*
+ * Standard descriptors that were closed (`>&-`) get a placeholder before
+ * anything else is opened: otherwise the next open(2) (a ring's segment, a
+ * queue) would land on 0, 1 or 2 and output would go into it. The
+ * placeholder is an O_PATH descriptor, on which read(2) and write(2) fail
+ * with EBADF as on the closed one: `recv ... >&-` fails instead of taking
+ * messages into /dev/null.
+ */
+static void main_hold_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: fd itself. */
+		if (open("/dev/null", O_PATH | O_CLOEXEC) != fd) {
+			static const char msg[] = "ipctool: cannot open /dev/null for a closed "
+						  "standard descriptor\n";
+
+			if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+				_exit(EXIT_FAIL);
+			_exit(EXIT_FAIL);
+		}
+	}
+}
+
 /* stdout is flushed and checked at exit: a full disk is an error. */
 static int main_close_stdout(int rc)
 {
@@ -153,6 +181,7 @@ int main(int argc, const char **argv)
 	const struct cmd *c;
 	int rc;
 
+	main_hold_std_fds();
 	base = base ? base + 1 : argv[0];
 	/* A peer that goes away is reported from write(2), not by dying. */
 	signal(SIGPIPE, SIG_IGN);

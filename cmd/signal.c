@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <libutil.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 
 #include "../lib/clock.h"
 #include "../lib/parse.h"
+#include "../lib/pidlock.h"
 #include "../lib/sig.h"
 #include "../lib/table.h"
 #include "cmd.h"
@@ -91,9 +91,9 @@ out:
 enum { WAIT_TIMEOUT = 1, WAIT_COUNT, WAIT_PIDFILE, WAIT_JSON };
 
 /* The pidfile goes when we exit, also on SIGINT/SIGTERM/SIGHUP. */
-static void signal_unlink(void *path)
+static void signal_unlink(void *pl)
 {
-	unlink(path);
+	pidlock_remove(pl);
 }
 
 static void signal_print(const siginfo_t *si, bool json)
@@ -134,7 +134,7 @@ static int signal_wait_exec(int argc, const char **argv)
 	poptContext pc = cmd_popt(argc, argv, options);
 	static char pidpath[PATH_MAX];
 	char timeout_text[32] = "";
-	struct pidfh *pfh = NULL;
+	struct pidlock pl = { .fd = -1 };
 	const char **args;
 	long long count = 1, got = 0;
 	int64_t timeout_ms = -1;
@@ -195,17 +195,24 @@ static int signal_wait_exec(int argc, const char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	status = EXIT_FAIL;
 	if (pidpath[0]) {
-		pfh = pidfile_open(pidpath, 0644, &other);
-		if (!pfh) {
+		if (pidlock_open(&pl, pidpath, 0644, &other) < 0) {
 			if (errno == EEXIST)
 				cmd_warnx("cannot use pidfile '%s': pid %d holds it", pidpath, (int)other);
+			else if (errno == ELOOP)
+				cmd_warnx("cannot create pidfile '%s': a symbolic link, which ipctool "
+					  "does not follow", pidpath);
+			else if (errno == EPERM)
+				cmd_warnx("cannot use pidfile '%s': another user's file, or one with "
+					  "other names (hard links)", pidpath);
+			else if (errno == EINVAL)
+				cmd_warnx("cannot use pidfile '%s': not a regular file", pidpath);
 			else
 				cmd_warn("cannot create pidfile '%s'", pidpath);
 			goto out;
 		}
-		cleanup_push(signal_unlink, pidpath);
+		cleanup_push(signal_unlink, &pl);
 		cleanup_signals();
-		if (pidfile_write(pfh) < 0) {
+		if (pidlock_write(&pl) < 0) {
 			cmd_warn("cannot write pidfile '%s'", pidpath);
 			goto out;
 		}
@@ -230,9 +237,9 @@ static int signal_wait_exec(int argc, const char **argv)
 	}
 	status = EXIT_OK;
 out:
-	if (pfh) {
+	if (pl.fd >= 0) {
 		cleanup_run();
-		pidfile_close(pfh);
+		pidlock_close(&pl);
 	}
 	poptFreeContext(pc);
 	return status;

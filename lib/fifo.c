@@ -1,5 +1,6 @@
 /* Named pipes. */
 #include "fifo.h"
+#include "pathat.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,23 +14,22 @@
 
 int fifo_create(const char *path, mode_t mode, bool reuse, bool *created)
 {
+	struct pathat p;
 	struct stat st;
-	mode_t old;
 	int rc, saved;
 
 	*created = false;
-	old = umask(0);
-	rc = mkfifo(path, mode & 07777);
+	if (pathat_open(&p, path) < 0)
+		return -1;
+	rc = pathat_mkfifo(&p, mode);
 	saved = errno;
-	umask(old);
-	if (rc == 0) {
+	if (rc == 0)
 		*created = true;
-		return 0;
-	}
-	if (saved == EEXIST && reuse && lstat(path, &st) == 0 && S_ISFIFO(st.st_mode))
-		return 0;
+	else if (saved == EEXIST && reuse && pathat_stat(&p, &st) == 0 && S_ISFIFO(st.st_mode))
+		rc = 0;
+	pathat_close(&p);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 /* Check that fd (opened with O_NOFOLLOW) is a FIFO; close it if not. */
@@ -131,15 +131,16 @@ int fifo_open_write(const char *path, const struct deadline *d, bool wait)
 
 int fifo_remove(const char *path)
 {
-	struct stat st;
+	struct pathat p;
+	int rc, saved;
 
-	if (lstat(path, &st) < 0)
+	if (pathat_open(&p, path) < 0)
 		return -1;
-	if (!S_ISFIFO(st.st_mode)) {
-		errno = S_ISLNK(st.st_mode) ? ELOOP : EINVAL;
-		return -1;
-	}
-	return unlink(path);
+	rc = pathat_unlink(&p, S_IFIFO, NULL);
+	saved = errno;
+	pathat_close(&p);
+	errno = saved;
+	return rc;
 }
 
 /* Read the buffer figures through fd if it is the FIFO (dev, ino). */

@@ -133,7 +133,9 @@ int ipcrm_remove(const struct ipcref *ref, const char **why)
 	case IPCREF_UNIX:
 		if (ipcrm_check_path(ref, why) < 0)
 			return -1;
-		return unlink(ref->path);
+		/* Checked again and removed through the directory: the
+		 * check above only words the refusal. */
+		return sock_unix_remove_stale(ref->path);
 	case IPCREF_MQ:
 	case IPCREF_SHM:
 	case IPCREF_SEM:

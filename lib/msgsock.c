@@ -4,6 +4,7 @@
  * connection at its first message); the sender connects.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,17 +19,46 @@
 /* UDP's largest payload over IPv4; unix sockets default to the same order. */
 #define MSGSOCK_UDP_MAX 65507u
 #define MSGSOCK_UNIX_DEFAULT 65536u
+/* Room the kernel keeps in a socket buffer besides a datagram's bytes. */
+#define MSGSOCK_OVERHEAD 1024u
 
-static void msgsock_bufsize(int fd, size_t msgsize)
+/*
+ * A datagram must fit the socket buffers whole: grow them to twice the
+ * message size (root past net.core.wmem_max and rmem_max with the FORCE
+ * options), then read back what the kernel granted. EMSGSIZE, with *why,
+ * when the message size still does not fit.
+ */
+static int msgsock_bufsize(int fd, size_t msgsize, const char **why)
 {
-	int sz = (int)(msgsize * 2 + 4096);
+	static const int opt[2][2] = { { SO_SNDBUFFORCE, SO_SNDBUF },
+				       { SO_RCVBUFFORCE, SO_RCVBUF } };
+	size_t want = msgsize * 2 + 4096;
+	int sz = want > INT_MAX / 2 ? INT_MAX / 2 : (int)want, got, i;
+	socklen_t len;
 
-	/* Only grow: a datagram must fit the send buffer whole. */
-	if (msgsize > MSGSOCK_UNIX_DEFAULT / 2) {
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	/* Only grow: the defaults hold the default message size. */
+	if (msgsize <= MSGSOCK_UNIX_DEFAULT / 2)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		if (setsockopt(fd, SOL_SOCKET, opt[i][0], &sz, sizeof(sz)) < 0 &&
+		    setsockopt(fd, SOL_SOCKET, opt[i][1], &sz, sizeof(sz)) < 0)
+			return -1;
+		len = sizeof(got);
+		if (getsockopt(fd, SOL_SOCKET, opt[i][1], &got, &len) < 0)
+			return -1;
+		/* The kernel keeps some of the buffer for its own overhead. */
+		if (got < 0 || (size_t)got < msgsize + MSGSOCK_OVERHEAD) {
+			if (why)
+				*why = "--msgsize is larger than the socket buffers allow "
+				       "(net.core.wmem_max and rmem_max)";
+			errno = EMSGSIZE;
+			return -1;
+		}
 	}
+	return 0;
 }
+
+static void msgsock_close(struct msgend *me);
 
 static int msgsock_open(struct msgend *me, const struct msgend_opts *o, const char **why)
 {
@@ -65,8 +95,13 @@ static int msgsock_open(struct msgend *me, const struct msgend_opts *o, const ch
 		if (me->fd < 0)
 			return -1;
 	}
-	if (me->fd >= 0)
-		msgsock_bufsize(me->fd, me->msgsize);
+	if (me->fd >= 0 && msgsock_bufsize(me->fd, me->msgsize, why) < 0) {
+		int err = errno;
+
+		msgsock_close(me);
+		errno = err;
+		return -1;
+	}
 	/* The sender's pid comes with each unix message; and on seqpacket,
 	 * a message has credentials where the end of stream has none. */
 	if (ep->kind != EP_UDP && me->fd >= 0)
@@ -88,7 +123,14 @@ static int msgsock_accept(struct msgend *me, const struct deadline *d)
 	me->fd = sock_accept(me->lfd, d);
 	if (me->fd < 0)
 		return -1;
-	msgsock_bufsize(me->fd, me->msgsize);
+	if (msgsock_bufsize(me->fd, me->msgsize, NULL) < 0) {
+		int err = errno;
+
+		close(me->fd);
+		me->fd = -1;
+		errno = err;
+		return -1;
+	}
 	setsockopt(me->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	return 0;
 }
@@ -130,34 +172,6 @@ static int msgsock_send(struct msgend *me, const void *buf, size_t len,
 			continue;
 		if (errno != EAGAIN || msgsock_poll(me->fd, POLLOUT, d) < 0)
 			return -1;
-	}
-}
-
-static void msgsock_sender(const struct sockaddr_storage *ss, socklen_t sl, char *buf,
-			   size_t len)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	if (sl == 0)
-		return;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
-	} else if (ss->ss_family == AF_UNIX && sl > sizeof(sa_family_t)) {
-		const struct sockaddr_un *sun = (const void *)ss;
-		size_t plen = sl - sizeof(sa_family_t);
-
-		if (sun->sun_path[0] == '\0')
-			snprintf(buf, len, "@%.*s", (int)(plen - 1), sun->sun_path + 1);
-		else
-			snprintf(buf, len, "%.*s", (int)strnlen(sun->sun_path, plen), sun->sun_path);
 	}
 }
 
@@ -210,7 +224,7 @@ static int msgsock_recv(struct msgend *me, void *buf, size_t *len, struct msg_me
 		return -1;
 	}
 	if (meta && !creds)
-		msgsock_sender(&ss, mh.msg_namelen, meta->sender, sizeof(meta->sender));
+		sock_addr_name(&ss, mh.msg_namelen, meta->sender, sizeof(meta->sender));
 	*len = (size_t)n;
 	return 1;
 }

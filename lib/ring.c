@@ -40,6 +40,7 @@ struct ring_line {
 	_Atomic uint32_t closed;
 	_Atomic int32_t pid;
 	_Atomic uint32_t wake;	/* 1: this side sleeps on it */
+	_Atomic uint32_t session; /* writer: bumped when a first writer attaches */
 };
 
 struct ring_record {
@@ -99,8 +100,10 @@ uint64_t ring_capacity_for(uint64_t size)
 size_t ring_max_record(uint64_t capacity)
 {
 	/* Pad plus record never exceed the capacity when a record takes at
-	 * most half of it. */
-	return (size_t)(capacity / 2 - RING_RECORD_HEADER);
+	 * most half of it; and a record's length is stored in 32 bits. */
+	uint64_t max = capacity / 2 - RING_RECORD_HEADER;
+
+	return (size_t)(max < RING_MAX_RECORD ? max : RING_MAX_RECORD);
 }
 
 static bool ring_capacity_ok(uint64_t capacity, uint64_t size)
@@ -357,6 +360,7 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 {
 	_Atomic int32_t *pids;
 	struct ring_line *mine;
+	bool others = false;
 	uint64_t cap;
 	int i;
 
@@ -374,10 +378,12 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 		return ring_fail(why, errno == ETIMEDOUT ? "its lock stayed taken" : "a ring with a corrupt lock",
 				 errno);
 	pids = role == RING_WRITER ? ring_hdr(r)->wpids : ring_hdr(r)->rpids;
-	for (i = 0; i < RING_MAX_PEERS && r->slot < 0; i++) {
+	for (i = 0; i < RING_MAX_PEERS; i++) {
 		int32_t pid = atomic_load(&pids[i]);
 
-		if (pid == 0 || !ring_pid_alive(pid)) {
+		if (pid != 0 && ring_pid_alive(pid))
+			others = true;
+		else if (r->slot < 0) {
 			atomic_store(&pids[i], (int32_t)r->pid);
 			r->slot = i;
 		}
@@ -388,6 +394,21 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 	}
 	mine = ring_line(r, role);
 	atomic_store(&mine->pid, (int32_t)r->pid);
+	if (role == RING_WRITER && !others) {
+		/* A new writers' session: end of stream belongs to it, not to
+		 * the segment, so a persistent ring is used again. */
+		atomic_fetch_add(&mine->session, 1);
+	}
+	if (role == RING_READER) {
+		struct ring_line *wl = ring_line(r, RING_WRITER);
+
+		/* A close with nothing left to read, of a session that ended
+		 * before we came: not our end of stream; wait for a writer. */
+		r->session = atomic_load_explicit(&wl->session, memory_order_acquire);
+		r->stale_close = atomic_load_explicit(&wl->closed, memory_order_acquire) &&
+				 atomic_load_explicit(&wl->index, memory_order_acquire) ==
+					 atomic_load_explicit(&mine->index, memory_order_relaxed);
+	}
 	atomic_store(&mine->closed, 0);
 	r->cached = atomic_load_explicit(&ring_line(r, role == RING_WRITER ? RING_READER : RING_WRITER)->index,
 					 memory_order_acquire);
@@ -704,13 +725,24 @@ void ring_batch_end(struct ring *r)
 
 /* Reader side. */
 
+/* Whether the writers' session this reader reads has ended. */
+static bool ring_writers_closed(const struct ring *r)
+{
+	struct ring_line *wl = ring_line(r, RING_WRITER);
+
+	/* Acquire: the records published before the flag are seen with it. */
+	if (r->keep || !atomic_load_explicit(&wl->closed, memory_order_acquire))
+		return false;
+	return !(r->stale_close &&
+		 atomic_load_explicit(&wl->session, memory_order_relaxed) == r->session);
+}
+
 static bool ring_reader_ready(struct ring *r)
 {
 	struct ring_line *wl = ring_line(r, RING_WRITER);
 
 	r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
-	return r->cached != r->pos ||
-	       (!r->keep && atomic_load_explicit(&wl->closed, memory_order_relaxed));
+	return r->cached != r->pos || ring_writers_closed(r);
 }
 
 static int ring_reader_peer(struct ring *r)

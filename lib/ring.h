@@ -36,6 +36,8 @@
 #define RING_MAX_CAPACITY (1ull << 40)
 #define RING_DEFAULT_CAPACITY (1u << 20)
 #define RING_RECORD_HEADER 8u
+/* The largest record: its length is a 32-bit field (aligned down to 8). */
+#define RING_MAX_RECORD ((size_t)UINT32_MAX - 7u)
 #define RING_MAX_PEERS 16	/* writers (and readers) attached at once */
 
 /* Record kinds, as stored in the record header. */
@@ -62,6 +64,8 @@ struct ring {
 	size_t reserved;	/* writer: payload bytes reserved */
 	pid_t dead_pid;		/* the peer found dead, for messages */
 	bool recovered;		/* a lock was taken over from a dead holder */
+	uint32_t session;	/* reader: the writers' session when it attached */
+	bool stale_close;	/* reader: that session had closed, nothing left */
 };
 
 struct ring_info {

@@ -53,6 +53,44 @@ static void sem_init_handle(struct sem_handle *h)
 	h->id = -1;
 }
 
+/*
+ * System V sets are made (semget) and given their values (SETALL) in two
+ * steps: one that attaches in between sees every value 0. semop(2) is what
+ * sets sem_otime, so the creator ends with a semop that changes nothing,
+ * and an attacher waits for sem_otime (Stevens' handshake).
+ */
+static int sem_sysv_mark_ready(int id, unsigned value)
+{
+	struct sembuf zero = { .sem_num = 0, .sem_op = 0, .sem_flg = IPC_NOWAIT };
+	struct sembuf down_up[2] = {
+		{ .sem_num = 0, .sem_op = -1, .sem_flg = IPC_NOWAIT },
+		{ .sem_num = 0, .sem_op = 1, .sem_flg = IPC_NOWAIT },
+	};
+
+	return value == 0 ? semop(id, &zero, 1) : semop(id, down_up, 2);
+}
+
+/* How long an attacher waits for a set just made to get its values. */
+#define SEM_READY_WAIT_MS 1000
+
+static void sem_sysv_wait_ready(int id)
+{
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+	struct semid_ds ds;
+	union sem_semun arg = { .buf = &ds };
+	int waited;
+
+	for (waited = 0; waited < SEM_READY_WAIT_MS; waited += 5) {
+		if (semctl(id, 0, IPC_STAT, arg) < 0 || ds.sem_otime != 0)
+			return;
+		/* Never operated on, and not made just now: a set made by
+		 * another tool (ipcmk -S), used as it is. */
+		if (time(NULL) - ds.sem_ctime > 2)
+			return;
+		nanosleep(&pause, NULL);
+	}
+}
+
 int sem_create(const struct objref *ref, unsigned value, int nsems, mode_t mode, bool reuse,
 	       struct sem_handle *h, bool *created)
 {
@@ -106,7 +144,7 @@ int sem_create(const struct objref *ref, unsigned value, int nsems, mode_t mode,
 		arg.array = vals;
 		i = semctl(h->id, 0, SETALL, arg);
 		free(vals);
-		if (i < 0)
+		if (i < 0 || sem_sysv_mark_ready(h->id, value) < 0)
 			goto fail;
 		*created = true;
 		return 0;
@@ -133,6 +171,7 @@ int sem_attach(const struct objref *ref, struct sem_handle *h)
 	h->id = sem_sysv_id(ref);
 	if (h->id < 0)
 		return -1;
+	sem_sysv_wait_ready(h->id);
 	h->nsems = sem_sysv_nsems(h->id);
 	return h->nsems < 0 ? -1 : 0;
 }

@@ -18,6 +18,12 @@
 #include <unistd.h>
 
 #define SHM_DIR "/dev/shm"
+/*
+ * Never through a link, and never blocking: a FIFO planted under /dev/shm
+ * would hang open(2) without O_NONBLOCK (shm_posix_size refuses anything
+ * but a regular file afterwards).
+ */
+#define SHM_OPEN_FLAGS (O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
 
 static void shm_init(struct shm_seg *s, const struct objref *ref)
 {
@@ -113,7 +119,7 @@ int shm_create(const struct objref *ref, uint64_t size, mode_t mode, bool reuse,
 			return -1;
 		}
 	}
-	s->fd = shm_open(ref->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+	s->fd = shm_open(ref->name, SHM_OPEN_FLAGS | O_RDWR | O_CREAT | O_EXCL, mode & 0777);
 	if (s->fd >= 0) {
 		s->created = true;
 		/* Exactly the mode asked for, whatever the umask. */
@@ -122,7 +128,7 @@ int shm_create(const struct objref *ref, uint64_t size, mode_t mode, bool reuse,
 	} else {
 		if (errno != EEXIST || !reuse)
 			return -1;
-		s->fd = shm_open(ref->name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
+		s->fd = shm_open(ref->name, SHM_OPEN_FLAGS | O_RDWR, 0);
 		if (s->fd < 0)
 			return -1;
 	}
@@ -132,6 +138,12 @@ int shm_create(const struct objref *ref, uint64_t size, mode_t mode, bool reuse,
 		if (ftruncate(s->fd, (off_t)size) < 0)
 			goto fail;
 		s->size = size;
+	}
+	/* The pages now, not at first touch: a full /dev/shm is ENOSPC here,
+	 * not SIGBUS in whoever writes the segment later. */
+	if ((err = posix_fallocate(s->fd, 0, (off_t)s->size)) != 0) {
+		errno = err;
+		goto fail;
 	}
 	return 0;
 fail:
@@ -155,7 +167,7 @@ int shm_open_ref(const struct objref *ref, bool writable, struct shm_seg *s)
 			return -1;
 		return 0;
 	}
-	s->fd = shm_open(ref->name, (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC, 0);
+	s->fd = shm_open(ref->name, SHM_OPEN_FLAGS | (writable ? O_RDWR : O_RDONLY), 0);
 	if (s->fd < 0)
 		return -1;
 	if (shm_posix_size(s) < 0) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ipcinfo.h"
+#include "pathat.h"
 
 int sock_type(const struct endpoint *ep)
 {
@@ -108,11 +109,16 @@ static int sock_unix_bound_in_proc(const char *path)
 	return found;
 }
 
-bool sock_unix_stale(const char *path)
+/*
+ * Whether nobody listens on the socket file: the kernel's table is asked by
+ * path, then connect(2) probes name (the path itself, or its last component
+ * from inside its directory).
+ */
+static bool sock_unix_stale_at(const char *path, const char *name)
 {
 	static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM };
 	struct sockaddr_un sun;
-	size_t i, len = strlen(path);
+	size_t i, len = strlen(name);
 
 	if (len >= sizeof(sun.sun_path))
 		return false;
@@ -122,7 +128,7 @@ bool sock_unix_stale(const char *path)
 		return false;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, len);
+	memcpy(sun.sun_path, name, len);
 	/* A listener of another type answers EPROTOTYPE: try each type. */
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
@@ -144,6 +150,98 @@ bool sock_unix_stale(const char *path)
 	return false;
 }
 
+bool sock_unix_stale(const char *path)
+{
+	return sock_unix_stale_at(path, path);
+}
+
+/* The stale probe by name, from inside the file's directory. */
+struct sock_probe_arg {
+	const char *path;	/* the whole path, for the kernel's table */
+	bool stale;
+};
+
+static int sock_probe_name(const char *name, void *arg)
+{
+	struct sock_probe_arg *a = arg;
+
+	a->stale = sock_unix_stale_at(a->path, name);
+	return 0;
+}
+
+/*
+ * Bind a socket file. bind(2) takes the whole path, so that the kernel's
+ * table (ls -t socket, the stale probe) names it as the user did; bind
+ * never replaces a file. Everything else goes through the file's directory
+ * (lib/pathat.h): the check that a file in the way is a stale socket, its
+ * removal, and the identity of the file we bound, which is what removal at
+ * exit checks.
+ */
+static int sock_bind_file(int fd, const struct sockaddr_un *sun, socklen_t len,
+			  const struct endpoint *ep, const struct sock_listen_opts *opts,
+			  struct sock_file *file)
+{
+	struct sock_probe_arg a = { .path = ep->path };
+	struct stat st;
+	int rc, saved;
+
+	if (pathat_open(&file->at, ep->path) < 0)
+		return -1;
+	rc = bind(fd, (const struct sockaddr *)sun, len);
+	if (rc < 0 && errno == EADDRINUSE && opts->reuse && pathat_stat(&file->at, &st) == 0 &&
+	    S_ISSOCK(st.st_mode) && pathat_in(&file->at, sock_probe_name, &a) == 0 && a.stale) {
+		/* Only a socket file with nobody behind it is replaced. */
+		if (pathat_unlink(&file->at, S_IFSOCK, &st) == 0)
+			rc = bind(fd, (const struct sockaddr *)sun, len);
+		else
+			errno = EADDRINUSE;
+	}
+	if (rc == 0 && pathat_stat(&file->at, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		file->bound = true;
+		strcpy(file->path, ep->path);
+		file->dev = st.st_dev;
+		file->ino = st.st_ino;
+		return 0;
+	}
+	/* Bound, but the name in our directory is not a socket: the path
+	 * was changed under us; the file we made is not ours to remove. */
+	if (rc == 0)
+		errno = ELOOP;
+	saved = errno;
+	pathat_close(&file->at);
+	errno = saved;
+	return -1;
+}
+
+int sock_unix_remove_stale(const char *path)
+{
+	struct sock_probe_arg a = { .path = path };
+	struct pathat at;
+	struct stat st;
+	int rc = -1, saved;
+
+	if (pathat_open(&at, path) < 0)
+		return -1;
+	if (pathat_stat(&at, &st) < 0)
+		goto out;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = S_ISLNK(st.st_mode) ? ELOOP : EINVAL;
+		goto out;
+	}
+	if (pathat_in(&at, sock_probe_name, &a) < 0)
+		goto out;
+	if (!a.stale) {
+		errno = EADDRINUSE;
+		goto out;
+	}
+	rc = pathat_unlink(&at, S_IFSOCK, &st);
+out:
+	saved = errno;
+	pathat_close(&at);
+	errno = saved;
+	return rc;
+}
+
 static int sock_listen_unix(const struct endpoint *ep, const struct sock_listen_opts *opts,
 			    struct sock_file *file)
 {
@@ -152,32 +250,22 @@ static int sock_listen_unix(const struct endpoint *ep, const struct sock_listen_
 	int type = sock_type(ep);
 	int fd, rc, saved;
 	mode_t old;
-	struct stat st;
 
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	/* The socket file gets its mode at bind time from the umask. */
 	old = umask((mode_t)(~opts->mode & 0777));
-	rc = bind(fd, (struct sockaddr *)&sun, len);
-	if (rc < 0 && errno == EADDRINUSE && !ep->is_abstract && opts->reuse &&
-	    lstat(ep->path, &st) == 0 && S_ISSOCK(st.st_mode) && sock_unix_stale(ep->path)) {
-		/* Only a socket file with nobody behind it is replaced. */
-		if (unlink(ep->path) == 0)
-			rc = bind(fd, (struct sockaddr *)&sun, len);
-	}
+	if (ep->is_abstract)
+		rc = bind(fd, (struct sockaddr *)&sun, len);
+	else
+		rc = sock_bind_file(fd, &sun, len, ep, opts, file);
 	saved = errno;
 	umask(old);
 	if (rc < 0) {
 		close(fd);
 		errno = saved;
 		return -1;
-	}
-	if (!ep->is_abstract && lstat(ep->path, &st) == 0) {
-		file->bound = true;
-		strcpy(file->path, ep->path);
-		file->dev = st.st_dev;
-		file->ino = st.st_ino;
 	}
 	if (type != SOCK_DGRAM && listen(fd, opts->backlog > 0 ? opts->backlog : 128) < 0) {
 		saved = errno;
@@ -189,12 +277,39 @@ static int sock_listen_unix(const struct endpoint *ep, const struct sock_listen_
 	return fd;
 }
 
+/* Bind [::] with IPV6_V6ONLY off; EAFNOSUPPORT where IPv6 is missing. */
+static int sock_listen_any(const struct endpoint *ep, const struct sock_listen_opts *opts)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	int type = sock_type(ep), one = 1, off = 0, fd, saved;
+
+	sin6.sin6_port = htons((uint16_t)atoi(ep->port));
+	fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) == 0 &&
+	    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0 &&
+	    (type == SOCK_DGRAM || listen(fd, opts->backlog > 0 ? opts->backlog : 128) == 0))
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 static int sock_listen_inet(const struct endpoint *ep, const struct sock_listen_opts *opts,
 			    const char **why)
 {
 	struct addrinfo *res, *ai;
 	int fd = -1, one = 1, saved = 0;
 
+	if (!ep->host[0]) {
+		/* tcp::PORT is every address: IPv6 and IPv4 on one socket. */
+		fd = sock_listen_any(ep, opts);
+		if (fd >= 0 || (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL))
+			return fd;
+	}
 	if (sock_resolve(ep, true, &res, why) < 0)
 		return -1;
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -309,41 +424,67 @@ int sock_connect(const struct endpoint *ep, const struct deadline *d, bool wait,
 
 void sock_file_remove(struct sock_file *file)
 {
-	struct stat st;
+	struct stat same;
 
 	if (!file->bound)
 		return;
-	if (lstat(file->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    st.st_dev == file->dev && st.st_ino == file->ino)
-		unlink(file->path);
+	/* Only the file we bound, in the directory we bound it in. */
+	same.st_dev = file->dev;
+	same.st_ino = file->ino;
+	pathat_unlink(&file->at, S_IFSOCK, &same);
+	pathat_close(&file->at);
 	file->bound = false;
+}
+
+void sock_addr_name(const struct sockaddr_storage *ss, socklen_t sl, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (sl == 0)
+		return;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+		/* An IPv4 peer of a dual-stack listener, named as IPv4. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host, sizeof(host));
+		else
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ? "%s:%u" : "[%s]:%u",
+			 host, ntohs(sin6->sin6_port));
+	} else if (ss->ss_family == AF_UNIX && sl > sizeof(sa_family_t)) {
+		const struct sockaddr_un *sun = (const void *)ss;
+		size_t plen = sl - sizeof(sa_family_t);
+
+		if (sun->sun_path[0] == '\0')
+			snprintf(buf, len, "@%.*s", (int)(plen - 1), sun->sun_path + 1);
+		else
+			snprintf(buf, len, "%.*s", (int)strnlen(sun->sun_path, plen), sun->sun_path);
+	}
 }
 
 void sock_peer_name(int fd, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN];
 
 	buf[0] = '\0';
 	memset(&ss, 0, sizeof(ss));
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
 		return;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
-	} else if (ss.ss_family == AF_UNIX) {
+	if (ss.ss_family == AF_UNIX) {
 		struct ucred cred;
 		socklen_t cl = sizeof(cred);
 
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0)
 			snprintf(buf, len, "pid %d", (int)cred.pid);
+		return;
 	}
+	sock_addr_name(&ss, sl, buf, len);
 }

@@ -3,14 +3,20 @@
 #define IPCTOOL_SOCK_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "clock.h"
 #include "endpoint.h"
+#include "pathat.h"
 
-/* The socket file a listener bound, so that only that file is removed. */
+/*
+ * The socket file a listener bound, so that only that file is removed, and
+ * only from the directory it was bound in (at.dirfd open while bound).
+ */
 struct sock_file {
 	bool bound;
+	struct pathat at;
 	char path[108];
 	dev_t dev;
 	ino_t ino;
@@ -48,6 +54,17 @@ void sock_file_remove(struct sock_file *file);
  * listener that the kernel's socket table names.
  */
 bool sock_unix_stale(const char *path);
+/*
+ * Remove the socket file at path if nobody listens on it, checking and
+ * removing through its directory (lib/pathat.h): EADDRINUSE when somebody
+ * listens, EINVAL when it is not a socket, ELOOP for a symbolic link.
+ */
+int sock_unix_remove_stale(const char *path);
+/*
+ * Name a socket address: "127.0.0.1:4000", "[::1]:4000" (an IPv4 peer of
+ * a dual-stack socket as IPv4), a path, "@name". Empty for sl 0.
+ */
+void sock_addr_name(const struct sockaddr_storage *ss, socklen_t sl, char *buf, size_t len);
 /* Describe the peer of a connected socket ("127.0.0.1:4000", "pid 12"). */
 void sock_peer_name(int fd, char *buf, size_t len);
 

@@ -87,10 +87,20 @@ static int svmq_open(struct msgend *me, const struct msgend_opts *o, const char 
 	if (me->created && o->maxmsg) {
 		struct msqid_ds ds;
 
-		/* System V limits bytes, not messages: depth x size. */
-		if (msgctl(me->id, IPC_STAT, &ds) == 0) {
-			ds.msg_qbytes = (msglen_t)(o->maxmsg * me->msgsize);
-			msgctl(me->id, IPC_SET, &ds);
+		/* System V limits bytes, not messages: depth x size. Only a
+		 * privileged process may go past kernel.msgmnb: refuse rather
+		 * than leave a queue smaller than asked for. */
+		if (msgctl(me->id, IPC_STAT, &ds) < 0 ||
+		    (ds.msg_qbytes = (msglen_t)(o->maxmsg * me->msgsize),
+		     msgctl(me->id, IPC_SET, &ds) < 0)) {
+			int err = errno;
+
+			msgctl(me->id, IPC_RMID, NULL);
+			if (why && err == EPERM)
+				*why = "--maxmsg x --msgsize is more bytes than kernel.msgmnb "
+				       "lets an unprivileged user queue";
+			errno = err;
+			return -1;
 		}
 	}
 	me->priv = malloc(sizeof(struct sysvmsg_buf) + me->msgsize);

@@ -363,3 +363,33 @@ setup() {
 	assert_failure 2
 	assert_output --partial "too many arguments"
 }
+
+@test "tcp::PORT listens on every address, IPv6 and IPv4 alike" {
+	if ! ip -6 addr show lo 2>/dev/null | grep -q '::1'; then
+		skip "no IPv6 loopback"
+	fi
+	local port
+	port=$(free_port)
+	bg ipctool recv -t 10s "tcp::$port" >"$TEST_DIR/out6"
+	ipctool send --wait=5s "tcp:[::1]:$port" six
+	wait "$BG_PID"
+	assert_equal "$(cat "$TEST_DIR/out6")" six
+	port=$(free_port)
+	bg ipctool recv -t 10s "tcp::$port" >"$TEST_DIR/out4"
+	ipctool send --wait=5s "tcp:127.0.0.1:$port" four
+	wait "$BG_PID"
+	assert_equal "$(cat "$TEST_DIR/out4")" four
+	# An IPv4 sender to a dual-stack UDP receiver is named as IPv4.
+	port=$(free_port)
+	bg ipctool recv -J -c 1 -t 10s "udp::$port" >"$TEST_DIR/outu"
+	# UDP cannot wait for its receiver: send until one has arrived.
+	local i
+	for i in $(seq 500); do
+		ipctool send "udp:127.0.0.1:$port" x
+		[ -s "$TEST_DIR/outu" ] && break
+		sleep 0.01
+	done
+	wait "$BG_PID"
+	run cat "$TEST_DIR/outu"
+	assert_output --regexp '"sender":"127\.0\.0\.1:[0-9]+"'
+}

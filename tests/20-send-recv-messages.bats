@@ -356,3 +356,29 @@ teardown() {
 	run ipctool recv -n "mq:$Q"
 	assert_failure 124
 }
+
+@test "a message size the socket buffers cannot hold is refused at open, naming the limit" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to become nobody"
+	id nobody >/dev/null 2>&1 || skip "needs the user nobody"
+	local wmem
+	wmem=$(cat /proc/sys/net/core/wmem_max)
+	[ "$wmem" -lt 50000000 ] || skip "net.core.wmem_max is large here"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$IPCTOOL" recv --msgsize 100M -n "unix-dgram:@$(uniq_name big)"
+	assert_failure 1
+	assert_output --partial "larger than the socket buffers allow (net.core.wmem_max and rmem_max)"
+}
+
+@test "System V --maxmsg past kernel.msgmnb for an unprivileged user is refused, no queue left" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to become nobody"
+	id nobody >/dev/null 2>&1 || skip "needs the user nobody"
+	local mnb
+	mnb=$(cat /proc/sys/kernel/msgmnb)
+	[ "$mnb" -lt $((1000 * 1024)) ] || skip "kernel.msgmnb is large here"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$IPCTOOL" mq create "key:$SVKEY" --maxmsg 1000 --msgsize 1K
+	assert_failure 1
+	assert_output --partial "kernel.msgmnb"
+	run ipctool mq info "key:$SVKEY"
+	assert_failure 1
+}

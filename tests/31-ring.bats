@@ -162,3 +162,32 @@ teardown() {
 	assert_output --partial '"data":"hi"'
 	assert_output --partial '"sender":"pid '
 }
+
+# Wait (at most 5 s) until the ring names pid as its last attached reader.
+wait_for_reader() {
+	local i
+	for i in $(seq 500); do
+		[ "$(ipctool shm info -rn -o READER "$1" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.01
+	done
+	echo "wait_for_reader: $2 never attached to $1" >&2
+	return 1
+}
+
+@test "a persistent ring is used again: end of stream belongs to a writer's session" {
+	ipctool shm create "$R" -s 64K --capacity 32K
+	ipctool send "shm:$R" first
+	run ipctool recv -n "shm:$R"
+	assert_success
+	assert_output first
+	# The first writer's close is behind us: a new reader waits for the
+	# next writer instead of ending at once with nothing.
+	bg ipctool recv -t 10s "shm:$R" >"$TEST_DIR/out"
+	wait_for_reader "$R" "$BG_PID"
+	ipctool send "shm:$R" second
+	wait "$BG_PID"
+	assert_equal "$(cat "$TEST_DIR/out")" second
+	# And with nothing sent, the quiet period ends it with 124.
+	run ipctool recv -t 200ms "shm:$R"
+	assert_failure 124
+}

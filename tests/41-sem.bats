@@ -248,3 +248,29 @@ bg_exits() {
 	run ipctool sem rm "$S" "$K"
 	assert_failure 1
 }
+
+@test "sem create System V: the set is marked ready (sem_otime) once it has its values" {
+	command -v ipcs >/dev/null || skip "needs ipcs(1)"
+	run ipctool sem create "$K" --value 3 --nsems 2
+	assert_success
+	local key=${K#key:} id
+	id=$(ipcs -s | awk -v k="$key" '$1 == k { print $2 }')
+	[ -n "$id" ]
+	# An attacher waits for sem_otime, which semop(2) sets: before the
+	# handshake a set was attachable with every value still 0.
+	run ipcs -s -i "$id"
+	refute_output --partial "otime = Not set"
+	run ipctool sem get "$K" --index 1
+	assert_success
+	assert_output 3
+}
+
+@test "sem get: a set made by another tool and never used is still read (after at most a second)" {
+	command -v ipcmk >/dev/null || skip "needs ipcmk(1)"
+	local id
+	id=$(ipcmk -S 1 | awk '{ print $NF }')
+	SYSV_IDS+=("id:$id")
+	run ipctool sem get "id:$id"
+	assert_success
+	assert_output 0
+}
