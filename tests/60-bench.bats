@@ -222,7 +222,7 @@ ALL_MECHS="pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-sp
 	run --separate-stderr ipctool bench "unix:$sock" -n 50 --warmup 5 -s 1K -J
 	assert_success
 	echo "$output" | jq -e '.results[0].throughput.messages == 50 and .results[0].throughput.bytes == 51200'
-	assert_file_not_exists "$sock"
+	assert_not_exists "$sock"
 	mkfifo "$TEST_DIR/f"
 	run --separate-stderr ipctool bench "fifo:$TEST_DIR/f" -n 50 --warmup 5 -s 64 -J
 	assert_success
