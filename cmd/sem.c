@@ -135,8 +135,8 @@ static int sem_open_ref(const char *text, const struct objref *ref, struct sem_h
 {
 	if (sem_attach(ref, h) < 0) {
 		if (errno == ENOENT)
-			cmd_warnx("cannot open '%s': %s (create it with 'ipctool sem create %s')", text,
-				  strerror(errno), text);
+			cmd_warnx("cannot open '%s': %s%s", text, strerror(errno),
+				  cmd_hint_create(text));
 		else
 			cmd_warn("cannot open '%s'", text);
 		return EXIT_FAIL;
@@ -464,13 +464,13 @@ static int sem_run_exec(int argc, const char **argv)
 }
 
 static const struct cmd_verb sem_verbs[] = {
-	{ "create", "OBJECT [--value N] [--nsems N] [--mode M] [--reuse]", sem_create_exec },
-	{ "wait", "OBJECT [-t DURATION | -n] [--index I]", sem_wait_exec },
-	{ "post", "OBJECT [--count N] [--index I]", sem_post_exec },
-	{ "get", "OBJECT [--index I]", sem_get_exec },
-	{ "rm", "OBJECT...", sem_rm_exec },
-	{ "run", "OBJECT [-t DURATION | -n] [--index I] -- COMMAND [ARG...]", sem_run_exec },
-	{ NULL, NULL, NULL },
+	{ "create", "OBJECT [--value N] [--nsems N] [--mode M] [--reuse]", sem_create_exec, NULL },
+	{ "wait", "OBJECT [-t DURATION | -n] [--index I]", sem_wait_exec, NULL },
+	{ "post", "OBJECT [--count N] [--index I]", sem_post_exec, NULL },
+	{ "get", "OBJECT [--index I]", sem_get_exec, NULL },
+	{ "rm", "OBJECT...", sem_rm_exec, NULL },
+	{ "run", "OBJECT [-t DURATION | -n] [--index I] -- COMMAND [ARG...]", sem_run_exec, NULL },
+	{ NULL, NULL, NULL, NULL },
 };
 
 int cmd_sem(int argc, const char **argv)
