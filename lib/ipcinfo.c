@@ -23,6 +23,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "objref.h"
+
 #define IPCINFO_MQUEUE_DIR "/dev/mqueue"
 #define IPCINFO_SHM_DIR "/dev/shm"
 #define IPCINFO_RING_MAGIC "IPCTRING"
@@ -89,12 +91,14 @@ void ipcinfo_ref(const struct ipcinfo_obj *o, char *buf, size_t len)
 	static const char *const schemes[] = { "mq", "shm", "sem", "shm", "unix" };
 	const char *scheme = schemes[o->kind];
 
-	if (o->api == IPCINFO_SYSV && o->key != IPC_PRIVATE)
-		snprintf(buf, len, "%s:key:0x%08x", scheme, (unsigned int)o->key);
-	else if (o->api == IPCINFO_SYSV)
-		snprintf(buf, len, "%s:id:%d", scheme, o->id);
+	int n = snprintf(buf, len, "%s:", scheme);
+
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (o->api == IPCINFO_SYSV)
+		objref_format_existing(NULL, o->key, o->id, buf + n, len - (size_t)n);
 	else
-		snprintf(buf, len, "%s:%s", scheme, o->name);
+		snprintf(buf + n, len - (size_t)n, "%s", o->name);
 }
 
 /* POSIX message queues */

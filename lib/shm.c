@@ -282,10 +282,7 @@ static void shm_info_from_ds(struct shm_desc *info, int id, const struct shmid_d
 	info->sysv = true;
 	info->id = id;
 	info->key = ds->shm_perm.__key;
-	if (info->key == IPC_PRIVATE)
-		snprintf(info->ref, sizeof(info->ref), "id:%d", id);
-	else
-		snprintf(info->ref, sizeof(info->ref), "key:0x%08x", (unsigned int)info->key);
+	objref_format_existing(NULL, info->key, id, info->ref, sizeof(info->ref));
 	info->size = ds->shm_segsz;
 	info->mode = ds->shm_perm.mode & 0777;
 	info->uid = ds->shm_perm.uid;
