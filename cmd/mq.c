@@ -205,7 +205,8 @@ static int mq_row(const struct mq_info *info, void *arg)
 static void mq_report(const char *what, const char *text)
 {
 	if (errno == ENOENT)
-		cmd_warnx("cannot %s '%s': %s", what, text, strerror(errno));
+		cmd_warnx("cannot %s '%s': %s%s", what, text, strerror(errno),
+			  strcmp(what, "read") == 0 ? cmd_hint_create(text) : "");
 	else if (errno == EACCES || errno == EPERM)
 		cmd_warnx("cannot %s '%s': %s (owned by someone else?)", what, text, strerror(errno));
 	else
