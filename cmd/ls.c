@@ -19,6 +19,7 @@
 #include "../lib/ipcref.h"
 #include "../lib/table.h"
 #include "cmd.h"
+#include "inventory.h"
 
 enum {
 	COL_KIND, COL_API, COL_NAME, COL_KEY, COL_ID, COL_OWNER, COL_GROUP, COL_CREATOR,
@@ -83,8 +84,9 @@ static const struct table_column ls_limit_columns[] = {
 
 /* Kinds and APIs selected by -t. */
 enum {
-	LS_MQ = 1 << 0, LS_SHM = 1 << 1, LS_SEM = 1 << 2, LS_RING = 1 << 3, LS_SOCKET = 1 << 4,
-	LS_POSIX = 1 << 8, LS_SYSV = 1 << 9,
+	LS_MQ = INVENTORY_MQ, LS_SHM = INVENTORY_SHM, LS_SEM = INVENTORY_SEM,
+	LS_RING = INVENTORY_RING, LS_SOCKET = INVENTORY_SOCKET,
+	LS_POSIX = INVENTORY_POSIX, LS_SYSV = INVENTORY_SYSV,
 };
 #define LS_KINDS (LS_MQ | LS_SHM | LS_SEM | LS_RING | LS_SOCKET)
 #define LS_APIS (LS_POSIX | LS_SYSV)
@@ -180,51 +182,6 @@ static bool ls_selected(unsigned sel, const struct ipcinfo_obj *o)
 	if (o->api == IPCINFO_SYSV)
 		return sel & LS_SYSV;
 	return true;
-}
-
-/* Gather the selected kinds; a failure is reported and the rest listed. */
-static int ls_gather(struct ipcinfo_list *list, unsigned sel)
-{
-	int rc = EXIT_OK;
-
-	if ((sel & LS_MQ) && (sel & LS_POSIX) && ipcinfo_get_posix_mq(list) < 0) {
-		if (errno == ENOENT || errno == ENODEV)
-			cmd_warnx("POSIX message queues not listed: /dev/mqueue is not mounted "
-				  "(mount it with 'mount -t mqueue none /dev/mqueue')");
-		else
-			cmd_warn("cannot list POSIX message queues in '/dev/mqueue'");
-		rc = EXIT_FAIL;
-		if (errno == ENOENT || errno == ENODEV)
-			rc = EXIT_OK;
-	}
-	if ((sel & (LS_SHM | LS_RING | LS_SEM)) && (sel & LS_POSIX) &&
-	    ipcinfo_get_posix_shm(list, sel & (LS_SHM | LS_RING), sel & LS_SEM) < 0) {
-		cmd_warn("cannot list POSIX shared memory in '/dev/shm'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & LS_MQ) && (sel & LS_SYSV) && ipcinfo_get_sysv_msg(list) < 0) {
-		cmd_warn("cannot read '/proc/sysvipc/msg'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & (LS_SHM | LS_RING)) && (sel & LS_SYSV) && ipcinfo_get_sysv_shm(list) < 0) {
-		cmd_warn("cannot read '/proc/sysvipc/shm'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & LS_SEM) && (sel & LS_SYSV) && ipcinfo_get_sysv_sem(list) < 0) {
-		cmd_warn("cannot read '/proc/sysvipc/sem'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & LS_SOCKET) && ipcinfo_get_unix(list) < 0) {
-		cmd_warn("cannot read '/proc/net/unix'");
-		rc = EXIT_FAIL;
-	}
-	if (ipcinfo_procs(list) < 0) {
-		cmd_warn("cannot read the processes in '/proc'");
-		rc = EXIT_FAIL;
-	}
-	if (sel & (LS_SHM | LS_RING))
-		ipcinfo_find_sysv_rings(list);
-	return rc;
 }
 
 static int ls_obj_cmp(const void *a, const void *b)
@@ -444,7 +401,7 @@ static int ls_limits(void)
 	if (rc != EXIT_OK)
 		return rc;
 	/* Use is counted over everything, whatever -t says. */
-	rc = ls_gather(&list, (LS_KINDS & ~LS_SOCKET) | LS_APIS);
+	rc = inventory_gather(&list, (LS_KINDS & ~LS_SOCKET) | LS_APIS | INVENTORY_PROCS);
 	n = ipcinfo_get_limits(&list, rows, IPCINFO_LIMITS_MAX);
 	for (i = 0; i < n; i++) {
 		const struct ipcinfo_limit *r = &rows[i];
@@ -502,7 +459,7 @@ static int ls_objects(const char **names, int nnames, unsigned sel)
 	rc = t ? EXIT_OK : errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	if (rc != EXIT_OK)
 		goto out;
-	rc = ls_gather(&list, sel);
+	rc = inventory_gather(&list, sel | INVENTORY_PROCS);
 	/* An empty list has no array at all: qsort(3) must not see NULL. */
 	if (list.n > 0)
 		qsort(list.v, list.n, sizeof(*list.v), ls_obj_cmp);

@@ -34,6 +34,7 @@ void ipcinfo_set_stat(struct ipcinfo_obj *o, const struct stat *st)
 	o->uid = st->st_uid;
 	o->gid = st->st_gid;
 	o->mode = st->st_mode & 07777;
+	o->atime = st->st_atime;
 	o->mtime = st->st_mtime;
 	o->ctime = st->st_ctime;
 	o->dev = st->st_dev;

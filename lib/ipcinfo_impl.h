@@ -30,7 +30,6 @@
 #include "ipcinfo.h"
 #include "objref.h"
 
-#define IPCINFO_MQUEUE_DIR "/dev/mqueue"
 #define IPCINFO_SHM_DIR "/dev/shm"
 #define IPCINFO_RING_MAGIC "IPCTRING"
 #define IPCINFO_MQUEUE_MAGIC 0x19800202 /* statfs f_type of an mqueue mount */

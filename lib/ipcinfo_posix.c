@@ -59,19 +59,19 @@ static void ipcinfo_mq_read(struct ipcinfo_obj *o, int dfd, const char *file)
 	close(fd);
 }
 
-int ipcinfo_get_posix_mq(struct ipcinfo_list *list)
+int ipcinfo_get_posix_mq(struct ipcinfo_list *list, const char *dir)
 {
 	struct statfs sfs;
 	struct dirent *de;
 	DIR *d;
 
-	if (statfs(IPCINFO_MQUEUE_DIR, &sfs) < 0)
+	if (statfs(dir, &sfs) < 0)
 		return -1;
 	if (sfs.f_type != IPCINFO_MQUEUE_MAGIC) {
 		errno = ENODEV;
 		return -1;
 	}
-	d = opendir(IPCINFO_MQUEUE_DIR);
+	d = opendir(dir);
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {

@@ -62,6 +62,10 @@ int ipcinfo_get_sysv_msg(struct ipcinfo_list *list)
 		ipcinfo_sysv_owner(o, key, id, mode, uid, gid, cuid, cgid);
 		o->used = cbytes;
 		o->msgs = qnum;
+		o->lspid = lspid;
+		o->lrpid = lrpid;
+		o->stime = (time_t)stime;
+		o->rtime = (time_t)rtime;
 		o->lpid = stime >= rtime ? lspid : lrpid;
 		o->recent_alive = ipcinfo_pid_alive(lspid) || ipcinfo_pid_alive(lrpid);
 		o->mtime = (time_t)(stime > rtime ? stime : rtime);
