@@ -14,14 +14,8 @@
 #include "../lib/msgend.h"
 #include "../lib/table.h"
 #include "cmd.h"
+#include "inventory.h"
 #include "xfer.h"
-
-static const char *mq_dir(void)
-{
-	const char *dir = getenv("IPCTOOL_MQUEUE_DIR");
-
-	return dir && *dir ? dir : MQ_DIR_DEFAULT;
-}
 
 /* Parse an OBJECT argument, reporting a malformed one. */
 static int mq_parse(const char *text, struct objref *ref)
@@ -150,9 +144,8 @@ static void mq_time(char *buf, size_t len, time_t t)
 		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static int mq_row(const struct mq_info *info, void *arg)
+static int mq_row(const struct mq_info *info, struct table *t)
 {
-	struct table *t = arg;
 	struct passwd *pw;
 	struct group *gr;
 	char buf[64];
@@ -251,12 +244,41 @@ static int mq_info(int argc, const char **argv)
 	return rc;
 }
 
+/* A queue of the inventory, as mq info describes one. */
+static void mq_info_from_obj(const struct ipcinfo_obj *o, struct mq_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->sysv = o->api == IPCINFO_SYSV;
+	info->id = info->sysv ? o->id : -1;
+	info->key = o->key;
+	snprintf(info->name, sizeof(info->name), "%s", o->name);
+	/* A POSIX queue we may not open is listed by name only. */
+	if (!info->sysv && !(o->has & IPCINFO_HAS_MSGLIMITS))
+		return;
+	info->maxmsg = o->maxmsg;
+	info->msgsize = info->sysv ? sysvmsg_msgmax() : o->msgsize;
+	info->curmsgs = o->msgs;
+	info->bytes = o->used;
+	info->qbytes = info->sysv ? o->size : 0;
+	info->uid = o->uid;
+	info->gid = o->gid;
+	info->mode = o->mode;
+	info->lspid = o->lspid;
+	info->lrpid = o->lrpid;
+	info->stime = o->stime;
+	info->rtime = o->rtime;
+	info->ctime = info->sysv ? o->ctime : 0;
+}
+
 static int mq_ls(int argc, const char **argv)
 {
 	poptContext pc = cmd_popt(argc, argv, mq_table_options);
+	struct ipcinfo_list list = { 0 };
+	struct mq_info info;
 	struct table *t;
 	const char **args;
-	int nargs, r, posix_err, rc = EXIT_OK;
+	int nargs, r, rc;
+	size_t i;
 
 	while ((r = cmd_popt_next(pc)) > 0)
 		;
@@ -270,17 +292,14 @@ static int mq_ls(int argc, const char **argv)
 		poptFreeContext(pc);
 		return errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	}
-	if (mq_list(mq_dir(), &posix_err, mq_row, t) < 0) {
-		cmd_warn("cannot list System V queues");
-		rc = EXIT_FAIL;
+	rc = inventory_gather(&list, INVENTORY_MQ | INVENTORY_POSIX | INVENTORY_SYSV);
+	for (i = 0; i < list.n; i++) {
+		mq_info_from_obj(&list.v[i], &info);
+		mq_row(&info, t);
 	}
-	if (posix_err == ENODEV)
-		cmd_warnx("POSIX queues cannot be listed: no mqueue file system on '%s' "
-			  "(mount -t mqueue none %s)", mq_dir(), mq_dir());
-	else if (posix_err)
-		cmd_warnx("POSIX queues cannot be listed: '%s': %s", mq_dir(), strerror(posix_err));
 	if (cmd_table_print(t) != EXIT_OK)
 		rc = EXIT_FAIL;
+	ipcinfo_free(&list);
 	poptFreeContext(pc);
 	return rc;
 }
