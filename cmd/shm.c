@@ -14,6 +14,7 @@
 #include "../lib/shm.h"
 #include "../lib/table.h"
 #include "cmd.h"
+#include "inventory.h"
 
 /* Shared by the verbs' option tables. */
 static struct {
@@ -554,13 +555,36 @@ out:
 	return rc;
 }
 
+/* A segment of the inventory, as shm_stat describes one. */
+static void shm_desc_from_obj(const struct ipcinfo_obj *o, struct shm_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->sysv = o->api == IPCINFO_SYSV;
+	objref_format_existing(o->name, o->key, o->id, d->ref, sizeof(d->ref));
+	d->key = o->key;
+	d->id = d->sysv ? o->id : -1;
+	d->size = o->size;
+	d->mode = o->mode & (d->sysv ? 0777 : 07777);
+	d->uid = o->uid;
+	d->gid = o->gid;
+	d->cuid = d->sysv ? o->cuid : o->uid;
+	d->cgid = d->sysv ? o->cgid : o->gid;
+	d->nattch = (o->has & IPCINFO_HAS_ATTACH) ? (long)o->attach : -1;
+	d->cpid = d->sysv ? o->cpid : 0;
+	d->lpid = d->sysv ? o->lpid : 0;
+	d->atime = o->atime;
+	d->dtime = d->sysv ? o->dtime : 0;
+	d->ctime = o->ctime;
+	d->mtime = o->mtime;
+}
+
 static int shm_verb_ls(int argc, const char **argv)
 {
 	poptContext pc = cmd_popt(argc, argv, table_options);
-	struct shm_desc *list = NULL;
+	struct ipcinfo_list list = { 0 };
 	struct table *t = NULL;
 	const char **args;
-	size_t n, i;
+	size_t i;
 	int nargs, rc;
 
 	rc = shm_parse(pc, &args, &nargs);
@@ -575,26 +599,26 @@ static int shm_verb_ls(int argc, const char **argv)
 		rc = errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
-	if (shm_list(&list, &n) < 0) {
-		cmd_warn("cannot list shared memory");
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
+	rc = inventory_gather(&list, INVENTORY_SHM | INVENTORY_RING | INVENTORY_POSIX |
+					     INVENTORY_SYSV | INVENTORY_PROCS);
+	for (i = 0; i < list.n; i++) {
 		struct ring_info ri;
+		struct shm_desc d;
 		struct objref ref;
 		bool ring = false;
 
+		shm_desc_from_obj(&list.v[i], &d);
 		/* Only POSIX segments are probed for rings: attaching a System
 		 * V one would change its last pid and times. */
-		if (!list[i].sysv && objref_parse(list[i].ref, &ref, NULL) == 0)
+		if (!d.sysv && objref_parse(d.ref, &ref, NULL) == 0)
 			ring = shm_ring_info(&ref, &ri);
-		shm_row(t, &list[i], ring ? &ri : NULL);
+		shm_row(t, &d, ring ? &ri : NULL);
 	}
-	rc = cmd_table_print(t);
+	if (cmd_table_print(t) != EXIT_OK)
+		rc = EXIT_FAIL;
 	t = NULL;
 out:
-	free(list);
+	ipcinfo_free(&list);
 	table_free(t);
 	poptFreeContext(pc);
 	return rc;

@@ -17,8 +17,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define SHM_DIR "/dev/shm"
-
 static void shm_init(struct shm_seg *s, const struct objref *ref)
 {
 	memset(s, 0, sizeof(*s));
@@ -312,70 +310,6 @@ int shm_stat(const struct shm_seg *s, struct shm_desc *info)
 		if (fstat(s->fd, &st) < 0)
 			return -1;
 		shm_info_from_stat(info, s->ref.name + 1, &st);
-	}
-	return 0;
-}
-
-static int shm_list_add(struct shm_desc **list, size_t *n, size_t *cap)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		struct shm_desc *l = realloc(*list, c * sizeof(**list));
-
-		if (!l)
-			return -1;
-		*list = l;
-		*cap = c;
-	}
-	memset(&(*list)[*n], 0, sizeof(**list));
-	return 0;
-}
-
-int shm_list(struct shm_desc **list, size_t *n)
-{
-	size_t cap = 0;
-	DIR *d;
-	struct dirent *e;
-	int maxid, i;
-
-	*list = NULL;
-	*n = 0;
-	d = opendir(SHM_DIR);
-	if (d) {
-		while ((e = readdir(d))) {
-			struct stat st;
-
-			if (e->d_name[0] == '.' || strncmp(e->d_name, "sem.", 4) == 0)
-				continue;
-			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-			    !S_ISREG(st.st_mode))
-				continue;
-			if (shm_list_add(list, n, &cap) < 0) {
-				closedir(d);
-				return -1;
-			}
-			shm_info_from_stat(&(*list)[(*n)++], e->d_name, &st);
-		}
-		closedir(d);
-	}
-	/* SHM_INFO gives the highest index in use; SHM_STAT_ANY reads each
-	 * one without needing read permission. */
-	{
-		struct shm_info si;
-
-		maxid = shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&si);
-	}
-	for (i = 0; i <= maxid; i++) {
-		struct shmid_ds ds;
-		int id = shmctl(i, SHM_STAT_ANY, &ds);
-
-		if (id < 0)
-			id = shmctl(i, SHM_STAT, &ds);
-		if (id < 0)
-			continue;
-		if (shm_list_add(list, n, &cap) < 0)
-			return -1;
-		shm_info_from_ds(&(*list)[(*n)++], id, &ds);
 	}
 	return 0;
 }
