@@ -19,11 +19,13 @@ enum {
 	EXIT_TIMEOUT = 124,
 };
 
+struct cmd_verb;
+
 struct cmd {
 	const char *name;
 	const char *summary;	/* one line for the command list */
 	const char *usage;	/* synopsis after "ipctool NAME", as in the man page */
-	const char *verbs;	/* object commands: "create info rm", for completions */
+	const struct cmd_verb *verbs;	/* object commands: their verb table */
 	int (*exec)(int argc, const char **argv);
 };
 
@@ -74,6 +76,9 @@ struct cmd_verb {
 	const struct cmd_columns *table;
 };
 int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv);
+/* The verb tables, in each command's file; cmd_table names them for `help --verbs`. */
+extern const struct cmd_verb cmd_mq_verbs[], cmd_shm_verbs[], cmd_fifo_verbs[],
+	cmd_sem_verbs[], cmd_signal_verbs[];
 extern const struct cmd_verb *cmd_verb_current;
 /* The verb names, space-separated, for `ipctool help --verbs`. */
 void cmd_verb_names(const struct cmd_verb *verbs, FILE *out);

@@ -222,7 +222,7 @@ static int fifo_rm_exec(int argc, const char **argv)
 	return status;
 }
 
-static const struct cmd_verb fifo_verbs[] = {
+const struct cmd_verb cmd_fifo_verbs[] = {
 	{ "create", "PATH... [--mode M] [--reuse]", fifo_create_exec, NULL },
 	{ "info", "PATH... [-J | -r] [-n] [-o COLUMNS] [--bytes]", fifo_info_exec, &fifo_table },
 	{ "rm", "PATH...", fifo_rm_exec, NULL },
@@ -231,5 +231,5 @@ static const struct cmd_verb fifo_verbs[] = {
 
 int cmd_fifo(int argc, const char **argv)
 {
-	return cmd_verb_run(fifo_verbs, argc, argv);
+	return cmd_verb_run(cmd_fifo_verbs, argc, argv);
 }

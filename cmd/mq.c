@@ -352,7 +352,7 @@ static int mq_recv(int argc, const char **argv)
 	return cmd_recv(argc, argv);
 }
 
-static const struct cmd_verb mq_verbs[] = {
+const struct cmd_verb cmd_mq_verbs[] = {
 	{ "create", "OBJECT... [--maxmsg N] [--msgsize SIZE] [--mode MODE] [--reuse]", mq_create,
 	  NULL },
 	{ "info", "OBJECT... [-J | -r] [-n] [-o COLUMNS] [--bytes]", mq_info, &mq_info_table },
@@ -365,5 +365,5 @@ static const struct cmd_verb mq_verbs[] = {
 
 int cmd_mq(int argc, const char **argv)
 {
-	return cmd_verb_run(mq_verbs, argc, argv);
+	return cmd_verb_run(cmd_mq_verbs, argc, argv);
 }

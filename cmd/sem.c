@@ -463,7 +463,7 @@ static int sem_run_exec(int argc, const char **argv)
 	return status;
 }
 
-static const struct cmd_verb sem_verbs[] = {
+const struct cmd_verb cmd_sem_verbs[] = {
 	{ "create", "OBJECT [--value N] [--nsems N] [--mode M] [--reuse]", sem_create_exec, NULL },
 	{ "wait", "OBJECT [-t DURATION | -n] [--index I]", sem_wait_exec, NULL },
 	{ "post", "OBJECT [--count N] [--index I]", sem_post_exec, NULL },
@@ -475,5 +475,5 @@ static const struct cmd_verb sem_verbs[] = {
 
 int cmd_sem(int argc, const char **argv)
 {
-	return cmd_verb_run(sem_verbs, argc, argv);
+	return cmd_verb_run(cmd_sem_verbs, argc, argv);
 }

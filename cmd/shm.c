@@ -661,7 +661,7 @@ out:
 	return rc;
 }
 
-static const struct cmd_verb shm_verbs[] = {
+const struct cmd_verb cmd_shm_verbs[] = {
 	{ "create", "OBJECT -s SIZE [--mode MODE] [--reuse] [--capacity SIZE]", shm_verb_create,
 	  NULL },
 	{ "attach", "OBJECT [--read | --write] [--offset N] [--length N] [--hold[=DURATION]]",
@@ -674,5 +674,5 @@ static const struct cmd_verb shm_verbs[] = {
 
 int cmd_shm(int argc, const char **argv)
 {
-	return cmd_verb_run(shm_verbs, argc, argv);
+	return cmd_verb_run(cmd_shm_verbs, argc, argv);
 }

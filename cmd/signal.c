@@ -305,7 +305,7 @@ out:
 	return status;
 }
 
-static const struct cmd_verb signal_verbs[] = {
+const struct cmd_verb cmd_signal_verbs[] = {
 	{ "send", "PID SIGNAL [--value N]", signal_send_exec, NULL },
 	{ "wait", "SIGNAL... [-t DURATION] [-c N] [--pidfile FILE] [-J]", signal_wait_exec, NULL },
 	{ "list", "[-J | -r] [-n] [-o COLUMNS]", signal_list_exec, &signal_table },
@@ -314,5 +314,5 @@ static const struct cmd_verb signal_verbs[] = {
 
 int cmd_signal(int argc, const char **argv)
 {
-	return cmd_verb_run(signal_verbs, argc, argv);
+	return cmd_verb_run(cmd_signal_verbs, argc, argv);
 }
