@@ -42,6 +42,28 @@ void ipcinfo_set_stat(struct ipcinfo_obj *o, const struct stat *st)
 	o->has |= IPCINFO_HAS_OWNER | IPCINFO_HAS_MTIME | IPCINFO_HAS_CTIME;
 }
 
+int ipcinfo_read_table(const char *path, struct ipcinfo_list *list,
+		       int (*add)(struct ipcinfo_list *list, const char *line))
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (getline(&line, &cap, f) > 0) {
+		while (rc == 0 && getline(&line, &cap, f) > 0)
+			rc = add(list, line);
+	}
+	free(line);
+	fclose(f);
+	if (rc < 0)
+		errno = ENOMEM;
+	return rc;
+}
+
 const char *ipcinfo_kind_name(enum ipcinfo_kind kind)
 {
 	static const char *const names[] = { "mq", "shm", "sem", "ring", "socket" };

@@ -47,5 +47,12 @@ struct ipcinfo_obj *ipcinfo_new(struct ipcinfo_list *list);
 bool ipcinfo_pid_alive(pid_t pid);
 /* Owner, mode, times, device and inode from a stat. */
 void ipcinfo_set_stat(struct ipcinfo_obj *o, const struct stat *st);
+/*
+ * Give add each line after the header of a /proc table (/proc/sysvipc/msg,
+ * /proc/net/unix); add returns -1 when out of memory. An empty table has
+ * no objects; -1 with errno when it cannot be read.
+ */
+int ipcinfo_read_table(const char *path, struct ipcinfo_list *list,
+		       int (*add)(struct ipcinfo_list *list, const char *line));
 
 #endif

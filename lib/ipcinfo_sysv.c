@@ -3,24 +3,6 @@
 
 /* System V: /proc/sysvipc/{msg,shm,sem}, one line per object after a header */
 
-static FILE *ipcinfo_open_sysvipc(const char *what, char **line, size_t *cap)
-{
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/sysvipc/%s", what);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	/* Skip the header. */
-	if (getline(line, cap, f) < 0) {
-		fclose(f);
-		errno = EIO;
-		return NULL;
-	}
-	return f;
-}
-
 static void ipcinfo_sysv_owner(struct ipcinfo_obj *o, int key, int id, unsigned mode,
 			       unsigned uid, unsigned gid, unsigned cuid, unsigned cgid)
 {
@@ -35,117 +17,98 @@ static void ipcinfo_sysv_owner(struct ipcinfo_obj *o, int key, int id, unsigned 
 	o->has |= IPCINFO_HAS_OWNER | IPCINFO_HAS_CREATOR;
 }
 
+static int ipcinfo_add_sysv_msg(struct ipcinfo_list *list, const char *line)
+{
+	int key, id, lspid, lrpid;
+	unsigned mode, uid, gid, cuid, cgid;
+	unsigned long long cbytes, qnum;
+	long long stime, rtime, ctime;
+	struct ipcinfo_obj *o;
+	struct msqid_ds ds;
+
+	if (sscanf(line, "%d %d %o %llu %llu %d %d %u %u %u %u %lld %lld %lld", &key, &id,
+		   &mode, &cbytes, &qnum, &lspid, &lrpid, &uid, &gid, &cuid, &cgid, &stime,
+		   &rtime, &ctime) != 14)
+		return 0;
+	o = ipcinfo_new(list);
+	if (!o)
+		return -1;
+	o->kind = IPCINFO_MQ;
+	ipcinfo_sysv_owner(o, key, id, mode, uid, gid, cuid, cgid);
+	o->used = cbytes;
+	o->msgs = qnum;
+	o->lspid = lspid;
+	o->lrpid = lrpid;
+	o->stime = (time_t)stime;
+	o->rtime = (time_t)rtime;
+	o->lpid = stime >= rtime ? lspid : lrpid;
+	o->recent_alive = ipcinfo_pid_alive(lspid) || ipcinfo_pid_alive(lrpid);
+	o->mtime = (time_t)(stime > rtime ? stime : rtime);
+	o->ctime = (time_t)ctime;
+	o->has |= IPCINFO_HAS_USED | IPCINFO_HAS_MSGS | IPCINFO_HAS_CTIME;
+	if (o->lpid)
+		o->has |= IPCINFO_HAS_LPID;
+	if (o->mtime)
+		o->has |= IPCINFO_HAS_MTIME;
+	/* The queue's byte limit is only in IPC_STAT (read permission). */
+	if (msgctl(id, IPC_STAT, &ds) == 0) {
+		o->size = ds.msg_qbytes;
+		o->has |= IPCINFO_HAS_SIZE;
+	}
+	return 0;
+}
+
 int ipcinfo_get_sysv_msg(struct ipcinfo_list *list)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f = ipcinfo_open_sysvipc("msg", &line, &cap);
+	return ipcinfo_read_table("/proc/sysvipc/msg", list, ipcinfo_add_sysv_msg);
+}
 
-	if (!f)
+static int ipcinfo_add_sysv_shm(struct ipcinfo_list *list, const char *line)
+{
+	int key, id, cpid, lpid;
+	unsigned mode, uid, gid, cuid, cgid;
+	unsigned long long size, nattch, rss = 0, swap = 0;
+	long long atime, dtime, ctime;
+	struct ipcinfo_obj *o;
+	int n;
+
+	n = sscanf(line, "%d %d %o %llu %d %d %llu %u %u %u %u %lld %lld %lld %llu %llu",
+		   &key, &id, &mode, &size, &cpid, &lpid, &nattch, &uid, &gid, &cuid,
+		   &cgid, &atime, &dtime, &ctime, &rss, &swap);
+	if (n < 14)
+		return 0;
+	o = ipcinfo_new(list);
+	if (!o)
 		return -1;
-	while (getline(&line, &cap, f) > 0) {
-		int key, id, lspid, lrpid;
-		unsigned mode, uid, gid, cuid, cgid;
-		unsigned long long cbytes, qnum;
-		long long stime, rtime, ctime;
-		struct ipcinfo_obj *o;
-		struct msqid_ds ds;
-
-		if (sscanf(line, "%d %d %o %llu %llu %d %d %u %u %u %u %lld %lld %lld", &key, &id,
-			   &mode, &cbytes, &qnum, &lspid, &lrpid, &uid, &gid, &cuid, &cgid, &stime,
-			   &rtime, &ctime) != 14)
-			continue;
-		o = ipcinfo_new(list);
-		if (!o)
-			goto nomem;
-		o->kind = IPCINFO_MQ;
-		ipcinfo_sysv_owner(o, key, id, mode, uid, gid, cuid, cgid);
-		o->used = cbytes;
-		o->msgs = qnum;
-		o->lspid = lspid;
-		o->lrpid = lrpid;
-		o->stime = (time_t)stime;
-		o->rtime = (time_t)rtime;
-		o->lpid = stime >= rtime ? lspid : lrpid;
-		o->recent_alive = ipcinfo_pid_alive(lspid) || ipcinfo_pid_alive(lrpid);
-		o->mtime = (time_t)(stime > rtime ? stime : rtime);
-		o->ctime = (time_t)ctime;
-		o->has |= IPCINFO_HAS_USED | IPCINFO_HAS_MSGS | IPCINFO_HAS_CTIME;
-		if (o->lpid)
-			o->has |= IPCINFO_HAS_LPID;
-		if (o->mtime)
-			o->has |= IPCINFO_HAS_MTIME;
-		/* The queue's byte limit is only in IPC_STAT (read permission). */
-		if (msgctl(id, IPC_STAT, &ds) == 0) {
-			o->size = ds.msg_qbytes;
-			o->has |= IPCINFO_HAS_SIZE;
-		}
+	o->kind = IPCINFO_SHM;
+	ipcinfo_sysv_owner(o, key, id, mode, uid, gid, cuid, cgid);
+	o->size = size;
+	o->attach = nattch;
+	o->cpid = cpid;
+	o->lpid = lpid;
+	o->atime = (time_t)atime;
+	o->dtime = (time_t)dtime;
+	o->ctime = (time_t)ctime;
+	o->mtime = (time_t)(atime > dtime ? atime : dtime);
+	o->has |= IPCINFO_HAS_SIZE | IPCINFO_HAS_ATTACH | IPCINFO_HAS_CPID |
+		  IPCINFO_HAS_CTIME;
+	if (lpid)
+		o->has |= IPCINFO_HAS_LPID;
+	if (o->mtime)
+		o->has |= IPCINFO_HAS_MTIME;
+	if (n == 16) {
+		o->rss = rss;
+		o->swap = swap;
+		o->used = rss;
+		o->has |= IPCINFO_HAS_RSS | IPCINFO_HAS_USED;
 	}
-	free(line);
-	fclose(f);
+	o->mode = mode & (0777 | SHM_DEST | SHM_LOCKED);
 	return 0;
-nomem:
-	free(line);
-	fclose(f);
-	errno = ENOMEM;
-	return -1;
 }
 
 int ipcinfo_get_sysv_shm(struct ipcinfo_list *list)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f = ipcinfo_open_sysvipc("shm", &line, &cap);
-
-	if (!f)
-		return -1;
-	while (getline(&line, &cap, f) > 0) {
-		int key, id, cpid, lpid;
-		unsigned mode, uid, gid, cuid, cgid;
-		unsigned long long size, nattch, rss = 0, swap = 0;
-		long long atime, dtime, ctime;
-		struct ipcinfo_obj *o;
-		int n;
-
-		n = sscanf(line, "%d %d %o %llu %d %d %llu %u %u %u %u %lld %lld %lld %llu %llu",
-			   &key, &id, &mode, &size, &cpid, &lpid, &nattch, &uid, &gid, &cuid,
-			   &cgid, &atime, &dtime, &ctime, &rss, &swap);
-		if (n < 14)
-			continue;
-		o = ipcinfo_new(list);
-		if (!o) {
-			free(line);
-			fclose(f);
-			errno = ENOMEM;
-			return -1;
-		}
-		o->kind = IPCINFO_SHM;
-		ipcinfo_sysv_owner(o, key, id, mode, uid, gid, cuid, cgid);
-		o->size = size;
-		o->attach = nattch;
-		o->cpid = cpid;
-		o->lpid = lpid;
-		o->atime = (time_t)atime;
-		o->dtime = (time_t)dtime;
-		o->ctime = (time_t)ctime;
-		o->mtime = (time_t)(atime > dtime ? atime : dtime);
-		o->has |= IPCINFO_HAS_SIZE | IPCINFO_HAS_ATTACH | IPCINFO_HAS_CPID |
-			  IPCINFO_HAS_CTIME;
-		if (lpid)
-			o->has |= IPCINFO_HAS_LPID;
-		if (o->mtime)
-			o->has |= IPCINFO_HAS_MTIME;
-		if (n == 16) {
-			o->rss = rss;
-			o->swap = swap;
-			o->used = rss;
-			o->has |= IPCINFO_HAS_RSS | IPCINFO_HAS_USED;
-		}
-		o->mode = mode & (0777 | SHM_DEST | SHM_LOCKED);
-	}
-	free(line);
-	fclose(f);
-	return 0;
+	return ipcinfo_read_table("/proc/sysvipc/shm", list, ipcinfo_add_sysv_shm);
 }
 
 /* "1,0,2" for a set, shortened with "..." when it does not fit. */
@@ -188,44 +151,35 @@ static void ipcinfo_sem_values(struct ipcinfo_obj *o)
 	}
 }
 
+static int ipcinfo_add_sysv_sem(struct ipcinfo_list *list, const char *line)
+{
+	int key, id;
+	unsigned mode, uid, gid, cuid, cgid;
+	unsigned long long nsems;
+	long long otime, ctime;
+	struct ipcinfo_obj *o;
+
+	if (sscanf(line, "%d %d %o %llu %u %u %u %u %lld %lld", &key, &id, &mode, &nsems,
+		   &uid, &gid, &cuid, &cgid, &otime, &ctime) != 10)
+		return 0;
+	o = ipcinfo_new(list);
+	if (!o)
+		return -1;
+	o->kind = IPCINFO_SEM;
+	ipcinfo_sysv_owner(o, key, id, mode, uid, gid, cuid, cgid);
+	o->nsems = nsems;
+	o->mtime = (time_t)otime;
+	o->ctime = (time_t)ctime;
+	o->has |= IPCINFO_HAS_NSEMS | IPCINFO_HAS_CTIME;
+	if (otime)
+		o->has |= IPCINFO_HAS_MTIME;
+	ipcinfo_sem_values(o);
+	return 0;
+}
+
 int ipcinfo_get_sysv_sem(struct ipcinfo_list *list)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f = ipcinfo_open_sysvipc("sem", &line, &cap);
-
-	if (!f)
-		return -1;
-	while (getline(&line, &cap, f) > 0) {
-		int key, id;
-		unsigned mode, uid, gid, cuid, cgid;
-		unsigned long long nsems;
-		long long otime, ctime;
-		struct ipcinfo_obj *o;
-
-		if (sscanf(line, "%d %d %o %llu %u %u %u %u %lld %lld", &key, &id, &mode, &nsems,
-			   &uid, &gid, &cuid, &cgid, &otime, &ctime) != 10)
-			continue;
-		o = ipcinfo_new(list);
-		if (!o) {
-			free(line);
-			fclose(f);
-			errno = ENOMEM;
-			return -1;
-		}
-		o->kind = IPCINFO_SEM;
-		ipcinfo_sysv_owner(o, key, id, mode, uid, gid, cuid, cgid);
-		o->nsems = nsems;
-		o->mtime = (time_t)otime;
-		o->ctime = (time_t)ctime;
-		o->has |= IPCINFO_HAS_NSEMS | IPCINFO_HAS_CTIME;
-		if (otime)
-			o->has |= IPCINFO_HAS_MTIME;
-		ipcinfo_sem_values(o);
-	}
-	free(line);
-	fclose(f);
-	return 0;
+	return ipcinfo_read_table("/proc/sysvipc/sem", list, ipcinfo_add_sysv_sem);
 }
 
 /* Rings in System V segments */

@@ -32,39 +32,27 @@ int ipcinfo_parse_unix_line(const char *line, struct ipcinfo_obj *o)
 	return 0;
 }
 
-int ipcinfo_get_unix(struct ipcinfo_list *list)
+static int ipcinfo_add_unix(struct ipcinfo_list *list, const char *line)
 {
-	char *line = NULL;
-	size_t cap = 0;
 	struct ipcinfo_obj tmp, *o;
 	struct stat st;
-	FILE *f;
 
-	f = fopen("/proc/net/unix", "re");
-	if (!f)
+	if (ipcinfo_parse_unix_line(line, &tmp) < 0 || !tmp.name[0])
+		return 0; /* unnamed: socketpair(2) or a client end */
+	o = ipcinfo_new(list);
+	if (!o)
 		return -1;
-	if (getline(&line, &cap, f) < 0)
-		goto out;
-	while (getline(&line, &cap, f) > 0) {
-		if (ipcinfo_parse_unix_line(line, &tmp) < 0 || !tmp.name[0])
-			continue; /* unnamed: socketpair(2) or a client end */
-		o = ipcinfo_new(list);
-		if (!o) {
-			free(line);
-			fclose(f);
-			errno = ENOMEM;
-			return -1;
-		}
-		*o = tmp;
-		if (o->name[0] == '/' && lstat(o->name, &st) == 0 && S_ISSOCK(st.st_mode)) {
-			ino_t ino = o->ino;
+	*o = tmp;
+	if (o->name[0] == '/' && lstat(o->name, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		ino_t ino = o->ino;
 
-			ipcinfo_set_stat(o, &st);
-			o->ino = ino; /* keep the socket's inode, not the file's */
-		}
+		ipcinfo_set_stat(o, &st);
+		o->ino = ino; /* keep the socket's inode, not the file's */
 	}
-out:
-	free(line);
-	fclose(f);
 	return 0;
+}
+
+int ipcinfo_get_unix(struct ipcinfo_list *list)
+{
+	return ipcinfo_read_table("/proc/net/unix", list, ipcinfo_add_unix);
 }
