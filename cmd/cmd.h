@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "../lib/framing.h"
+#include "../lib/objref.h"
 #include "../lib/table.h"
 
 /* Exit codes (DESIGN section 5). */
@@ -129,6 +130,8 @@ int cmd_table_print(struct table *t);
  */
 const char *cmd_hint_create(const char *text);
 
+/* Parse an OBJECT argument; a malformed one is reported and -1 returned. */
+int cmd_objref(const char *text, struct objref *ref);
 /* Value parsers that report "ipctool X: --opt: 'v' is ...": 0 or -1. */
 int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out);
 int cmd_opt_duration(const char *opt, const char *text, int64_t *ms);

@@ -235,6 +235,16 @@ const char **cmd_popt_args(poptContext pc, int *n)
 	return args;
 }
 
+int cmd_objref(const char *text, struct objref *ref)
+{
+	const char *why;
+
+	if (objref_parse(text, ref, &why) == 0)
+		return 0;
+	cmd_warnx("'%s' is %s", text, why);
+	return -1;
+}
+
 int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
 {
 	const char *why;

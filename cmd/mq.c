@@ -17,17 +17,6 @@
 #include "inventory.h"
 #include "xfer.h"
 
-/* Parse an OBJECT argument, reporting a malformed one. */
-static int mq_parse(const char *text, struct objref *ref)
-{
-	const char *why;
-
-	if (objref_parse(text, ref, &why) == 0)
-		return 0;
-	cmd_warnx("'%s' is %s", text, why);
-	return -1;
-}
-
 /* create */
 
 enum { MQ_MAXMSG = 1, MQ_MSGSIZE, MQ_MODE, MQ_REUSE };
@@ -69,7 +58,7 @@ static int mq_create(int argc, const char **argv)
 	}
 	if (nargs == 0) {
 		poptFreeContext(pc);
-		return cmd_usage_error("missing OBJECT");
+		return cmd_usage_error("an OBJECT is needed");
 	}
 	xfer.create = true;
 	xfer_scheme = "mq";
@@ -223,14 +212,14 @@ static int mq_info(int argc, const char **argv)
 		return EXIT_USAGE;
 	}
 	if (nargs == 0)
-		rc = cmd_usage_error("missing OBJECT");
+		rc = cmd_usage_error("an OBJECT is needed");
 	for (i = 0; i < nargs && rc == EXIT_OK; i++)
-		if (mq_parse(args[i], &ref) < 0)
+		if (cmd_objref(args[i], &ref) < 0)
 			rc = EXIT_USAGE;
 	if (rc == EXIT_OK && !(t = cmd_table_new(&mq_info_table)))
 		rc = errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	for (i = 0; i < nargs && t; i++) {
-		mq_parse(args[i], &ref);
+		cmd_objref(args[i], &ref);
 		if (mq_info_get(&ref, &info) < 0) {
 			mq_report("read", args[i]);
 			rc = EXIT_FAIL;
@@ -285,7 +274,7 @@ static int mq_ls(int argc, const char **argv)
 	args = cmd_popt_args(pc, &nargs);
 	if (r < 0 || nargs > 0) {
 		poptFreeContext(pc);
-		return r < 0 ? EXIT_USAGE : cmd_usage_error("'%s': ls takes no OBJECT", args[0]);
+		return r < 0 ? EXIT_USAGE : cmd_usage_error("'%s': too many arguments", args[0]);
 	}
 	t = cmd_table_new(&mq_ls_table);
 	if (!t) {
@@ -320,12 +309,12 @@ static int mq_rm(int argc, const char **argv)
 	if (opt < 0)
 		rc = EXIT_USAGE;
 	else if (nargs == 0)
-		rc = cmd_usage_error("missing OBJECT");
+		rc = cmd_usage_error("an OBJECT is needed");
 	for (i = 0; i < nargs && rc == EXIT_OK; i++)
-		if (mq_parse(args[i], &ref) < 0)
+		if (cmd_objref(args[i], &ref) < 0)
 			rc = EXIT_USAGE;
 	for (i = 0; i < nargs && rc != EXIT_USAGE; i++) {
-		mq_parse(args[i], &ref);
+		cmd_objref(args[i], &ref);
 		if (ref.is_private) {
 			cmd_warnx("cannot remove '%s': key:private names no queue (use id:ID)", args[i]);
 			rc = EXIT_FAIL;

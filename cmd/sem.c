@@ -109,12 +109,8 @@ static poptContext sem_options(int argc, const char **argv, const struct poptOpt
 /* Parse OBJECT; a usage error (reported) returns -1. */
 static int sem_ref(const char *text, struct objref *ref, bool creating)
 {
-	const char *why;
-
-	if (objref_parse(text, ref, &why) < 0) {
-		cmd_usage_error("'%s' is %s", text, why);
+	if (cmd_objref(text, ref) < 0)
 		return -1;
-	}
 	if (ref->is_private && !creating) {
 		cmd_usage_error("'%s' names no existing set (use id:ID, as sem create printed it)", text);
 		return -1;

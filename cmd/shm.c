@@ -192,16 +192,6 @@ static int shm_parse(poptContext pc, const char ***args, int *nargs)
 	return EXIT_OK;
 }
 
-static int shm_parse_ref(const char *text, struct objref *ref)
-{
-	const char *why;
-
-	if (objref_parse(text, ref, &why) == 0)
-		return 0;
-	cmd_warnx("'%s' is %s", text, why);
-	return -1;
-}
-
 static const char *shm_open_hint(const struct objref *ref, int err)
 {
 	if (err == ENOENT || (err == EINVAL && ref->kind == OBJREF_ID))
@@ -239,10 +229,11 @@ static int shm_verb_create(int argc, const char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (nargs != 1) {
-		rc = cmd_usage_error(nargs ? "too many arguments" : "missing OBJECT");
+		rc = nargs ? cmd_usage_error("'%s': too many arguments", args[1])
+			   : cmd_usage_error("an OBJECT is needed");
 		goto out;
 	}
-	if (shm_parse_ref(args[0], &ref) < 0) {
+	if (cmd_objref(args[0], &ref) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -396,14 +387,15 @@ static int shm_verb_attach(int argc, const char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (nargs != 1) {
-		rc = cmd_usage_error(nargs ? "too many arguments" : "missing OBJECT");
+		rc = nargs ? cmd_usage_error("'%s': too many arguments", args[1])
+			   : cmd_usage_error("an OBJECT is needed");
 		goto out;
 	}
 	if (opt.read && opt.write) {
 		rc = cmd_usage_error("--read and --write exclude each other");
 		goto out;
 	}
-	if (shm_parse_ref(args[0], &ref) < 0) {
+	if (cmd_objref(args[0], &ref) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -520,10 +512,11 @@ static int shm_verb_info(int argc, const char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (nargs != 1) {
-		rc = cmd_usage_error(nargs ? "too many arguments" : "missing OBJECT");
+		rc = nargs ? cmd_usage_error("'%s': too many arguments", args[1])
+			   : cmd_usage_error("an OBJECT is needed");
 		goto out;
 	}
-	if (shm_parse_ref(args[0], &ref) < 0) {
+	if (cmd_objref(args[0], &ref) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -591,7 +584,7 @@ static int shm_verb_ls(int argc, const char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (nargs) {
-		rc = cmd_usage_error("too many arguments");
+		rc = cmd_usage_error("'%s': too many arguments", args[0]);
 		goto out;
 	}
 	t = cmd_table_new(&shm_ls_table);
@@ -637,11 +630,11 @@ static int shm_verb_rm(int argc, const char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (nargs < 1) {
-		rc = cmd_usage_error("missing OBJECT");
+		rc = cmd_usage_error("an OBJECT is needed");
 		goto out;
 	}
 	for (i = 0; i < nargs; i++)
-		if (shm_parse_ref(args[i], &ref) < 0) {
+		if (cmd_objref(args[i], &ref) < 0) {
 			rc = EXIT_USAGE;
 			goto out;
 		}

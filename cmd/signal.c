@@ -271,16 +271,17 @@ static int signal_list_exec(int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	poptContext pc = cmd_popt(argc, argv, options);
+	const char **args;
 	struct table *t;
 	char name[32];
 	int rc, n, sig, status = EXIT_OK;
 
 	while ((rc = cmd_popt_next(pc)) > 0)
 		;
-	cmd_popt_args(pc, &n);
+	args = cmd_popt_args(pc, &n);
 	if (rc < 0 || n > 0) {
 		if (rc == 0)
-			cmd_usage_error("signal list takes no arguments");
+			cmd_usage_error("'%s': too many arguments", args[0]);
 		status = EXIT_USAGE;
 		goto out;
 	}
