@@ -132,6 +132,8 @@ const char *cmd_hint_create(const char *text);
 
 /* Parse an OBJECT argument; a malformed one is reported and -1 returned. */
 int cmd_objref(const char *text, struct objref *ref);
+/* Print "id:N", the one reference of a new key:private object, on stdout. */
+void cmd_print_private_id(int id);
 /* Value parsers that report "ipctool X: --opt: 'v' is ...": 0 or -1. */
 int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out);
 int cmd_opt_duration(const char *opt, const char *text, int64_t *ms);

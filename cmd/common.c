@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <unistd.h>
 
 #include "../lib/copy.h"
@@ -243,6 +244,14 @@ int cmd_objref(const char *text, struct objref *ref)
 		return 0;
 	cmd_warnx("'%s' is %s", text, why);
 	return -1;
+}
+
+void cmd_print_private_id(int id)
+{
+	char name[32];
+
+	if (objref_format_existing(NULL, IPC_PRIVATE, id, name, sizeof(name)) == 0)
+		puts(name);
 }
 
 int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)

@@ -186,7 +186,7 @@ static int sem_create_exec(int argc, const char **argv)
 	} else {
 		/* A private set is reachable only by its identifier: print it. */
 		if (ref.is_private)
-			printf("id:%d\n", h.id);
+			cmd_print_private_id(h.id);
 		sem_detach(&h);
 	}
 	poptFreeContext(pc);

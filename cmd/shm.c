@@ -276,7 +276,7 @@ static int shm_verb_create(int argc, const char **argv)
 			shm_remove_seg(&s);
 	}
 	if (rc == EXIT_OK && ref.is_private)
-		printf("id:%d\n", s.id);
+		cmd_print_private_id(s.id);
 	shm_close(&s);
 out:
 	poptFreeContext(pc);
