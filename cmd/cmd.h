@@ -5,9 +5,12 @@
 #include <popt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../lib/framing.h"
+#include "../lib/objref.h"
+#include "../lib/table.h"
 
 /* Exit codes (DESIGN section 5). */
 enum {
@@ -17,11 +20,13 @@ enum {
 	EXIT_TIMEOUT = 124,
 };
 
+struct cmd_verb;
+
 struct cmd {
 	const char *name;
 	const char *summary;	/* one line for the command list */
 	const char *usage;	/* synopsis after "ipctool NAME", as in the man page */
-	const char *verbs;	/* object commands: "create info rm", for completions */
+	const struct cmd_verb *verbs;	/* object commands: their verb table */
 	int (*exec)(int argc, const char **argv);
 };
 
@@ -46,19 +51,38 @@ extern const char *cmd_prog;
 extern const struct cmd *cmd_current;
 
 /*
+ * A table's columns, as -o, --list-columns, --help and JSON take them: the
+ * column set, the default -o list and the JSON array name.
+ */
+struct cmd_columns {
+	const struct table_column *cols;
+	size_t ncols;
+	const char *columns;
+	const char *name;
+};
+
+/*
  * Object commands (`ipctool fifo create ...`): a table of verbs, each with
- * its synopsis (after "ipctool CMD VERB") and exec. cmd_verb_run runs the
- * verb named by argv[1] with argv[0] = "ipctool CMD VERB", so that its popt
- * table gives the verb's own --help; a missing or unknown verb is a usage
- * error. cmd_verb_current is the verb running, for the usage line.
+ * its synopsis (after "ipctool CMD VERB"), exec, and the columns of the
+ * table it prints, if any (listed in its --help). cmd_verb_run is the one
+ * dispatcher: it runs the verb named by argv[1] with argv[0] and cmd_prog
+ * set to "ipctool CMD VERB", so that messages and the verb's --help name
+ * it; a missing or unknown verb is a usage error in the same words for
+ * every command. cmd_verb_current is the verb running, for the usage line.
  */
 struct cmd_verb {
 	const char *name;
 	const char *usage;
 	int (*exec)(int argc, const char **argv);
+	const struct cmd_columns *table;
 };
 int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv);
+/* The verb tables, in each command's file; cmd_table names them for `help --verbs`. */
+extern const struct cmd_verb cmd_mq_verbs[], cmd_shm_verbs[], cmd_fifo_verbs[],
+	cmd_sem_verbs[], cmd_signal_verbs[];
 extern const struct cmd_verb *cmd_verb_current;
+/* The verb names, space-separated, for `ipctool help --verbs`. */
+void cmd_verb_names(const struct cmd_verb *verbs, FILE *out);
 
 /* "ipctool CMD: MESSAGE" on stderr. */
 void cmd_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -83,6 +107,33 @@ extern struct poptOption cmd_help_options[];
 /* The remaining arguments, NULL-terminated; *n gets their count. */
 const char **cmd_popt_args(poptContext pc, int *n);
 
+/*
+ * The table options of every command that prints a table: -J, -r, -n,
+ * -o COLUMNS, --bytes, --list-columns (lsipc's flags). The table's callback
+ * fills cmd_table_opts; --list-columns lists cmd_table_columns (set by
+ * cmd_verb_run from the verb, or by the command) and exits.
+ */
+extern struct table_opts cmd_table_opts;
+extern const struct cmd_columns *cmd_table_columns;
+extern struct poptOption cmd_table_options[];
+#define CMD_TABLE_OPTIONS \
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, cmd_table_options, 0, "Table options:", NULL }
+/* A table of those columns with the options given; NULL after reporting
+ * (errno EINVAL: an unknown column, a usage error). */
+struct table *cmd_table_new(const struct cmd_columns *spec);
+/* Print the table to stdout and free it: EXIT_OK, or EXIT_FAIL after reporting. */
+int cmd_table_print(struct table *t);
+
+/*
+ * The hint after "No such file or directory" for an object a verb did not
+ * find: " (create it with 'ipctool CMD create TEXT')".
+ */
+const char *cmd_hint_create(const char *text);
+
+/* Parse an OBJECT argument; a malformed one is reported and -1 returned. */
+int cmd_objref(const char *text, struct objref *ref);
+/* Print "id:N", the one reference of a new key:private object, on stdout. */
+void cmd_print_private_id(int id);
 /* Value parsers that report "ipctool X: --opt: 'v' is ...": 0 or -1. */
 int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out);
 int cmd_opt_duration(const char *opt, const char *text, int64_t *ms);

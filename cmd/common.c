@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <unistd.h>
 
 #include "../lib/copy.h"
@@ -104,9 +105,13 @@ static void cmd_help_callback(poptContext pc, enum poptCallbackReason reason,
 	(void)reason;
 	(void)arg;
 	(void)data;
-	if (opt->val == 'h')
+	if (opt->val == 'h') {
 		poptPrintHelp(pc, stdout, 0);
-	else
+		if (cmd_table_columns) {
+			printf("\nColumns (default %s):\n", cmd_table_columns->columns);
+			table_columns_help(cmd_table_columns->cols, cmd_table_columns->ncols, stdout);
+		}
+	} else
 		poptPrintUsage(pc, stdout, 0);
 	exit(fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL);
 }
@@ -117,6 +122,98 @@ struct poptOption cmd_help_options[] = {
 	{ "usage", '\0', POPT_ARG_NONE, NULL, 'u', "show a short usage line and exit", NULL },
 	POPT_TABLEEND
 };
+
+/* Table options. */
+
+struct table_opts cmd_table_opts;
+const struct cmd_columns *cmd_table_columns;
+
+enum { TOPT_JSON = 1, TOPT_RAW, TOPT_NOHEADINGS, TOPT_OUTPUT, TOPT_BYTES, TOPT_LIST_COLUMNS };
+
+static void cmd_table_callback(poptContext pc, enum poptCallbackReason reason,
+			       const struct poptOption *opt, const char *arg, const void *data)
+{
+	static char columns[256];
+
+	(void)pc;
+	(void)data;
+	if (reason != POPT_CALLBACK_REASON_OPTION)
+		return;
+	switch (opt->val) {
+	case TOPT_JSON:
+		cmd_table_opts.json = true;
+		break;
+	case TOPT_RAW:
+		cmd_table_opts.raw = true;
+		break;
+	case TOPT_NOHEADINGS:
+		cmd_table_opts.noheadings = true;
+		break;
+	case TOPT_OUTPUT:
+		snprintf(columns, sizeof(columns), "%s", arg ? arg : "");
+		cmd_table_opts.columns = columns;
+		break;
+	case TOPT_BYTES:
+		cmd_table_opts.bytes = true;
+		break;
+	case TOPT_LIST_COLUMNS:
+		if (cmd_table_columns)
+			table_columns_help(cmd_table_columns->cols, cmd_table_columns->ncols, stdout);
+		exit(fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL);
+	}
+}
+
+struct poptOption cmd_table_options[] = {
+	{ NULL, '\0', POPT_ARG_CALLBACK, (void *)cmd_table_callback, 0, NULL, NULL },
+	{ "json", 'J', POPT_ARG_NONE, NULL, TOPT_JSON, "JSON output", NULL },
+	{ "raw", 'r', POPT_ARG_NONE, NULL, TOPT_RAW, "raw output, no column alignment", NULL },
+	{ "noheadings", 'n', POPT_ARG_NONE, NULL, TOPT_NOHEADINGS, "no heading line", NULL },
+	{ "output", 'o', POPT_ARG_STRING, NULL, TOPT_OUTPUT,
+	  "columns to show (+COL,... adds to the default; see --list-columns)", "COLUMNS" },
+	{ "bytes", 'b', POPT_ARG_NONE, NULL, TOPT_BYTES, "sizes in bytes, not 8K or 1.5M", NULL },
+	{ "list-columns", '\0', POPT_ARG_NONE, NULL, TOPT_LIST_COLUMNS, "list the columns and exit",
+	  NULL },
+	POPT_TABLEEND
+};
+
+struct table *cmd_table_new(const struct cmd_columns *spec)
+{
+	const char *bad = NULL;
+	struct table *t;
+
+	cmd_table_opts.name = spec->name;
+	t = table_new(spec->cols, spec->ncols, spec->columns, &cmd_table_opts, &bad);
+	if (!t && bad) {
+		cmd_usage_error("--output: '%s' is not a column (see --list-columns)", bad);
+		errno = EINVAL;
+	} else if (!t) {
+		cmd_warn("cannot make a table");
+		if (errno == EINVAL)
+			errno = ENOMEM;
+	}
+	return t;
+}
+
+int cmd_table_print(struct table *t)
+{
+	int rc = table_print(t, stdout);
+
+	table_free(t);
+	if (rc < 0) {
+		cmd_warn("cannot write the table");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+const char *cmd_hint_create(const char *text)
+{
+	static char hint[PATH_MAX + 64];
+
+	snprintf(hint, sizeof(hint), " (create it with 'ipctool %s create %s')",
+		 cmd_current ? cmd_current->name : "CMD", text);
+	return hint;
+}
 
 int cmd_popt_next(poptContext pc)
 {
@@ -138,6 +235,24 @@ const char **cmd_popt_args(poptContext pc, int *n)
 	for (*n = 0; args[*n]; (*n)++)
 		;
 	return args;
+}
+
+int cmd_objref(const char *text, struct objref *ref)
+{
+	const char *why;
+
+	if (objref_parse(text, ref, &why) == 0)
+		return 0;
+	cmd_warnx("'%s' is %s", text, why);
+	return -1;
+}
+
+void cmd_print_private_id(int id)
+{
+	char name[32];
+
+	if (objref_format_existing(NULL, IPC_PRIVATE, id, name, sizeof(name)) == 0)
+		puts(name);
 }
 
 int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
@@ -415,6 +530,29 @@ void cleanup_signals(void)
 
 const struct cmd_verb *cmd_verb_current;
 
+void cmd_verb_names(const struct cmd_verb *verbs, FILE *out)
+{
+	const struct cmd_verb *v;
+
+	for (v = verbs; v->name; v++)
+		fprintf(out, "%s%s", v == verbs ? "" : " ", v->name);
+	fputc('\n', out);
+}
+
+/* "create, info, rm or ls", for messages. */
+static const char *cmd_verb_expected(const struct cmd_verb *verbs)
+{
+	static char list[256];
+	const struct cmd_verb *v;
+	size_t n = 0;
+
+	list[0] = '\0';
+	for (v = verbs; v->name && n < sizeof(list); v++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+				      v == verbs ? "" : v[1].name ? ", " : " or ", v->name);
+	return list;
+}
+
 static void cmd_verb_list(const struct cmd_verb *verbs, FILE *out)
 {
 	const struct cmd_verb *v;
@@ -422,7 +560,8 @@ static void cmd_verb_list(const struct cmd_verb *verbs, FILE *out)
 	fprintf(out, "usage: %s VERB [OPTIONS] ...\n\nVerbs:\n", cmd_prog);
 	for (v = verbs; v->name; v++)
 		fprintf(out, "  %s %s %s\n", cmd_prog, v->name, v->usage);
-	fprintf(out, "\nRun '%s VERB --help' for a verb's options.\n", cmd_prog);
+	fprintf(out, "\nRun '%s VERB --help' for a verb's options; see ipctool-%s(1).\n", cmd_prog,
+		cmd_current->name);
 }
 
 int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv)
@@ -431,7 +570,7 @@ int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv)
 	const struct cmd_verb *v;
 
 	if (argc < 2)
-		return cmd_usage_error("a verb is needed (expected %s)", cmd_current->verbs);
+		return cmd_usage_error("a verb is needed (expected %s)", cmd_verb_expected(verbs));
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		cmd_verb_list(verbs, stdout);
 		return EXIT_OK;
@@ -440,10 +579,12 @@ int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv)
 		if (strcmp(v->name, argv[1]) == 0)
 			break;
 	if (!v->name)
-		return cmd_usage_error("'%s' is not a verb of %s (expected %s)", argv[1], cmd_prog,
-				       cmd_current->verbs);
+		return cmd_usage_error("'%s' is not a verb of %s (expected %s)", argv[1],
+				       cmd_current->name, cmd_verb_expected(verbs));
 	cmd_verb_current = v;
+	cmd_table_columns = v->table;
 	snprintf(prog, sizeof(prog), "%s %s", cmd_prog, v->name);
+	cmd_prog = prog;
 	argv[1] = prog;
 	return v->exec(argc - 1, argv + 1);
 }

@@ -121,7 +121,9 @@ static const struct table_column fifo_columns[] = {
 
 #define FIFO_DEFAULT_COLUMNS "PATH,BUFFERED,CAPACITY,READERS,WRITERS,PROCS"
 
-enum { INFO_JSON = 1, INFO_RAW, INFO_NOHEAD, INFO_OUTPUT, INFO_BYTES };
+static const struct cmd_columns fifo_table = {
+	fifo_columns, sizeof(fifo_columns) / sizeof(fifo_columns[0]), FIFO_DEFAULT_COLUMNS, "fifos",
+};
 
 static int fifo_info_row(struct table *t, const char *path)
 {
@@ -158,63 +160,35 @@ static int fifo_info_row(struct table *t, const char *path)
 
 static int fifo_info_exec(int argc, const char **argv)
 {
-	static struct table_opts topts = { .name = "fifos" };
 	static struct poptOption options[] = {
-		{ "json", 'J', POPT_ARG_NONE, NULL, INFO_JSON, "JSON output", NULL },
-		{ "raw", 'r', POPT_ARG_NONE, NULL, INFO_RAW, "raw output, no column alignment", NULL },
-		{ "noheadings", 'n', POPT_ARG_NONE, NULL, INFO_NOHEAD, "no header line", NULL },
-		{ "output", 'o', POPT_ARG_STRING, NULL, INFO_OUTPUT,
-		  "columns: PATH OWNER MODE BUFFERED CAPACITY READERS WRITERS PROCS (+LIST adds)", "LIST" },
-		{ "bytes", 'b', POPT_ARG_NONE, NULL, INFO_BYTES, "sizes in bytes", NULL },
+		CMD_TABLE_OPTIONS,
 		CMD_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
 	poptContext pc = cmd_popt(argc, argv, options);
-	const char **paths, *bad = NULL;
+	const char **paths;
 	struct table *t;
 	int rc, n, i, status = EXIT_OK;
 
-	while ((rc = cmd_popt_next(pc)) > 0) {
-		switch (rc) {
-		case INFO_JSON: topts.json = true; break;
-		case INFO_RAW: topts.raw = true; break;
-		case INFO_NOHEAD: topts.noheadings = true; break;
-		case INFO_OUTPUT:
-			free((void *)topts.columns);
-			topts.columns = poptGetOptArg(pc);
-			break;
-		case INFO_BYTES: topts.bytes = true; break;
-		}
-	}
+	while ((rc = cmd_popt_next(pc)) > 0)
+		;
 	paths = cmd_popt_args(pc, &n);
 	if (rc < 0 || n == 0) {
 		if (rc == 0)
 			cmd_usage_error("a PATH is needed");
-		free((void *)topts.columns);
 		poptFreeContext(pc);
 		return EXIT_USAGE;
 	}
-	t = table_new(fifo_columns, sizeof(fifo_columns) / sizeof(fifo_columns[0]),
-		      FIFO_DEFAULT_COLUMNS, &topts, &bad);
+	t = cmd_table_new(&fifo_table);
 	if (!t) {
-		if (bad)
-			status = cmd_usage_error("--output: '%s' is not a column (expected %s)", bad,
-						 "PATH, OWNER, MODE, BUFFERED, CAPACITY, READERS, WRITERS or PROCS");
-		else
-			status = (cmd_warn("cannot make a table"), EXIT_FAIL);
-		free((void *)topts.columns);
 		poptFreeContext(pc);
-		return status;
+		return errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++)
 		if (fifo_info_row(t, paths[i]) != EXIT_OK)
 			status = EXIT_FAIL;
-	if (table_print(t, stdout) < 0) {
-		cmd_warn("cannot print the table");
+	if (cmd_table_print(t) != EXIT_OK)
 		status = EXIT_FAIL;
-	}
-	table_free(t);
-	free((void *)topts.columns);
 	poptFreeContext(pc);
 	return status;
 }
@@ -248,14 +222,14 @@ static int fifo_rm_exec(int argc, const char **argv)
 	return status;
 }
 
-static const struct cmd_verb fifo_verbs[] = {
-	{ "create", "PATH... [--mode M] [--reuse]", fifo_create_exec },
-	{ "info", "PATH... [-J | -r] [-n] [-o LIST] [--bytes]", fifo_info_exec },
-	{ "rm", "PATH...", fifo_rm_exec },
-	{ NULL, NULL, NULL },
+const struct cmd_verb cmd_fifo_verbs[] = {
+	{ "create", "PATH... [--mode M] [--reuse]", fifo_create_exec, NULL },
+	{ "info", "PATH... [-J | -r] [-n] [-o COLUMNS] [--bytes]", fifo_info_exec, &fifo_table },
+	{ "rm", "PATH...", fifo_rm_exec, NULL },
+	{ NULL, NULL, NULL, NULL },
 };
 
 int cmd_fifo(int argc, const char **argv)
 {
-	return cmd_verb_run(fifo_verbs, argc, argv);
+	return cmd_verb_run(cmd_fifo_verbs, argc, argv);
 }

@@ -19,6 +19,7 @@
 #include "../lib/ipcref.h"
 #include "../lib/table.h"
 #include "cmd.h"
+#include "inventory.h"
 
 enum {
 	COL_KIND, COL_API, COL_NAME, COL_KEY, COL_ID, COL_OWNER, COL_GROUP, COL_CREATOR,
@@ -83,14 +84,20 @@ static const struct table_column ls_limit_columns[] = {
 
 /* Kinds and APIs selected by -t. */
 enum {
-	LS_MQ = 1 << 0, LS_SHM = 1 << 1, LS_SEM = 1 << 2, LS_RING = 1 << 3, LS_SOCKET = 1 << 4,
-	LS_POSIX = 1 << 8, LS_SYSV = 1 << 9,
+	LS_MQ = INVENTORY_MQ, LS_SHM = INVENTORY_SHM, LS_SEM = INVENTORY_SEM,
+	LS_RING = INVENTORY_RING, LS_SOCKET = INVENTORY_SOCKET,
+	LS_POSIX = INVENTORY_POSIX, LS_SYSV = INVENTORY_SYSV,
 };
 #define LS_KINDS (LS_MQ | LS_SHM | LS_SEM | LS_RING | LS_SOCKET)
 #define LS_APIS (LS_POSIX | LS_SYSV)
 
-static int ls_json, ls_raw, ls_noheadings, ls_bytes, ls_show_limits;
-static char *ls_types, *ls_output;
+static int ls_show_limits;
+static char *ls_types;
+
+static const struct cmd_columns ls_table = { ls_columns, LS_NCOLUMNS, LS_DEFAULT, "ipc" };
+static const struct cmd_columns ls_limit_table = {
+	ls_limit_columns, LS_NLIMIT_COLUMNS, LS_LIMIT_DEFAULT, "limits",
+};
 
 static void ls_help_callback(poptContext pc, enum poptCallbackReason reason,
 			     const struct poptOption *opt, const char *arg, const void *data)
@@ -124,12 +131,7 @@ static struct poptOption ls_options[] = {
 	  "(default: all but socket)", "TYPES" },
 	{ "limits", '\0', POPT_ARG_NONE, &ls_show_limits, 0,
 	  "show every kernel limit with its current use", NULL },
-	{ "output", 'o', POPT_ARG_STRING, &ls_output, 0,
-	  "columns to show, comma-separated; +LIST adds to the default", "LIST" },
-	{ "json", 'J', POPT_ARG_NONE, &ls_json, 0, "JSON output", NULL },
-	{ "raw", 'r', POPT_ARG_NONE, &ls_raw, 0, "raw output: no column alignment", NULL },
-	{ "noheadings", 'n', POPT_ARG_NONE, &ls_noheadings, 0, "no header line", NULL },
-	{ "bytes", '\0', POPT_ARG_NONE, &ls_bytes, 0, "sizes in bytes, not 4K or 1.5M", NULL },
+	CMD_TABLE_OPTIONS,
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, ls_help_options, 0, "Help options:", NULL },
 	POPT_TABLEEND
 };
@@ -180,51 +182,6 @@ static bool ls_selected(unsigned sel, const struct ipcinfo_obj *o)
 	if (o->api == IPCINFO_SYSV)
 		return sel & LS_SYSV;
 	return true;
-}
-
-/* Gather the selected kinds; a failure is reported and the rest listed. */
-static int ls_gather(struct ipcinfo_list *list, unsigned sel)
-{
-	int rc = EXIT_OK;
-
-	if ((sel & LS_MQ) && (sel & LS_POSIX) && ipcinfo_get_posix_mq(list) < 0) {
-		if (errno == ENOENT || errno == ENODEV)
-			cmd_warnx("POSIX message queues not listed: /dev/mqueue is not mounted "
-				  "(mount it with 'mount -t mqueue none /dev/mqueue')");
-		else
-			cmd_warn("cannot list POSIX message queues in '/dev/mqueue'");
-		rc = EXIT_FAIL;
-		if (errno == ENOENT || errno == ENODEV)
-			rc = EXIT_OK;
-	}
-	if ((sel & (LS_SHM | LS_RING | LS_SEM)) && (sel & LS_POSIX) &&
-	    ipcinfo_get_posix_shm(list, sel & (LS_SHM | LS_RING), sel & LS_SEM) < 0) {
-		cmd_warn("cannot list POSIX shared memory in '/dev/shm'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & LS_MQ) && (sel & LS_SYSV) && ipcinfo_get_sysv_msg(list) < 0) {
-		cmd_warn("cannot read '/proc/sysvipc/msg'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & (LS_SHM | LS_RING)) && (sel & LS_SYSV) && ipcinfo_get_sysv_shm(list) < 0) {
-		cmd_warn("cannot read '/proc/sysvipc/shm'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & LS_SEM) && (sel & LS_SYSV) && ipcinfo_get_sysv_sem(list) < 0) {
-		cmd_warn("cannot read '/proc/sysvipc/sem'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & LS_SOCKET) && ipcinfo_get_unix(list) < 0) {
-		cmd_warn("cannot read '/proc/net/unix'");
-		rc = EXIT_FAIL;
-	}
-	if (ipcinfo_procs(list) < 0) {
-		cmd_warn("cannot read the processes in '/proc'");
-		rc = EXIT_FAIL;
-	}
-	if (sel & (LS_SHM | LS_RING))
-		ipcinfo_find_sysv_rings(list);
-	return rc;
 }
 
 static int ls_obj_cmp(const void *a, const void *b)
@@ -414,39 +371,12 @@ static int ls_row(struct table *t, const struct ipcinfo_list *list, const struct
 	return 0;
 }
 
-static int ls_new_table(struct table **t, const struct table_column *cols, size_t ncols,
-			const char *def, const char *name)
-{
-	struct table_opts opts = {
-		.json = ls_json, .raw = ls_raw, .noheadings = ls_noheadings, .bytes = ls_bytes,
-		.columns = ls_output, .name = name,
-	};
-	const char *bad = NULL;
-
-	*t = table_new(cols, ncols, def, &opts, &bad);
-	if (*t)
-		return 0;
-	if (bad)
-		return cmd_usage_error("--output: '%s' is not a column (see --help)", bad);
-	cmd_warn("cannot make a table");
-	return EXIT_FAIL;
-}
-
-static int ls_print(struct table *t)
-{
-	if (table_print(t, stdout) < 0) {
-		cmd_warn("error writing standard output");
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
-}
-
 /* A limit or its use: exact in JSON and with --bytes, else 8K, 1.5M. */
 static void ls_limit_value(struct table *t, size_t col, uint64_t v, bool bytes)
 {
 	char buf[32];
 
-	if (bytes && !ls_bytes && !ls_json) {
+	if (bytes && !cmd_table_opts.bytes && !cmd_table_opts.json) {
 		humanize_number(buf, 6, (int64_t)(v > INT64_MAX ? INT64_MAX : v), "", HN_AUTOSCALE,
 				HN_NOSPACE | HN_DECIMAL | HN_IEC_PREFIXES);
 		char *i = strstr(buf, "i");
@@ -466,11 +396,12 @@ static int ls_limits(void)
 	size_t n, i;
 	int rc;
 
-	rc = ls_new_table(&t, ls_limit_columns, LS_NLIMIT_COLUMNS, LS_LIMIT_DEFAULT, "limits");
+	t = cmd_table_new(&ls_limit_table);
+	rc = t ? EXIT_OK : errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	if (rc != EXIT_OK)
 		return rc;
 	/* Use is counted over everything, whatever -t says. */
-	rc = ls_gather(&list, (LS_KINDS & ~LS_SOCKET) | LS_APIS);
+	rc = inventory_gather(&list, (LS_KINDS & ~LS_SOCKET) | LS_APIS | INVENTORY_PROCS);
 	n = ipcinfo_get_limits(&list, rows, IPCINFO_LIMITS_MAX);
 	for (i = 0; i < n; i++) {
 		const struct ipcinfo_limit *r = &rows[i];
@@ -488,9 +419,8 @@ static int ls_limits(void)
 			table_set(t, LIM_USE, pct);
 		}
 	}
-	if (ls_print(t) != EXIT_OK)
+	if (cmd_table_print(t) != EXIT_OK)
 		rc = EXIT_FAIL;
-	table_free(t);
 	ipcinfo_free(&list);
 	return rc;
 }
@@ -525,10 +455,11 @@ static int ls_objects(const char **names, int nnames, unsigned sel)
 		if (refs[j].kind == IPCREF_UNIX && !ls_types)
 			sel |= LS_SOCKET;
 	}
-	rc = ls_new_table(&t, ls_columns, LS_NCOLUMNS, LS_DEFAULT, "ipc");
+	t = cmd_table_new(&ls_table);
+	rc = t ? EXIT_OK : errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	if (rc != EXIT_OK)
 		goto out;
-	rc = ls_gather(&list, sel);
+	rc = inventory_gather(&list, sel | INVENTORY_PROCS);
 	/* An empty list has no array at all: qsort(3) must not see NULL. */
 	if (list.n > 0)
 		qsort(list.v, list.n, sizeof(*list.v), ls_obj_cmp);
@@ -547,8 +478,8 @@ static int ls_objects(const char **names, int nnames, unsigned sel)
 			goto out;
 		}
 	}
-	if (ls_print(t) != EXIT_OK)
-		rc = EXIT_FAIL;
+	rc = cmd_table_print(t) != EXIT_OK ? EXIT_FAIL : rc;
+	t = NULL;
 	for (j = 0; j < nnames; j++) {
 		if (!found[j]) {
 			cmd_warnx("'%s': no such IPC object", names[j]);
@@ -565,11 +496,13 @@ out:
 
 int cmd_ls(int argc, const char **argv)
 {
-	poptContext pc = cmd_popt(argc, argv, ls_options);
+	poptContext pc;
 	const char **names;
 	unsigned sel = (LS_KINDS & ~LS_SOCKET) | LS_APIS;
 	int rc, n;
 
+	cmd_table_columns = &ls_table;
+	pc = cmd_popt(argc, argv, ls_options);
 	rc = cmd_popt_next(pc);
 	if (rc < 0) {
 		rc = EXIT_USAGE;
@@ -580,7 +513,7 @@ int cmd_ls(int argc, const char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (ls_json + ls_raw > 1) {
+	if (cmd_table_opts.json && cmd_table_opts.raw) {
 		rc = cmd_usage_error("--json and --raw exclude each other");
 		goto out;
 	}

@@ -24,19 +24,19 @@ const struct cmd cmd_table[] = {
 	{ "relay", "forward from one endpoint to another, keeping message boundaries",
 	  "[OPTIONS] SOURCE DEST", NULL, cmd_relay },
 	{ "mq", "create, inspect, use and remove message queues",
-	  "create|info|send|recv|rm|ls [OPTIONS] [OBJECT...]", "create info send recv rm ls",
+	  "create|info|send|recv|rm|ls [OPTIONS] [OBJECT...]", cmd_mq_verbs,
 	  cmd_mq },
 	{ "shm", "create, attach, inspect and remove shared memory segments",
 	  "create OBJECT -s SIZE [--mode M] | attach OBJECT [--read | --write] [--hold[=D]] | "
-	  "info OBJECT [-J] | rm OBJECT... | ls [-J]", "create attach info rm ls", cmd_shm },
+	  "info OBJECT [-J] | rm OBJECT... | ls [-J]", cmd_shm_verbs, cmd_shm },
 	{ "fifo", "create, inspect and remove named pipes",
-	  "create PATH... [--mode M] | info PATH... | rm PATH...", "create info rm", cmd_fifo },
+	  "create PATH... [--mode M] | info PATH... | rm PATH...", cmd_fifo_verbs, cmd_fifo },
 	{ "sem", "create, wait for and post semaphores; run a command holding one",
 	  "create | wait | post | get | rm | run OBJECT [OPTIONS] [-- COMMAND...]",
-	  "create wait post get rm run", cmd_sem },
+	  cmd_sem_verbs, cmd_sem },
 	{ "signal", "send a signal with a value, wait for signals, list them",
 	  "send PID SIGNAL [--value N] | wait SIGNAL... [-t D] [-c N] [--pidfile FILE] [-J] | list",
-	  "send wait list", cmd_signal },
+	  cmd_signal_verbs, cmd_signal },
 	{ "ls", "list IPC objects and who uses them, or the kernel limits",
 	  "[-t TYPES] [--limits] [-o COLUMNS] [-J | -r] [-n] [--bytes] [NAME...]", NULL, cmd_ls },
 	{ "rm", "remove IPC objects, FIFOs and stale socket files",
@@ -115,7 +115,7 @@ static int cmd_help(int argc, const char **argv)
 		if (!c)
 			return cmd_usage_error("'%s' is not an ipctool command", argv[2]);
 		if (c->verbs)
-			printf("%s\n", c->verbs);
+			cmd_verb_names(c->verbs, stdout);
 		return EXIT_OK;
 	}
 	if (argc > 2)

@@ -14,35 +14,8 @@
 #include "../lib/msgend.h"
 #include "../lib/table.h"
 #include "cmd.h"
+#include "inventory.h"
 #include "xfer.h"
-
-static const char *mq_dir(void)
-{
-	const char *dir = getenv("IPCTOOL_MQUEUE_DIR");
-
-	return dir && *dir ? dir : MQ_DIR_DEFAULT;
-}
-
-/* Parse an OBJECT argument, reporting a malformed one. */
-static int mq_parse(const char *text, struct objref *ref)
-{
-	const char *why;
-
-	if (objref_parse(text, ref, &why) == 0)
-		return 0;
-	cmd_warnx("'%s' is %s", text, why);
-	return -1;
-}
-
-/* The verb's own popt context, with its synopsis in --help. */
-static poptContext mq_popt(int argc, const char **argv, const struct poptOption *table,
-			   const char *usage)
-{
-	poptContext pc = cmd_popt(argc, argv, table);
-
-	poptSetOtherOptionHelp(pc, usage);
-	return pc;
-}
 
 /* create */
 
@@ -60,8 +33,7 @@ static struct poptOption mq_create_options[] = {
 
 static int mq_create(int argc, const char **argv)
 {
-	poptContext pc = mq_popt(argc, argv, mq_create_options,
-				 "OBJECT... [--maxmsg N] [--msgsize SIZE] [--mode MODE] [--reuse]");
+	poptContext pc = cmd_popt(argc, argv, mq_create_options);
 	const char **args;
 	int opt, nargs, i, rc = EXIT_OK;
 
@@ -86,7 +58,7 @@ static int mq_create(int argc, const char **argv)
 	}
 	if (nargs == 0) {
 		poptFreeContext(pc);
-		return cmd_usage_error("missing OBJECT");
+		return cmd_usage_error("an OBJECT is needed");
 	}
 	xfer.create = true;
 	xfer_scheme = "mq";
@@ -142,19 +114,11 @@ static const struct table_column mq_columns[] = {
 #define MQ_INFO_COLUMNS \
 	"NAME,TYPE,KEY,ID,MSGS,BYTES,MAXMSG,MSGSIZE,QBYTES,OWNER,GROUP,PERMS,LSPID,LRPID,STIME,RTIME,CTIME"
 
-static struct table_opts mq_topts;
-
-enum { MQ_OPT_JSON = 1, MQ_OPT_RAW, MQ_OPT_NOHEADINGS, MQ_OPT_COLUMNS, MQ_OPT_BYTES,
-       MQ_OPT_LIST_COLUMNS };
+static const struct cmd_columns mq_info_table = { mq_columns, MQ_NCOLUMNS, MQ_INFO_COLUMNS, "queues" };
+static const struct cmd_columns mq_ls_table = { mq_columns, MQ_NCOLUMNS, MQ_LS_COLUMNS, "queues" };
 
 static struct poptOption mq_table_options[] = {
-	{ "json", 'J', POPT_ARG_NONE, NULL, MQ_OPT_JSON, "JSON output", NULL },
-	{ "raw", 'r', POPT_ARG_NONE, NULL, MQ_OPT_RAW, "raw output, no alignment", NULL },
-	{ "noheadings", 'n', POPT_ARG_NONE, NULL, MQ_OPT_NOHEADINGS, "no heading line", NULL },
-	{ "output", 'o', POPT_ARG_STRING, NULL, MQ_OPT_COLUMNS,
-	  "columns to show (+COL,... adds to the default; --list-columns)", "COLUMNS" },
-	{ "bytes", '\0', POPT_ARG_NONE, NULL, MQ_OPT_BYTES, "sizes in bytes, not 8K", NULL },
-	{ "list-columns", '\0', POPT_ARG_NONE, NULL, MQ_OPT_LIST_COLUMNS, "list the columns", NULL },
+	CMD_TABLE_OPTIONS,
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
 };
@@ -169,19 +133,15 @@ static void mq_time(char *buf, size_t len, time_t t)
 		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static int mq_row(const struct mq_info *info, void *arg)
+static int mq_row(const struct mq_info *info, struct table *t)
 {
-	struct table *t = arg;
 	struct passwd *pw;
 	struct group *gr;
 	char buf[64];
 
 	table_row(t);
 	if (info->sysv) {
-		if (info->key == 0)
-			snprintf(buf, sizeof(buf), "id:%d", info->id);
-		else
-			snprintf(buf, sizeof(buf), "key:0x%08x", (unsigned)info->key);
+		objref_format_existing(NULL, info->key, info->id, buf, sizeof(buf));
 		table_set(t, COL_NAME, buf);
 		snprintf(buf, sizeof(buf), "0x%08x", (unsigned)info->key);
 		table_set(t, COL_KEY, buf);
@@ -224,71 +184,11 @@ static int mq_row(const struct mq_info *info, void *arg)
 	return 0;
 }
 
-static struct table *mq_table(const char *dflt)
-{
-	const char *bad;
-	struct table *t;
-
-	mq_topts.name = "queues";
-	t = table_new(mq_columns, MQ_NCOLUMNS, dflt, &mq_topts, &bad);
-	if (!t && errno == EINVAL)
-		cmd_usage_error("--output: '%s' is not a column (see --list-columns)", bad);
-	else if (!t)
-		cmd_warn("cannot make a table");
-	return t;
-}
-
-static int mq_print(struct table *t)
-{
-	int rc = table_print(t, stdout);
-
-	table_free(t);
-	if (rc < 0) {
-		cmd_warn("cannot write the table");
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
-}
-
-/* Parse a table verb's options; returns -1 (usage), 1 (--list-columns done) or 0. */
-static int mq_table_args(poptContext pc)
-{
-	static char columns[256];
-	const char *arg;
-	int opt;
-
-	while ((opt = cmd_popt_next(pc)) > 0) {
-		switch (opt) {
-		case MQ_OPT_JSON:
-			mq_topts.json = true;
-			break;
-		case MQ_OPT_RAW:
-			mq_topts.raw = true;
-			break;
-		case MQ_OPT_NOHEADINGS:
-			mq_topts.noheadings = true;
-			break;
-		case MQ_OPT_BYTES:
-			mq_topts.bytes = true;
-			break;
-		case MQ_OPT_COLUMNS:
-			arg = poptGetOptArg(pc);
-			snprintf(columns, sizeof(columns), "%s", arg ? arg : "");
-			free((void *)arg);
-			mq_topts.columns = columns;
-			break;
-		case MQ_OPT_LIST_COLUMNS:
-			table_columns_help(mq_columns, MQ_NCOLUMNS, stdout);
-			return 1;
-		}
-	}
-	return opt < 0 ? -1 : 0;
-}
-
 static void mq_report(const char *what, const char *text)
 {
 	if (errno == ENOENT)
-		cmd_warnx("cannot %s '%s': %s", what, text, strerror(errno));
+		cmd_warnx("cannot %s '%s': %s%s", what, text, strerror(errno),
+			  strcmp(what, "read") == 0 ? cmd_hint_create(text) : "");
 	else if (errno == EACCES || errno == EPERM)
 		cmd_warnx("cannot %s '%s': %s (owned by someone else?)", what, text, strerror(errno));
 	else
@@ -297,28 +197,29 @@ static void mq_report(const char *what, const char *text)
 
 static int mq_info(int argc, const char **argv)
 {
-	poptContext pc = mq_popt(argc, argv, mq_table_options, "OBJECT... [-J|-r] [-n] [-o COLUMNS] [--bytes]");
+	poptContext pc = cmd_popt(argc, argv, mq_table_options);
 	struct table *t = NULL;
 	struct mq_info info;
 	struct objref ref;
 	const char **args;
-	int nargs, i, rc = EXIT_OK, r;
+	int nargs, i, rc = EXIT_OK;
 
-	r = mq_table_args(pc);
+	while ((rc = cmd_popt_next(pc)) > 0)
+		;
 	args = cmd_popt_args(pc, &nargs);
-	if (r != 0) {
+	if (rc < 0) {
 		poptFreeContext(pc);
-		return r < 0 ? EXIT_USAGE : EXIT_OK;
+		return EXIT_USAGE;
 	}
 	if (nargs == 0)
-		rc = cmd_usage_error("missing OBJECT");
+		rc = cmd_usage_error("an OBJECT is needed");
 	for (i = 0; i < nargs && rc == EXIT_OK; i++)
-		if (mq_parse(args[i], &ref) < 0)
+		if (cmd_objref(args[i], &ref) < 0)
 			rc = EXIT_USAGE;
-	if (rc == EXIT_OK && !(t = mq_table(MQ_INFO_COLUMNS)))
+	if (rc == EXIT_OK && !(t = cmd_table_new(&mq_info_table)))
 		rc = errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	for (i = 0; i < nargs && t; i++) {
-		mq_parse(args[i], &ref);
+		cmd_objref(args[i], &ref);
 		if (mq_info_get(&ref, &info) < 0) {
 			mq_report("read", args[i]);
 			rc = EXIT_FAIL;
@@ -326,43 +227,68 @@ static int mq_info(int argc, const char **argv)
 		}
 		mq_row(&info, t);
 	}
-	if (t && mq_print(t) != EXIT_OK)
+	if (t && cmd_table_print(t) != EXIT_OK)
 		rc = EXIT_FAIL;
 	poptFreeContext(pc);
 	return rc;
 }
 
+/* A queue of the inventory, as mq info describes one. */
+static void mq_info_from_obj(const struct ipcinfo_obj *o, struct mq_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->sysv = o->api == IPCINFO_SYSV;
+	info->id = info->sysv ? o->id : -1;
+	info->key = o->key;
+	snprintf(info->name, sizeof(info->name), "%s", o->name);
+	/* A POSIX queue we may not open is listed by name only. */
+	if (!info->sysv && !(o->has & IPCINFO_HAS_MSGLIMITS))
+		return;
+	info->maxmsg = o->maxmsg;
+	info->msgsize = info->sysv ? sysvmsg_msgmax() : o->msgsize;
+	info->curmsgs = o->msgs;
+	info->bytes = o->used;
+	info->qbytes = info->sysv ? o->size : 0;
+	info->uid = o->uid;
+	info->gid = o->gid;
+	info->mode = o->mode;
+	info->lspid = o->lspid;
+	info->lrpid = o->lrpid;
+	info->stime = o->stime;
+	info->rtime = o->rtime;
+	info->ctime = info->sysv ? o->ctime : 0;
+}
+
 static int mq_ls(int argc, const char **argv)
 {
-	poptContext pc = mq_popt(argc, argv, mq_table_options, "[-J|-r] [-n] [-o COLUMNS] [--bytes]");
+	poptContext pc = cmd_popt(argc, argv, mq_table_options);
+	struct ipcinfo_list list = { 0 };
+	struct mq_info info;
 	struct table *t;
 	const char **args;
-	int nargs, r, posix_err, rc = EXIT_OK;
+	int nargs, r, rc;
+	size_t i;
 
-	r = mq_table_args(pc);
+	while ((r = cmd_popt_next(pc)) > 0)
+		;
 	args = cmd_popt_args(pc, &nargs);
-	if (r != 0 || nargs > 0) {
+	if (r < 0 || nargs > 0) {
 		poptFreeContext(pc);
-		if (r > 0)
-			return EXIT_OK;
-		return r < 0 ? EXIT_USAGE : cmd_usage_error("'%s': ls takes no OBJECT", args[0]);
+		return r < 0 ? EXIT_USAGE : cmd_usage_error("'%s': too many arguments", args[0]);
 	}
-	t = mq_table(MQ_LS_COLUMNS);
+	t = cmd_table_new(&mq_ls_table);
 	if (!t) {
 		poptFreeContext(pc);
 		return errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	}
-	if (mq_list(mq_dir(), &posix_err, mq_row, t) < 0) {
-		cmd_warn("cannot list System V queues");
-		rc = EXIT_FAIL;
+	rc = inventory_gather(&list, INVENTORY_MQ | INVENTORY_POSIX | INVENTORY_SYSV);
+	for (i = 0; i < list.n; i++) {
+		mq_info_from_obj(&list.v[i], &info);
+		mq_row(&info, t);
 	}
-	if (posix_err == ENODEV)
-		cmd_warnx("POSIX queues cannot be listed: no mqueue file system on '%s' "
-			  "(mount -t mqueue none %s)", mq_dir(), mq_dir());
-	else if (posix_err)
-		cmd_warnx("POSIX queues cannot be listed: '%s': %s", mq_dir(), strerror(posix_err));
-	if (mq_print(t) != EXIT_OK)
+	if (cmd_table_print(t) != EXIT_OK)
 		rc = EXIT_FAIL;
+	ipcinfo_free(&list);
 	poptFreeContext(pc);
 	return rc;
 }
@@ -372,7 +298,7 @@ static int mq_ls(int argc, const char **argv)
 static int mq_rm(int argc, const char **argv)
 {
 	static struct poptOption table[] = { CMD_HELP_OPTIONS, POPT_TABLEEND };
-	poptContext pc = mq_popt(argc, argv, table, "OBJECT...");
+	poptContext pc = cmd_popt(argc, argv, table);
 	struct objref ref;
 	const char **args;
 	int opt, nargs, i, rc = EXIT_OK;
@@ -383,12 +309,12 @@ static int mq_rm(int argc, const char **argv)
 	if (opt < 0)
 		rc = EXIT_USAGE;
 	else if (nargs == 0)
-		rc = cmd_usage_error("missing OBJECT");
+		rc = cmd_usage_error("an OBJECT is needed");
 	for (i = 0; i < nargs && rc == EXIT_OK; i++)
-		if (mq_parse(args[i], &ref) < 0)
+		if (cmd_objref(args[i], &ref) < 0)
 			rc = EXIT_USAGE;
 	for (i = 0; i < nargs && rc != EXIT_USAGE; i++) {
-		mq_parse(args[i], &ref);
+		cmd_objref(args[i], &ref);
 		if (ref.is_private) {
 			cmd_warnx("cannot remove '%s': key:private names no queue (use id:ID)", args[i]);
 			rc = EXIT_FAIL;
@@ -403,65 +329,30 @@ static int mq_rm(int argc, const char **argv)
 
 /* send and recv: the same as on the endpoint mq:OBJECT. */
 
-static int mq_xfer(int argc, const char **argv, bool send)
+static int mq_send(int argc, const char **argv)
 {
-	static const struct cmd mq_send_cmd = { "mq send", NULL, "[OPTIONS] OBJECT [MESSAGE...]",
-						NULL, NULL };
-	static const struct cmd mq_recv_cmd = { "mq recv", NULL, "[OPTIONS] OBJECT", NULL,
-						NULL };
-	const struct cmd *saved = cmd_current;
-	int rc;
-
-	cmd_current = send ? &mq_send_cmd : &mq_recv_cmd;
 	xfer_scheme = "mq";
-	rc = send ? cmd_send(argc, argv) : cmd_recv(argc, argv);
-	cmd_current = saved;
-	return rc;
+	return cmd_send(argc, argv);
 }
+
+static int mq_recv(int argc, const char **argv)
+{
+	xfer_scheme = "mq";
+	return cmd_recv(argc, argv);
+}
+
+const struct cmd_verb cmd_mq_verbs[] = {
+	{ "create", "OBJECT... [--maxmsg N] [--msgsize SIZE] [--mode MODE] [--reuse]", mq_create,
+	  NULL },
+	{ "info", "OBJECT... [-J | -r] [-n] [-o COLUMNS] [--bytes]", mq_info, &mq_info_table },
+	{ "send", "[OPTIONS] OBJECT [MESSAGE...]", mq_send, NULL },
+	{ "recv", "[OPTIONS] OBJECT", mq_recv, NULL },
+	{ "rm", "OBJECT...", mq_rm, NULL },
+	{ "ls", "[-J | -r] [-n] [-o COLUMNS] [--bytes]", mq_ls, &mq_ls_table },
+	{ NULL, NULL, NULL, NULL },
+};
 
 int cmd_mq(int argc, const char **argv)
 {
-	static const struct {
-		const char *verb;
-		int (*fn)(int, const char **);
-	} verbs[] = {
-		{ "create", mq_create },
-		{ "info", mq_info },
-		{ "rm", mq_rm },
-		{ "ls", mq_ls },
-	};
-	static char prog[64];
-	size_t i;
-
-	if (argc < 2)
-		return cmd_usage_error("missing verb (create, info, send, recv, rm or ls)");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		printf("usage: ipctool mq %s\n\n"
-		       "  create OBJECT... [--maxmsg N] [--msgsize SIZE] [--mode MODE] [--reuse]\n"
-		       "  info OBJECT... [-J|-r] [-n] [-o COLUMNS] [--bytes]\n"
-		       "  send [OPTIONS] OBJECT [MESSAGE...]\n"
-		       "  recv [OPTIONS] OBJECT\n"
-		       "  rm OBJECT...\n"
-		       "  ls [-J|-r] [-n] [-o COLUMNS] [--bytes]\n\n"
-		       "OBJECT: /NAME (POSIX), key:KEY, id:ID, ftok:PATH[:PROJ] (System V).\n"
-		       "Run 'ipctool mq VERB --help' for a verb's options; see ipctool-mq(1).\n",
-		       cmd_current->usage);
-		return EXIT_OK;
-	}
-	snprintf(prog, sizeof(prog), "ipctool mq %s", argv[1]);
-	if (strcmp(argv[1], "send") == 0 || strcmp(argv[1], "recv") == 0) {
-		bool send = argv[1][0] == 's';
-
-		cmd_prog = prog;
-		argv[1] = prog;
-		return mq_xfer(argc - 1, argv + 1, send);
-	}
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[1], verbs[i].verb) == 0) {
-			cmd_prog = prog;
-			argv[1] = prog;
-			return verbs[i].fn(argc - 1, argv + 1);
-		}
-	return cmd_usage_error("'%s' is not a verb of mq (expected create, info, send, recv, rm "
-			       "or ls)", argv[1]);
+	return cmd_verb_run(cmd_mq_verbs, argc, argv);
 }

@@ -15,11 +15,15 @@
 #include "../lib/ipcref.h"
 #include "../lib/ipcrm.h"
 #include "cmd.h"
+#include "inventory.h"
 
 enum { RM_ALL = 1 };
 
 /* What --all=KIND selects. */
-enum { RM_MQ = 1 << 0, RM_SHM = 1 << 1, RM_SEM = 1 << 2, RM_POSIX = 1 << 3, RM_SYSV = 1 << 4 };
+enum {
+	RM_MQ = INVENTORY_MQ, RM_SHM = INVENTORY_SHM | INVENTORY_RING, RM_SEM = INVENTORY_SEM,
+	RM_POSIX = INVENTORY_POSIX, RM_SYSV = INVENTORY_SYSV,
+};
 
 static int rm_stale, rm_dry_run, rm_verbose;
 static char *rm_all_kinds;
@@ -73,35 +77,7 @@ static int rm_parse_kinds(const char *text, unsigned *sel)
 /* Queues, segments and semaphores of the selected kinds, with their users. */
 static int rm_gather(struct ipcinfo_list *list, unsigned sel, bool procs)
 {
-	int rc = EXIT_OK;
-
-	if ((sel & RM_MQ) && (sel & RM_POSIX) && ipcinfo_get_posix_mq(list) < 0 &&
-	    errno != ENOENT && errno != ENODEV) {
-		cmd_warn("cannot list POSIX message queues in '/dev/mqueue'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & (RM_SHM | RM_SEM)) && (sel & RM_POSIX) &&
-	    ipcinfo_get_posix_shm(list, sel & RM_SHM, sel & RM_SEM) < 0) {
-		cmd_warn("cannot list POSIX shared memory in '/dev/shm'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & RM_MQ) && (sel & RM_SYSV) && ipcinfo_get_sysv_msg(list) < 0) {
-		cmd_warn("cannot read '/proc/sysvipc/msg'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & RM_SHM) && (sel & RM_SYSV) && ipcinfo_get_sysv_shm(list) < 0) {
-		cmd_warn("cannot read '/proc/sysvipc/shm'");
-		rc = EXIT_FAIL;
-	}
-	if ((sel & RM_SEM) && (sel & RM_SYSV) && ipcinfo_get_sysv_sem(list) < 0) {
-		cmd_warn("cannot read '/proc/sysvipc/sem'");
-		rc = EXIT_FAIL;
-	}
-	if (procs && ipcinfo_procs(list) < 0) {
-		cmd_warn("cannot read the processes in '/proc'");
-		rc = EXIT_FAIL;
-	}
-	return rc;
+	return inventory_gather(list, sel | INVENTORY_QUIET | (procs ? INVENTORY_PROCS : 0));
 }
 
 /* "123(cat),456(sleep)", or "a process" when the users are not known. */

@@ -109,12 +109,8 @@ static poptContext sem_options(int argc, const char **argv, const struct poptOpt
 /* Parse OBJECT; a usage error (reported) returns -1. */
 static int sem_ref(const char *text, struct objref *ref, bool creating)
 {
-	const char *why;
-
-	if (objref_parse(text, ref, &why) < 0) {
-		cmd_usage_error("'%s' is %s", text, why);
+	if (cmd_objref(text, ref) < 0)
 		return -1;
-	}
 	if (ref->is_private && !creating) {
 		cmd_usage_error("'%s' names no existing set (use id:ID, as sem create printed it)", text);
 		return -1;
@@ -135,8 +131,8 @@ static int sem_open_ref(const char *text, const struct objref *ref, struct sem_h
 {
 	if (sem_attach(ref, h) < 0) {
 		if (errno == ENOENT)
-			cmd_warnx("cannot open '%s': %s (create it with 'ipctool sem create %s')", text,
-				  strerror(errno), text);
+			cmd_warnx("cannot open '%s': %s%s", text, strerror(errno),
+				  cmd_hint_create(text));
 		else
 			cmd_warn("cannot open '%s'", text);
 		return EXIT_FAIL;
@@ -190,7 +186,7 @@ static int sem_create_exec(int argc, const char **argv)
 	} else {
 		/* A private set is reachable only by its identifier: print it. */
 		if (ref.is_private)
-			printf("id:%d\n", h.id);
+			cmd_print_private_id(h.id);
 		sem_detach(&h);
 	}
 	poptFreeContext(pc);
@@ -463,17 +459,17 @@ static int sem_run_exec(int argc, const char **argv)
 	return status;
 }
 
-static const struct cmd_verb sem_verbs[] = {
-	{ "create", "OBJECT [--value N] [--nsems N] [--mode M] [--reuse]", sem_create_exec },
-	{ "wait", "OBJECT [-t DURATION | -n] [--index I]", sem_wait_exec },
-	{ "post", "OBJECT [--count N] [--index I]", sem_post_exec },
-	{ "get", "OBJECT [--index I]", sem_get_exec },
-	{ "rm", "OBJECT...", sem_rm_exec },
-	{ "run", "OBJECT [-t DURATION | -n] [--index I] -- COMMAND [ARG...]", sem_run_exec },
-	{ NULL, NULL, NULL },
+const struct cmd_verb cmd_sem_verbs[] = {
+	{ "create", "OBJECT [--value N] [--nsems N] [--mode M] [--reuse]", sem_create_exec, NULL },
+	{ "wait", "OBJECT [-t DURATION | -n] [--index I]", sem_wait_exec, NULL },
+	{ "post", "OBJECT [--count N] [--index I]", sem_post_exec, NULL },
+	{ "get", "OBJECT [--index I]", sem_get_exec, NULL },
+	{ "rm", "OBJECT...", sem_rm_exec, NULL },
+	{ "run", "OBJECT [-t DURATION | -n] [--index I] -- COMMAND [ARG...]", sem_run_exec, NULL },
+	{ NULL, NULL, NULL, NULL },
 };
 
 int cmd_sem(int argc, const char **argv)
 {
-	return cmd_verb_run(sem_verbs, argc, argv);
+	return cmd_verb_run(cmd_sem_verbs, argc, argv);
 }

@@ -14,6 +14,7 @@
 #include "../lib/shm.h"
 #include "../lib/table.h"
 #include "cmd.h"
+#include "inventory.h"
 
 /* Shared by the verbs' option tables. */
 static struct {
@@ -22,7 +23,6 @@ static struct {
 	mode_t mode;
 	bool reuse, read, write, hold;
 	int64_t hold_ms;
-	struct table_opts table;
 	bool error;
 } opt = { .mode = 0600, .hold_ms = -1 };
 
@@ -36,11 +36,6 @@ enum {
 	OPT_OFFSET,
 	OPT_LENGTH,
 	OPT_HOLD,
-	OPT_JSON,
-	OPT_RAW,
-	OPT_NOHEADINGS,
-	OPT_OUTPUT,
-	OPT_BYTES,
 };
 
 static void shm_callback(poptContext pc, enum poptCallbackReason reason,
@@ -90,21 +85,6 @@ static void shm_callback(poptContext pc, enum poptCallbackReason reason,
 		if (arg)
 			rc = cmd_opt_duration("--hold", arg, &opt.hold_ms);
 		break;
-	case OPT_JSON:
-		opt.table.json = true;
-		break;
-	case OPT_RAW:
-		opt.table.raw = true;
-		break;
-	case OPT_NOHEADINGS:
-		opt.table.noheadings = true;
-		break;
-	case OPT_OUTPUT:
-		opt.table.columns = arg;
-		break;
-	case OPT_BYTES:
-		opt.table.bytes = true;
-		break;
 	}
 	if (rc < 0)
 		opt.error = true;
@@ -135,24 +115,8 @@ static struct poptOption attach_options[] = {
 	POPT_TABLEEND
 };
 
-#define TABLE_OPTIONS                                                                          \
-	{ "json", 'J', POPT_ARG_NONE, NULL, OPT_JSON, "JSON output", NULL },                   \
-	{ "raw", 'r', POPT_ARG_NONE, NULL, OPT_RAW, "raw output", NULL },                      \
-	{ "noheadings", 'n', POPT_ARG_NONE, NULL, OPT_NOHEADINGS, "no column headings", NULL }, \
-	{ "output", 'o', POPT_ARG_STRING, NULL, OPT_OUTPUT,                                    \
-	  "columns to show (+COL adds to the default)", "COLUMNS" },                           \
-	{ "bytes", '\0', POPT_ARG_NONE, NULL, OPT_BYTES, "sizes in bytes", NULL }
-
-static struct poptOption info_options[] = {
-	SHM_CALLBACK,
-	TABLE_OPTIONS,
-	CMD_HELP_OPTIONS,
-	POPT_TABLEEND
-};
-
-static struct poptOption ls_options[] = {
-	SHM_CALLBACK,
-	TABLE_OPTIONS,
+static struct poptOption table_options[] = {
+	CMD_TABLE_OPTIONS,
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
 };
@@ -204,10 +168,16 @@ static const struct table_column shm_cols[] = {
 };
 
 #define NCOLS (sizeof(shm_cols) / sizeof(shm_cols[0]))
-#define LS_DEFAULT "NAME,TYPE,SIZE,PERMS,OWNER,NATTCH,CPID,LPID,RING,FILL"
-#define INFO_DEFAULT                                                                        \
-	"NAME,TYPE,ID,SIZE,PERMS,OWNER,NATTCH,CPID,LPID,ATIME,DTIME,CTIME,RING,CAPACITY,FILL," \
-	"WRITER,READER"
+
+static const struct cmd_columns shm_ls_table = {
+	shm_cols, NCOLS, "NAME,TYPE,SIZE,PERMS,OWNER,NATTCH,CPID,LPID,RING,FILL", "shm",
+};
+static const struct cmd_columns shm_info_table = {
+	shm_cols, NCOLS,
+	"NAME,TYPE,ID,SIZE,PERMS,OWNER,NATTCH,CPID,LPID,ATIME,DTIME,CTIME,RING,CAPACITY,FILL,"
+	"WRITER,READER",
+	"shm",
+};
 
 /* Parse a verb's options; returns EXIT_OK with the arguments, or a status. */
 static int shm_parse(poptContext pc, const char ***args, int *nargs)
@@ -222,20 +192,10 @@ static int shm_parse(poptContext pc, const char ***args, int *nargs)
 	return EXIT_OK;
 }
 
-static int shm_parse_ref(const char *text, struct objref *ref)
-{
-	const char *why;
-
-	if (objref_parse(text, ref, &why) == 0)
-		return 0;
-	cmd_warnx("'%s' is %s", text, why);
-	return -1;
-}
-
 static const char *shm_open_hint(const struct objref *ref, int err)
 {
 	if (err == ENOENT || (err == EINVAL && ref->kind == OBJREF_ID))
-		return " (create it with 'ipctool shm create')";
+		return cmd_hint_create(ref->kind == OBJREF_POSIX ? ref->name : "OBJECT");
 	if (err == EEXIST)
 		return " (--reuse uses the existing one)";
 	if (err == EINVAL && objref_is_sysv(ref))
@@ -269,10 +229,11 @@ static int shm_verb_create(int argc, const char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (nargs != 1) {
-		rc = cmd_usage_error(nargs ? "too many arguments" : "missing OBJECT");
+		rc = nargs ? cmd_usage_error("'%s': too many arguments", args[1])
+			   : cmd_usage_error("an OBJECT is needed");
 		goto out;
 	}
-	if (shm_parse_ref(args[0], &ref) < 0) {
+	if (cmd_objref(args[0], &ref) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -315,7 +276,7 @@ static int shm_verb_create(int argc, const char **argv)
 			shm_remove_seg(&s);
 	}
 	if (rc == EXIT_OK && ref.is_private)
-		printf("id:%d\n", s.id);
+		cmd_print_private_id(s.id);
 	shm_close(&s);
 out:
 	poptFreeContext(pc);
@@ -426,14 +387,15 @@ static int shm_verb_attach(int argc, const char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (nargs != 1) {
-		rc = cmd_usage_error(nargs ? "too many arguments" : "missing OBJECT");
+		rc = nargs ? cmd_usage_error("'%s': too many arguments", args[1])
+			   : cmd_usage_error("an OBJECT is needed");
 		goto out;
 	}
 	if (opt.read && opt.write) {
 		rc = cmd_usage_error("--read and --write exclude each other");
 		goto out;
 	}
-	if (shm_parse_ref(args[0], &ref) < 0) {
+	if (cmd_objref(args[0], &ref) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -534,32 +496,9 @@ static bool shm_ring_info(const struct objref *ref, struct ring_info *ri)
 	return ok;
 }
 
-static struct table *shm_table(const char *def, const char *name)
-{
-	const char *bad = NULL;
-	struct table *t;
-
-	opt.table.name = name;
-	t = table_new(shm_cols, NCOLS, def, &opt.table, &bad);
-	if (!t && bad)
-		cmd_usage_error("--output: '%s' is not a column (see --help)", bad);
-	else if (!t)
-		cmd_warn("cannot make a table");
-	return t;
-}
-
-static int shm_print(struct table *t)
-{
-	if (table_print(t, stdout) < 0) {
-		cmd_warn("cannot write to standard output");
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
-}
-
 static int shm_verb_info(int argc, const char **argv)
 {
-	poptContext pc = cmd_popt(argc, argv, info_options);
+	poptContext pc = cmd_popt(argc, argv, table_options);
 	struct objref ref;
 	struct shm_seg s;
 	struct shm_desc d;
@@ -573,14 +512,15 @@ static int shm_verb_info(int argc, const char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (nargs != 1) {
-		rc = cmd_usage_error(nargs ? "too many arguments" : "missing OBJECT");
+		rc = nargs ? cmd_usage_error("'%s': too many arguments", args[1])
+			   : cmd_usage_error("an OBJECT is needed");
 		goto out;
 	}
-	if (shm_parse_ref(args[0], &ref) < 0) {
+	if (cmd_objref(args[0], &ref) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	t = shm_table(INFO_DEFAULT, "shm");
+	t = cmd_table_new(&shm_info_table);
 	if (!t) {
 		rc = errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
@@ -600,53 +540,78 @@ static int shm_verb_info(int argc, const char **argv)
 	shm_close(&s);
 	ring = shm_ring_info(&ref, &ri);
 	shm_row(t, &d, ring ? &ri : NULL);
-	rc = shm_print(t);
+	rc = cmd_table_print(t);
+	t = NULL;
 out:
 	table_free(t);
 	poptFreeContext(pc);
 	return rc;
 }
 
+/* A segment of the inventory, as shm_stat describes one. */
+static void shm_desc_from_obj(const struct ipcinfo_obj *o, struct shm_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->sysv = o->api == IPCINFO_SYSV;
+	objref_format_existing(o->name, o->key, o->id, d->ref, sizeof(d->ref));
+	d->key = o->key;
+	d->id = d->sysv ? o->id : -1;
+	d->size = o->size;
+	d->mode = o->mode & (d->sysv ? 0777 : 07777);
+	d->uid = o->uid;
+	d->gid = o->gid;
+	d->cuid = d->sysv ? o->cuid : o->uid;
+	d->cgid = d->sysv ? o->cgid : o->gid;
+	d->nattch = (o->has & IPCINFO_HAS_ATTACH) ? (long)o->attach : -1;
+	d->cpid = d->sysv ? o->cpid : 0;
+	d->lpid = d->sysv ? o->lpid : 0;
+	d->atime = o->atime;
+	d->dtime = d->sysv ? o->dtime : 0;
+	d->ctime = o->ctime;
+	d->mtime = o->mtime;
+}
+
 static int shm_verb_ls(int argc, const char **argv)
 {
-	poptContext pc = cmd_popt(argc, argv, ls_options);
-	struct shm_desc *list = NULL;
+	poptContext pc = cmd_popt(argc, argv, table_options);
+	struct ipcinfo_list list = { 0 };
 	struct table *t = NULL;
 	const char **args;
-	size_t n, i;
+	size_t i;
 	int nargs, rc;
 
 	rc = shm_parse(pc, &args, &nargs);
 	if (rc != EXIT_OK)
 		goto out;
 	if (nargs) {
-		rc = cmd_usage_error("too many arguments");
+		rc = cmd_usage_error("'%s': too many arguments", args[0]);
 		goto out;
 	}
-	t = shm_table(LS_DEFAULT, "shm");
+	t = cmd_table_new(&shm_ls_table);
 	if (!t) {
 		rc = errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
-	if (shm_list(&list, &n) < 0) {
-		cmd_warn("cannot list shared memory");
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
+	rc = inventory_gather(&list, INVENTORY_SHM | INVENTORY_RING | INVENTORY_POSIX |
+					     INVENTORY_SYSV | INVENTORY_PROCS);
+	for (i = 0; i < list.n; i++) {
 		struct ring_info ri;
+		struct shm_desc d;
 		struct objref ref;
 		bool ring = false;
 
+		shm_desc_from_obj(&list.v[i], &d);
 		/* Only POSIX segments are probed for rings: attaching a System
 		 * V one would change its last pid and times. */
-		if (!list[i].sysv && objref_parse(list[i].ref, &ref, NULL) == 0)
+		if (!d.sysv && objref_parse(d.ref, &ref, NULL) == 0)
 			ring = shm_ring_info(&ref, &ri);
-		shm_row(t, &list[i], ring ? &ri : NULL);
+		shm_row(t, &d, ring ? &ri : NULL);
 	}
-	rc = shm_print(t);
+	if (cmd_table_print(t) != EXIT_OK)
+		rc = EXIT_FAIL;
+	t = NULL;
 out:
-	free(list);
+	ipcinfo_free(&list);
 	table_free(t);
 	poptFreeContext(pc);
 	return rc;
@@ -665,11 +630,11 @@ static int shm_verb_rm(int argc, const char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (nargs < 1) {
-		rc = cmd_usage_error("missing OBJECT");
+		rc = cmd_usage_error("an OBJECT is needed");
 		goto out;
 	}
 	for (i = 0; i < nargs; i++)
-		if (shm_parse_ref(args[i], &ref) < 0) {
+		if (cmd_objref(args[i], &ref) < 0) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -689,57 +654,18 @@ out:
 	return rc;
 }
 
-static const struct {
-	const char *name;
-	int (*run)(int, const char **);
-	const char *usage;
-	const char *columns; /* default columns, for --help */
-} shm_verbs[] = {
-	{ "create", shm_verb_create, "create OBJECT -s SIZE [--mode MODE] [--reuse] [--capacity SIZE]", NULL },
-	{ "attach", shm_verb_attach,
-	  "attach OBJECT [--read | --write] [--offset N] [--length N] [--hold[=DURATION]]", NULL },
-	{ "info", shm_verb_info, "info OBJECT [-J | -r] [-n] [-o COLUMNS] [--bytes]", INFO_DEFAULT },
-	{ "rm", shm_verb_rm, "rm OBJECT...", NULL },
-	{ "ls", shm_verb_ls, "ls [-J | -r] [-n] [-o COLUMNS] [--bytes]", LS_DEFAULT },
+const struct cmd_verb cmd_shm_verbs[] = {
+	{ "create", "OBJECT -s SIZE [--mode MODE] [--reuse] [--capacity SIZE]", shm_verb_create,
+	  NULL },
+	{ "attach", "OBJECT [--read | --write] [--offset N] [--length N] [--hold[=DURATION]]",
+	  shm_verb_attach, NULL },
+	{ "info", "OBJECT [-J | -r] [-n] [-o COLUMNS] [--bytes]", shm_verb_info, &shm_info_table },
+	{ "rm", "OBJECT...", shm_verb_rm, NULL },
+	{ "ls", "[-J | -r] [-n] [-o COLUMNS] [--bytes]", shm_verb_ls, &shm_ls_table },
+	{ NULL, NULL, NULL, NULL },
 };
 
 int cmd_shm(int argc, const char **argv)
 {
-	static struct cmd verb_cmd;
-	static char prog[64];
-	size_t i;
-
-	if (argc < 2)
-		return cmd_usage_error("missing verb (create, attach, info, rm or ls)");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		printf("usage: ipctool shm %s\n\nVerbs:\n", cmd_current->usage);
-		for (i = 0; i < sizeof(shm_verbs) / sizeof(shm_verbs[0]); i++)
-			printf("  ipctool shm %s\n", shm_verbs[i].usage);
-		printf("\nRun 'ipctool shm VERB --help' for a verb's options; see ipctool-shm(1).\n");
-		return EXIT_OK;
-	}
-	for (i = 0; i < sizeof(shm_verbs) / sizeof(shm_verbs[0]); i++) {
-		if (strcmp(argv[1], shm_verbs[i].name) != 0)
-			continue;
-		/* The verb's synopsis in its --help. */
-		verb_cmd = *cmd_current;
-		verb_cmd.usage = shm_verbs[i].usage + strlen(shm_verbs[i].name) + 1;
-		cmd_current = &verb_cmd;
-		snprintf(prog, sizeof(prog), "ipctool shm %s", shm_verbs[i].name);
-		argv[1] = prog;
-		if (shm_verbs[i].columns && argc > 2 &&
-		    (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
-			const char *help[] = { prog, NULL };
-			poptContext pc = cmd_popt(1, help, info_options);
-
-			poptPrintHelp(pc, stdout, 0);
-			poptFreeContext(pc);
-			printf("\nColumns (default %s):\n", shm_verbs[i].columns);
-			table_columns_help(shm_cols, NCOLS, stdout);
-			return EXIT_OK;
-		}
-		return shm_verbs[i].run(argc - 1, argv + 1);
-	}
-	return cmd_usage_error("'%s' is not a verb of shm (expected create, attach, info, rm or ls)",
-			       argv[1]);
+	return cmd_verb_run(cmd_shm_verbs, argc, argv);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../lib/clock.h"
+#include "../lib/json.h"
 #include "../lib/parse.h"
 #include "../lib/pidlock.h"
 #include "../lib/sig.h"
@@ -103,12 +104,22 @@ static void signal_print(const siginfo_t *si, bool json)
 
 	sig_name(si->si_signo, name, sizeof(name));
 	if (json) {
-		printf("{\"signal\":\"%s\",\"number\":%d,\"pid\":%d,\"uid\":%u,\"code\":\"%s\",",
-		       name, si->si_signo, (int)si->si_pid, (unsigned)si->si_uid, sig_code_name(si));
+		struct json_writer w;
+		char buf[512];
+		size_t n;
+
+		json_begin(&w, buf, sizeof(buf));
+		json_add_string(&w, "signal", name);
+		json_add_int(&w, "number", si->si_signo);
+		json_add_int(&w, "pid", si->si_pid);
+		json_add_int(&w, "uid", si->si_uid);
+		json_add_string(&w, "code", sig_code_name(si));
 		if (queued)
-			printf("\"value\":%d}\n", si->si_value.sival_int);
+			json_add_int(&w, "value", si->si_value.sival_int);
 		else
-			printf("\"value\":null}\n");
+			json_add_null(&w, "value");
+		n = json_end(&w);
+		fwrite(buf, 1, n, stdout);
 	} else if (queued) {
 		printf("%s pid=%d uid=%u value=%d\n", name, (int)si->si_pid, (unsigned)si->si_uid,
 		       si->si_value.sival_int);
@@ -254,52 +265,36 @@ static const struct table_column signal_columns[] = {
 	[COL_DESCRIPTION] = { "DESCRIPTION", "what the signal means", 0.5, TABLE_STRING },
 };
 
-enum { LIST_JSON = 1, LIST_RAW, LIST_NOHEAD, LIST_OUTPUT };
+static const struct cmd_columns signal_table = {
+	signal_columns, sizeof(signal_columns) / sizeof(signal_columns[0]),
+	"NAME,NUMBER,ACTION,DESCRIPTION", "signals",
+};
 
 static int signal_list_exec(int argc, const char **argv)
 {
-	static struct table_opts topts = { .name = "signals" };
 	static struct poptOption options[] = {
-		{ "json", 'J', POPT_ARG_NONE, NULL, LIST_JSON, "JSON output", NULL },
-		{ "raw", 'r', POPT_ARG_NONE, NULL, LIST_RAW, "raw output, no column alignment", NULL },
-		{ "noheadings", 'n', POPT_ARG_NONE, NULL, LIST_NOHEAD, "no header line", NULL },
-		{ "output", 'o', POPT_ARG_STRING, NULL, LIST_OUTPUT,
-		  "columns: NAME NUMBER ACTION DESCRIPTION", "LIST" },
+		CMD_TABLE_OPTIONS,
 		CMD_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
 	poptContext pc = cmd_popt(argc, argv, options);
-	const char *bad = NULL;
+	const char **args;
 	struct table *t;
 	char name[32];
 	int rc, n, sig, status = EXIT_OK;
 
-	while ((rc = cmd_popt_next(pc)) > 0) {
-		switch (rc) {
-		case LIST_JSON: topts.json = true; break;
-		case LIST_RAW: topts.raw = true; break;
-		case LIST_NOHEAD: topts.noheadings = true; break;
-		case LIST_OUTPUT:
-			free((void *)topts.columns);
-			topts.columns = poptGetOptArg(pc);
-			break;
-		}
-	}
-	cmd_popt_args(pc, &n);
+	while ((rc = cmd_popt_next(pc)) > 0)
+		;
+	args = cmd_popt_args(pc, &n);
 	if (rc < 0 || n > 0) {
 		if (rc == 0)
-			cmd_usage_error("signal list takes no arguments");
+			cmd_usage_error("'%s': too many arguments", args[0]);
 		status = EXIT_USAGE;
 		goto out;
 	}
-	t = table_new(signal_columns, sizeof(signal_columns) / sizeof(signal_columns[0]),
-		      "NAME,NUMBER,ACTION,DESCRIPTION", &topts, &bad);
+	t = cmd_table_new(&signal_table);
 	if (!t) {
-		if (bad)
-			status = cmd_usage_error("--output: '%s' is not a column (expected NAME, NUMBER, "
-						 "ACTION or DESCRIPTION)", bad);
-		else
-			status = (cmd_warn("cannot make a table"), EXIT_FAIL);
+		status = errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
 	for (sig = 1; sig <= sig_max(); sig++) {
@@ -312,25 +307,20 @@ static int signal_list_exec(int argc, const char **argv)
 		table_set(t, COL_ACTION, sig_default_action(sig));
 		table_set(t, COL_DESCRIPTION, sig >= SIGRTMIN ? "real-time signal" : strsignal(sig));
 	}
-	if (table_print(t, stdout) < 0) {
-		cmd_warn("cannot print the table");
-		status = EXIT_FAIL;
-	}
-	table_free(t);
+	status = cmd_table_print(t);
 out:
-	free((void *)topts.columns);
 	poptFreeContext(pc);
 	return status;
 }
 
-static const struct cmd_verb signal_verbs[] = {
-	{ "send", "PID SIGNAL [--value N]", signal_send_exec },
-	{ "wait", "SIGNAL... [-t DURATION] [-c N] [--pidfile FILE] [-J]", signal_wait_exec },
-	{ "list", "[-J | -r] [-n] [-o LIST]", signal_list_exec },
-	{ NULL, NULL, NULL },
+const struct cmd_verb cmd_signal_verbs[] = {
+	{ "send", "PID SIGNAL [--value N]", signal_send_exec, NULL },
+	{ "wait", "SIGNAL... [-t DURATION] [-c N] [--pidfile FILE] [-J]", signal_wait_exec, NULL },
+	{ "list", "[-J | -r] [-n] [-o COLUMNS]", signal_list_exec, &signal_table },
+	{ NULL, NULL, NULL, NULL },
 };
 
 int cmd_signal(int argc, const char **argv)
 {
-	return cmd_verb_run(signal_verbs, argc, argv);
+	return cmd_verb_run(cmd_signal_verbs, argc, argv);
 }

@@ -72,6 +72,8 @@ struct ipcinfo_obj {
 	uint64_t rss, swap;
 	char value[64];		/* semaphore value, or a set's values "1,0,2" */
 	pid_t cpid, lpid, notify_pid;
+	pid_t lspid, lrpid;	/* System V queue: last sender and receiver */
+	time_t stime, rtime;	/* System V queue: last send and receive (0: never) */
 	/* A pid of the last operations (msg send/receive, semop) is alive. */
 	bool recent_alive;
 	time_t mtime, ctime, atime, dtime;
@@ -97,8 +99,13 @@ struct ipcinfo_list {
 
 /* Every gatherer appends to list; -1 with errno on failure (list intact). */
 
-/* /dev/mqueue; ENOENT when it is not there, ENODEV when not an mqueue mount. */
-int ipcinfo_get_posix_mq(struct ipcinfo_list *list);
+/* Where the mqueue file system is mounted by default. */
+#define IPCINFO_MQUEUE_DIR "/dev/mqueue"
+/*
+ * The queues in the mqueue file system mounted at dir; ENOENT when dir is
+ * not there, ENODEV when it is not an mqueue mount.
+ */
+int ipcinfo_get_posix_mq(struct ipcinfo_list *list, const char *dir);
 /* /dev/shm: segments (and rings) with want_shm, sem.NAME files with want_sem. */
 int ipcinfo_get_posix_shm(struct ipcinfo_list *list, bool want_shm, bool want_sem);
 int ipcinfo_get_sysv_msg(struct ipcinfo_list *list);

@@ -1,14 +1,14 @@
-/* Removing IPC objects: POSIX unlink, System V IPC_RMID, FIFOs, stale sockets. */
+/*
+ * Removing IPC objects named by an ipcref: each kind through its module's
+ * one removal (mq_remove, shm_remove, sem_remove, fifo_remove).
+ */
 #include "ipcrm.h"
 #include "sock.h"
 
 #include <errno.h>
-#include <mqueue.h>
-#include <semaphore.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include "fifo.h"
+#include "mq.h"
+#include "sem.h"
+#include "shm.h"
 
 union ipcrm_semun {
 	int val;
@@ -121,7 +124,7 @@ int ipcrm_check(const struct ipcref *ref, const char **why)
 
 int ipcrm_remove(const struct ipcref *ref, const char **why)
 {
-	int id, rc;
+	int rc;
 
 	if (why)
 		*why = NULL;
@@ -146,23 +149,15 @@ int ipcrm_remove(const struct ipcref *ref, const char **why)
 	}
 	if (ipcrm_check_shm_name(ref, why) < 0)
 		return -1;
-	if (ref->obj.kind == OBJREF_POSIX) {
-		if (ref->kind == IPCREF_MQ)
-			return mq_unlink(ref->obj.name);
-		if (ref->kind == IPCREF_SHM)
-			return shm_unlink(ref->obj.name);
-		return sem_unlink(ref->obj.name);
-	}
-	id = ipcrm_sysv_id(ref);
-	if (id < 0)
-		return -1;
+	/* The one removal per kind, as mq rm, shm rm and sem rm do it. */
 	if (ref->kind == IPCREF_MQ)
-		rc = msgctl(id, IPC_RMID, NULL);
+		rc = mq_remove(&ref->obj);
 	else if (ref->kind == IPCREF_SHM)
-		rc = shmctl(id, IPC_RMID, NULL);
+		rc = shm_remove(&ref->obj);
 	else
-		rc = semctl(id, 0, IPC_RMID);
-	if (rc < 0 && errno == EINVAL)
+		rc = sem_remove(&ref->obj);
+	/* A wrong System V id is EINVAL: say "no such object". */
+	if (rc < 0 && errno == EINVAL && ref->obj.kind != OBJREF_POSIX)
 		errno = ENOENT;
 	return rc;
 }

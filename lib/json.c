@@ -185,3 +185,67 @@ size_t json_message(char *out, const void *msg, size_t len, const struct msg_met
 	o += sprintf(o, ".%06ldZ\"}\n", usec);
 	return (size_t)(o - out);
 }
+
+void json_begin(struct json_writer *w, char *buf, size_t cap)
+{
+	w->buf = buf;
+	w->cap = cap;
+	w->len = 0;
+	w->overflow = cap < 3;
+	if (!w->overflow)
+		w->buf[w->len++] = '{';
+}
+
+/* Room for n more bytes, keeping two for the closing "}\n". */
+static bool json_room(struct json_writer *w, size_t n)
+{
+	if (!w->overflow && w->cap - w->len >= n + 2)
+		return true;
+	w->overflow = true;
+	return false;
+}
+
+/* ,"key": (keys are the caller's plain ASCII names). */
+static bool json_key(struct json_writer *w, const char *key, const char *suffix, size_t more)
+{
+	size_t n = strlen(key) + strlen(suffix) + 4;
+
+	if (!json_room(w, n + more))
+		return false;
+	w->len += (size_t)sprintf(w->buf + w->len, "%s\"%s%s\":", w->len > 1 ? "," : "", key,
+				  suffix);
+	return true;
+}
+
+void json_add_string(struct json_writer *w, const char *key, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (json_utf8_valid(value, len)) {
+		if (json_key(w, key, "", json_string_max(len)))
+			w->len += json_string(w->buf + w->len, value, len);
+	} else if (json_key(w, key, "_base64", json_base64_max(len))) {
+		w->len += json_base64(w->buf + w->len, value, len);
+	}
+}
+
+void json_add_int(struct json_writer *w, const char *key, long long value)
+{
+	if (json_key(w, key, "", 24))
+		w->len += (size_t)sprintf(w->buf + w->len, "%lld", value);
+}
+
+void json_add_null(struct json_writer *w, const char *key)
+{
+	if (json_key(w, key, "", 4))
+		w->len += (size_t)sprintf(w->buf + w->len, "null");
+}
+
+size_t json_end(struct json_writer *w)
+{
+	if (w->overflow)
+		return 0;
+	w->buf[w->len++] = '}';
+	w->buf[w->len++] = '\n';
+	return w->len;
+}

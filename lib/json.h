@@ -1,5 +1,6 @@
 /*
- * A small JSON writer for `recv -J`: strings escaped per RFC 8259, UTF-8
+ * The one JSON writer outside tables (libsmartcols writes those): `recv -J`
+ * messages and one-line records such as `signal wait -J`. Strings escaped per RFC 8259, UTF-8
  * validation, base64 for bytes that are not text. Writes into a caller's
  * buffer sized with the *_max functions; never allocates.
  */
@@ -30,5 +31,22 @@ size_t json_message_max(size_t msgsize);
  * json_message_max(len).
  */
 size_t json_message(char *out, const void *msg, size_t len, const struct msg_meta *meta);
+
+/*
+ * A one-line JSON object built in a caller's buffer: json_begin, then
+ * json_add_* per member, then json_end, which closes it with a newline and
+ * returns its length, or 0 when it did not fit in the buffer.
+ */
+struct json_writer {
+	char *buf;
+	size_t cap, len;
+	bool overflow;
+};
+void json_begin(struct json_writer *w, char *buf, size_t cap);
+/* A string member; a value that is not UTF-8 goes out as key_base64. */
+void json_add_string(struct json_writer *w, const char *key, const char *value);
+void json_add_int(struct json_writer *w, const char *key, long long value);
+void json_add_null(struct json_writer *w, const char *key);
+size_t json_end(struct json_writer *w);
 
 #endif

@@ -1,7 +1,6 @@
-/* POSIX message queues: the mq: transport for /NAME, attributes, listing. */
+/* POSIX message queues: the mq: transport for /NAME, attributes, removal. */
 #include "mq.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,14 +10,9 @@
 #include <string.h>
 #include <sys/msg.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "msgend.h"
-
-#ifndef MQUEUE_MAGIC
-#define MQUEUE_MAGIC 0x19800202
-#endif
 
 static uint64_t mq_read_proc(const char *path, uint64_t dflt)
 {
@@ -225,41 +219,6 @@ int mq_info_get(const struct objref *ref, struct mq_info *info)
 	if (id < 0)
 		return -1;
 	return sysvmsg_info(id, info);
-}
-
-int mq_list(const char *dir, int *posix_err, int (*fn)(const struct mq_info *, void *),
-	    void *arg)
-{
-	struct statfs sfs;
-	struct dirent *de;
-	struct mq_info info;
-	char name[OBJREF_NAME_MAX + 2];
-	DIR *dp;
-
-	*posix_err = 0;
-	if (statfs(dir, &sfs) < 0 || sfs.f_type != MQUEUE_MAGIC) {
-		*posix_err = ENODEV;
-	} else if (!(dp = opendir(dir))) {
-		*posix_err = errno;
-	} else {
-		while ((de = readdir(dp))) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(name, sizeof(name), "/%s", de->d_name);
-			/* A queue we may not open is still listed, by name. */
-			if (mq_info_posix(name, &info) < 0) {
-				memset(&info, 0, sizeof(info));
-				info.id = -1;
-				snprintf(info.name, sizeof(info.name), "%s", name);
-			}
-			if (fn(&info, arg)) {
-				closedir(dp);
-				return 0;
-			}
-		}
-		closedir(dp);
-	}
-	return sysvmsg_list(fn, arg);
 }
 
 int mq_remove(const struct objref *ref)

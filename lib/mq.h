@@ -1,6 +1,7 @@
 /*
- * Message queues, both families: attributes for `mq info` and `mq ls`,
- * removal, and the POSIX and System V transports of lib/msgend.h.
+ * Message queues, both families: attributes for `mq info` (`mq ls` reads
+ * the inventory, lib/ipcinfo*.c), removal, and the POSIX and System V
+ * transports of lib/msgend.h.
  */
 #ifndef IPCTOOL_MQ_H
 #define IPCTOOL_MQ_H
@@ -11,9 +12,6 @@
 #include <time.h>
 
 #include "objref.h"
-
-/* Where the mqueue file system is looked for (`mq ls`). */
-#define MQ_DIR_DEFAULT "/dev/mqueue"
 
 struct mq_info {
 	bool sysv;
@@ -34,18 +32,10 @@ struct mq_info {
 
 /* Attributes of a queue named by ref (any form but key:private). */
 int mq_info_get(const struct objref *ref, struct mq_info *info);
-/*
- * Every queue: POSIX ones from the mqueue file system mounted at dir (ENODEV
- * in *posix_err when it is not mounted there), System V ones from the
- * kernel. fn returns nonzero to stop. Returns 0 or -1 (errno).
- */
-int mq_list(const char *dir, int *posix_err, int (*fn)(const struct mq_info *, void *),
-	    void *arg);
 /* Remove the queue named by ref. */
 int mq_remove(const struct objref *ref);
-/* System V (lib/sysvmsg.c): attributes of one queue, and every queue. */
+/* System V (lib/sysvmsg.c): attributes of one queue. */
 int sysvmsg_info(int id, struct mq_info *info);
-int sysvmsg_list(int (*fn)(const struct mq_info *, void *), void *arg);
 /* The System V identifier of ref (key:, id:, ftok:), without creating it. */
 int sysvmsg_lookup(const struct objref *ref);
 /* The kernel's largest System V message (msgmax). */

@@ -178,3 +178,19 @@ int objref_format(const struct objref *ref, char *buf, size_t len)
 	}
 	return 0;
 }
+
+int objref_format_existing(const char *posix_name, key_t key, int id, char *buf, size_t len)
+{
+	struct objref ref = { .kind = OBJREF_KEY, .key = key, .id = id };
+
+	if (posix_name && *posix_name) {
+		ref.kind = OBJREF_POSIX;
+		if (snprintf(ref.name, sizeof(ref.name), "%s", posix_name) >= (int)sizeof(ref.name)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+	} else if (key == IPC_PRIVATE) {
+		ref.kind = OBJREF_ID;
+	}
+	return objref_format(&ref, buf, len);
+}

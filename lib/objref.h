@@ -36,5 +36,11 @@ bool objref_is_sysv(const struct objref *ref);
 int objref_key(const struct objref *ref, key_t *key);
 /* Write the canonical form ("/q", "key:0x0000001f", "id:3", "ftok:/p:1"). */
 int objref_format(const struct objref *ref, char *buf, size_t len);
+/*
+ * The one formatter of an existing object's name, as ls, mq ls and shm ls
+ * show it: posix_name ("/q") for a POSIX object (non-NULL and not empty),
+ * else "key:0x0000001f", or "id:3" for a private key.
+ */
+int objref_format_existing(const char *posix_name, key_t key, int id, char *buf, size_t len);
 
 #endif

@@ -17,7 +17,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define SHM_DIR "/dev/shm"
 /*
  * Never through a link, and never blocking: a FIFO planted under /dev/shm
  * would hang open(2) without O_NONBLOCK (shm_posix_size refuses anything
@@ -294,10 +293,7 @@ static void shm_info_from_ds(struct shm_desc *info, int id, const struct shmid_d
 	info->sysv = true;
 	info->id = id;
 	info->key = ds->shm_perm.__key;
-	if (info->key == IPC_PRIVATE)
-		snprintf(info->ref, sizeof(info->ref), "id:%d", id);
-	else
-		snprintf(info->ref, sizeof(info->ref), "key:0x%08x", (unsigned int)info->key);
+	objref_format_existing(NULL, info->key, id, info->ref, sizeof(info->ref));
 	info->size = ds->shm_segsz;
 	info->mode = ds->shm_perm.mode & 0777;
 	info->uid = ds->shm_perm.uid;
@@ -327,70 +323,6 @@ int shm_stat(const struct shm_seg *s, struct shm_desc *info)
 		if (fstat(s->fd, &st) < 0)
 			return -1;
 		shm_info_from_stat(info, s->ref.name + 1, &st);
-	}
-	return 0;
-}
-
-static int shm_list_add(struct shm_desc **list, size_t *n, size_t *cap)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		struct shm_desc *l = realloc(*list, c * sizeof(**list));
-
-		if (!l)
-			return -1;
-		*list = l;
-		*cap = c;
-	}
-	memset(&(*list)[*n], 0, sizeof(**list));
-	return 0;
-}
-
-int shm_list(struct shm_desc **list, size_t *n)
-{
-	size_t cap = 0;
-	DIR *d;
-	struct dirent *e;
-	int maxid, i;
-
-	*list = NULL;
-	*n = 0;
-	d = opendir(SHM_DIR);
-	if (d) {
-		while ((e = readdir(d))) {
-			struct stat st;
-
-			if (e->d_name[0] == '.' || strncmp(e->d_name, "sem.", 4) == 0)
-				continue;
-			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-			    !S_ISREG(st.st_mode))
-				continue;
-			if (shm_list_add(list, n, &cap) < 0) {
-				closedir(d);
-				return -1;
-			}
-			shm_info_from_stat(&(*list)[(*n)++], e->d_name, &st);
-		}
-		closedir(d);
-	}
-	/* SHM_INFO gives the highest index in use; SHM_STAT_ANY reads each
-	 * one without needing read permission. */
-	{
-		struct shm_info si;
-
-		maxid = shmctl(0, SHM_INFO, (struct shmid_ds *)(void *)&si);
-	}
-	for (i = 0; i <= maxid; i++) {
-		struct shmid_ds ds;
-		int id = shmctl(i, SHM_STAT_ANY, &ds);
-
-		if (id < 0)
-			id = shmctl(i, SHM_STAT, &ds);
-		if (id < 0)
-			continue;
-		if (shm_list_add(list, n, &cap) < 0)
-			return -1;
-		shm_info_from_ds(&(*list)[(*n)++], id, &ds);
 	}
 	return 0;
 }

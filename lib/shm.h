@@ -1,7 +1,8 @@
 /*
  * Shared-memory segments, POSIX (/NAME: shm_open, ftruncate, mmap) and
  * System V (key:, key:private, ftok:, id:: shmget, shmat), behind one
- * handle: create, open, map, describe, list, remove.
+ * handle: create, open, map, describe, remove (`shm ls` reads the
+ * inventory, lib/ipcinfo*.c).
  */
 #ifndef IPCTOOL_SHM_H
 #define IPCTOOL_SHM_H
@@ -59,10 +60,5 @@ int shm_remove(const struct objref *ref);
 int shm_remove_seg(const struct shm_seg *s);
 /* Describe an open segment. */
 int shm_stat(const struct shm_seg *s, struct shm_desc *info);
-/*
- * Every POSIX segment in /dev/shm (not semaphores) and every System V
- * segment in /proc/sysvipc/shm. *list is malloc'ed (free it).
- */
-int shm_list(struct shm_desc **list, size_t *n);
 
 #endif

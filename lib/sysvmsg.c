@@ -218,30 +218,3 @@ int sysvmsg_info(int id, struct mq_info *info)
 	sysvmsg_fill(id, &ds, info);
 	return 0;
 }
-
-#ifndef MSG_STAT_ANY
-#define MSG_STAT_ANY 13
-#endif
-
-int sysvmsg_list(int (*fn)(const struct mq_info *, void *), void *arg)
-{
-	struct msginfo mi;
-	struct msqid_ds ds;
-	struct mq_info info;
-	int maxidx, i, id;
-
-	maxidx = msgctl(0, MSG_INFO, (struct msqid_ds *)(void *)&mi);
-	if (maxidx < 0)
-		return -1;
-	for (i = 0; i <= maxidx; i++) {
-		id = msgctl(i, MSG_STAT_ANY, &ds);
-		if (id < 0 && errno == EINVAL)
-			id = msgctl(i, MSG_STAT, &ds);
-		if (id < 0)
-			continue;
-		sysvmsg_fill(id, &ds, &info);
-		if (fn(&info, arg))
-			break;
-	}
-	return 0;
-}

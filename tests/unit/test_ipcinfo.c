@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
@@ -149,6 +150,21 @@ static void test_ipcref_matches(void **state)
 	assert_string_equal(buf, "sem:id:3");
 }
 
+/* The mqueue directory is the caller's: anything else is refused, never read. */
+static void test_posix_mq_dir(void **state)
+{
+	struct ipcinfo_list list = { 0 };
+
+	(void)state;
+	errno = 0;
+	assert_int_equal(ipcinfo_get_posix_mq(&list, "/nonexistent/mqueue"), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(ipcinfo_get_posix_mq(&list, "/"), -1);
+	assert_int_equal(errno, ENODEV);
+	assert_int_equal(list.n, 0);
+	ipcinfo_free(&list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_maps_line),
 		cmocka_unit_test(test_ipcref_parse),
 		cmocka_unit_test(test_ipcref_matches),
+		cmocka_unit_test(test_posix_mq_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,6 +118,29 @@ static void test_message_max(void **state)
 	assert_true(n <= json_message_max(sizeof(msg)));
 }
 
+static void test_writer(void **state)
+{
+	struct json_writer w;
+	char buf[128], tiny[16];
+	size_t n;
+
+	(void)state;
+	json_begin(&w, buf, sizeof(buf));
+	json_add_string(&w, "signal", "SIGUSR1");
+	json_add_int(&w, "pid", -3);
+	json_add_string(&w, "bad", "\xff");
+	json_add_null(&w, "value");
+	n = json_end(&w);
+	buf[n] = '\0';
+	assert_string_equal(buf, "{\"signal\":\"SIGUSR1\",\"pid\":-3,\"bad_base64\":\"/w==\","
+				 "\"value\":null}\n");
+	json_begin(&w, tiny, sizeof(tiny));
+	json_add_string(&w, "signal", "SIGUSR1");
+	assert_int_equal(json_end(&w), 0);
+	json_begin(&w, tiny, sizeof(tiny));
+	assert_int_equal(json_end(&w), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +149,7 @@ int main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_message),
 		cmocka_unit_test(test_message_max),
+		cmocka_unit_test(test_writer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

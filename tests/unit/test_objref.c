@@ -355,9 +355,24 @@ static void test_format_too_small(void **state)
 	assert_string_equal(buf, "/jobs");
 }
 
+static void test_format_existing(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(objref_format_existing("/q", 5, 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/q");
+	assert_int_equal(objref_format_existing(NULL, 0x1f, 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "key:0x0000001f");
+	assert_int_equal(objref_format_existing("", IPC_PRIVATE, 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "id:7");
+	assert_int_equal(objref_format_existing(NULL, 0x1f, 7, buf, 5), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_existing),
 		cmocka_unit_test(test_posix_name),
 		cmocka_unit_test(test_posix_name_length),
 		cmocka_unit_test(test_posix_name_bad),
