@@ -51,7 +51,7 @@ struct recv_mux {
 };
 
 /* Write len bytes of a client's data, stopping after --count records. */
-static int mux_output(struct recv_mux *mx, const char *p, size_t len)
+static int recv_mux_output(struct recv_mux *mx, const char *p, size_t len)
 {
 	const char *q = p, *end = p + len;
 
@@ -72,12 +72,12 @@ static int mux_output(struct recv_mux *mx, const char *p, size_t len)
 	return 0;
 }
 
-static void mux_count_plain(struct recv_mux *mx, const char *p, size_t len)
+static void recv_mux_count(struct recv_mux *mx, const char *p, size_t len)
 {
 	const char *end = p + len;
 
 	if (mx->o->count)
-		return; /* mux_output counts */
+		return; /* recv_mux_output counts */
 	while (p < end && (p = memchr(p, mx->sep, (size_t)(end - p)))) {
 		p++;
 		mx->records++;
@@ -85,7 +85,7 @@ static void mux_count_plain(struct recv_mux *mx, const char *p, size_t len)
 }
 
 /* Flush what client i holds: whole records, or everything at EOF. */
-static int mux_flush(struct recv_mux *mx, int i, bool eof)
+static int recv_mux_flush(struct recv_mux *mx, int i, bool eof)
 {
 	struct recv_client *cl = &mx->clients[i];
 	char *last;
@@ -96,8 +96,8 @@ static int mux_flush(struct recv_mux *mx, int i, bool eof)
 		char *s = memchr(cl->buf, mx->sep, cl->len);
 
 		n = s ? (size_t)(s - cl->buf) + 1 : cl->len;
-		mux_count_plain(mx, cl->buf, n);
-		if (mux_output(mx, cl->buf, n) < 0)
+		recv_mux_count(mx, cl->buf, n);
+		if (recv_mux_output(mx, cl->buf, n) < 0)
 			return -1;
 		memmove(cl->buf, cl->buf + n, cl->len - n);
 		cl->len -= n;
@@ -110,15 +110,15 @@ static int mux_flush(struct recv_mux *mx, int i, bool eof)
 	last = memrchr(cl->buf, mx->sep, cl->len);
 	n = last ? (size_t)(last - cl->buf) + 1 : 0;
 	if (n) {
-		mux_count_plain(mx, cl->buf, n);
-		if (mux_output(mx, cl->buf, n) < 0)
+		recv_mux_count(mx, cl->buf, n);
+		if (recv_mux_output(mx, cl->buf, n) < 0)
 			return -1;
 		memmove(cl->buf, cl->buf + n, cl->len - n);
 		cl->len -= n;
 	}
 	if (!mx->done && cl->len == RECV_CLIENT_BUF && mx->owner < 0) {
 		/* A record longer than the buffer: it owns the output now. */
-		if (mux_output(mx, cl->buf, cl->len) < 0)
+		if (recv_mux_output(mx, cl->buf, cl->len) < 0)
 			return -1;
 		cl->len = 0;
 		mx->owner = i;
@@ -127,7 +127,7 @@ unterminated:
 	if (eof && !mx->done && (cl->len || mx->owner == i)) {
 		/* End an unterminated last record so the next sender's
 		 * record does not run into it. */
-		if (mux_output(mx, cl->buf, cl->len) < 0 || mux_output(mx, &mx->sep, 1) < 0)
+		if (recv_mux_output(mx, cl->buf, cl->len) < 0 || recv_mux_output(mx, &mx->sep, 1) < 0)
 			return -1;
 		mx->records += mx->o->count ? 0 : 1;
 		cl->len = 0;
@@ -137,7 +137,7 @@ unterminated:
 	return 0;
 }
 
-static void mux_drop(struct recv_mux *mx, int i)
+static void recv_mux_drop(struct recv_mux *mx, int i)
 {
 	close(mx->clients[i].fd);
 	free(mx->clients[i].buf);
@@ -170,7 +170,7 @@ static int recv_keep_sockets(const struct xfer_opts *o, struct xfer_stream *s,
 		 * output takes the output over now; it is never read with a
 		 * full buffer (a read of 0 bytes would look like its EOF). */
 		for (i = 0; i < mx->nclients && mx->owner < 0; i++)
-			if (mx->clients[i].len == RECV_CLIENT_BUF && mux_flush(mx, i, false) < 0) {
+			if (mx->clients[i].len == RECV_CLIENT_BUF && recv_mux_flush(mx, i, false) < 0) {
 				cmd_warn("cannot write to standard output");
 				status = EXIT_FAIL;
 				mx->done = true;
@@ -218,14 +218,14 @@ static int recv_keep_sockets(const struct xfer_opts *o, struct xfer_stream *s,
 			}
 			if (r > 0)
 				cl->len += (size_t)r;
-			if (mux_flush(mx, i, r <= 0) < 0) {
+			if (recv_mux_flush(mx, i, r <= 0) < 0) {
 				cmd_warn("cannot write to standard output");
 				status = EXIT_FAIL;
 				mx->done = true;
 				break;
 			}
 			if (r <= 0)
-				mux_drop(mx, i);
+				recv_mux_drop(mx, i);
 		}
 		if (!mx->done && (mx->pfds[0].revents & POLLIN)) {
 			struct deadline now;
@@ -247,7 +247,7 @@ static int recv_keep_sockets(const struct xfer_opts *o, struct xfer_stream *s,
 		}
 	}
 	while (mx->nclients > 0)
-		mux_drop(mx, mx->nclients - 1);
+		recv_mux_drop(mx, mx->nclients - 1);
 	m->messages = mx->records;
 	free(mx);
 	return status;

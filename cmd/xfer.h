@@ -46,7 +46,7 @@ struct xfer_opts {
 	bool type_set;
 	bool eof;
 	bool keep;		/* recv -k */
-	const char *scheme;	/* put before every endpoint argument ("mq" for `mq send OBJECT`), or NULL */
+	const char *scheme;	/* before every endpoint argument ("mq": `mq send OBJECT`), or NULL */
 	bool error;		/* an option value was bad (already reported) */
 };
 
@@ -229,7 +229,6 @@ struct xfer_source {
 	enum xfer_kind kind;
 	const struct xfer_opts *o;
 	struct msgend *me;	/* a message endpoint */
-	bool peeking;		/* me: messages are peeked (msgend_peekv), not received */
 	char *buf;		/* me without peeking: the receive buffer */
 	struct framing_reader r; /* a descriptor cut by --framing */
 	const struct endpoint *ep; /* the reader's endpoint for messages (NULL: standard input) */
@@ -248,7 +247,7 @@ struct xfer_sink {
 	int (*flush)(struct xfer_sink *dst);
 	/* Whether output waits in the buffer (NULL: never). */
 	bool (*pending)(const struct xfer_sink *dst);
-	/* Report a refused put of msg, or a failed flush (msg NULL), from errno: the exit status. */
+	/* Report a refused put of msg, or a failed flush (msg NULL), from errno: exit status. */
 	int (*failed)(struct xfer_sink *dst, const struct xfer_msg *msg, uint64_t moved);
 	/* --eof: put the end marker (an empty message of the lowest priority), or NULL. */
 	int (*end)(struct xfer_sink *dst, const struct deadline *d);

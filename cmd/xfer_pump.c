@@ -73,10 +73,11 @@ static int xfer_fd_failed(struct xfer_source *src, uint64_t moved)
 {
 	const struct xfer_opts *o = src->o;
 
+	const char *what = !src->ep && o->framing == FRAMING_WHOLE ? "message" : "record";
+
 	if (errno == EMSGSIZE)
-		return xfer_too_large(src->size_ep,
-				      !src->ep && o->framing == FRAMING_WHOLE ? "message" : "record",
-				      src->bad_len, src->r.len_minimum, src->msgsize);
+		return xfer_too_large(src->size_ep, what, src->bad_len, src->r.len_minimum,
+				      src->msgsize);
 	if (errno == ETIMEDOUT && src->ep)
 		return xfer_recv_timed_out(o, src->ep, moved, true);
 	if (src->ep)
@@ -288,7 +289,8 @@ int xfer_sink_fd(struct xfer_sink *dst, const struct xfer_opts *o, int fd,
 	dst->json = json;
 	if (json)
 		dst->jbuf = malloc(json_message_max(msgsize));
-	if ((json && !dst->jbuf) || framing_writer_init(&dst->w, fd, o->framing, XFER_OUT_BUFSIZE) < 0) {
+	if ((json && !dst->jbuf) ||
+	    framing_writer_init(&dst->w, fd, o->framing, XFER_OUT_BUFSIZE) < 0) {
 		cmd_warn("cannot allocate buffers for messages of %zu bytes", msgsize);
 		free(dst->jbuf);
 		dst->jbuf = NULL;
@@ -406,8 +408,8 @@ static int xfer_pump_batches(const struct xfer_opts *o, struct xfer_source *src,
 			m->messages++;
 			m->bytes += msg.len;
 			/* Only what is buffered: never block on input in a batch. */
-			if ((o->count && m->messages >= o->count) || !framing_reader_ready(&src->r) ||
-			    src->next(src, &msg, NULL) != XFER_MSG)
+			if ((o->count && m->messages >= o->count) ||
+			    !framing_reader_ready(&src->r) || src->next(src, &msg, NULL) != XFER_MSG)
 				break;
 		}
 		msgend_batch_end(me);
@@ -593,9 +595,13 @@ int xfer_pump(const struct xfer_opts *o, struct xfer_source *src, struct xfer_si
 	struct deadline d;
 	int status;
 
-	/* The one place where fast paths are chosen. */
-	if (from_fd && dst->kind == XFER_KIND_MSGEND && o->framing == FRAMING_CHUNK &&
-	    src->r.timeout_ms < 0 && msgend_can(dst->me, MSGEND_FAST_FD))
+	/*
+	 * The one place where fast paths are chosen. Chunks straight from a
+	 * descriptor are one per read(2), not of the message size: only for
+	 * send's standard input, where that has always been so.
+	 */
+	if (from_fd && !src->ep && dst->kind == XFER_KIND_MSGEND && o->framing == FRAMING_CHUNK &&
+	    msgend_can(dst->me, MSGEND_FAST_FD))
 		status = xfer_pump_from_fd(o, src, dst, m);
 	else if (from_fd && dst->kind == XFER_KIND_MSGEND && records &&
 		 msgend_can(dst->me, MSGEND_FAST_BATCH))
