@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "../lib/transport.h"
 
 #ifndef IPCTOOL_VERSION
 #define IPCTOOL_VERSION "0.1"
@@ -49,7 +50,7 @@ const struct cmd cmd_table[] = {
 	  "[--warmup N] [--pin CPU,CPU] [-J | --csv | --markdown | --chart]",
 	  NULL, cmd_bench },
 	{ "help", "show the command list, or a command's help",
-	  "[COMMAND | --commands | --verbs COMMAND]", NULL, cmd_help },
+	  "[COMMAND | --commands | --endpoints | --verbs COMMAND]", NULL, cmd_help },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -63,6 +64,30 @@ const struct cmd *cmd_find(const char *name)
 	return NULL;
 }
 
+/* The endpoint forms of the transport table, wrapped at 80 columns. */
+static void main_usage_endpoints(FILE *out)
+{
+	char forms[512], *form, *next;
+	size_t col;
+
+	transport_forms(forms, sizeof(forms), ", ", ", ");
+	col = (size_t)fprintf(out, "Endpoints:");
+	for (form = forms; form; form = next) {
+		next = strstr(form, ", ");
+		if (next) {
+			*next = '\0';
+			next += 2;
+		}
+		/* A space, the form and its comma must fit. */
+		if (col + 1 + strlen(form) + 1 > 80) {
+			fprintf(out, "\n ");
+			col = 1;
+		}
+		col += (size_t)fprintf(out, " %s%s", form, next ? "," : "");
+	}
+	fputc('\n', out);
+}
+
 static void main_usage(FILE *out)
 {
 	const struct cmd *c;
@@ -72,9 +97,9 @@ static void main_usage(FILE *out)
 		     "Commands:\n");
 	for (c = cmd_table; c->name; c++)
 		fprintf(out, "  %-8s %s\n", c->name, c->summary);
-	fprintf(out, "\nEndpoints: -, fifo:PATH, unix:PATH, unix:@NAME, unix-dgram:PATH,\n"
-		     "  unix-seqpacket:PATH, tcp:HOST:PORT, udp:HOST:PORT, mq:OBJECT, shm:OBJECT\n"
-		     "Objects: /NAME, key:KEY, id:ID, ftok:PATH[:PROJ]\n\n"
+	fputc('\n', out);
+	main_usage_endpoints(out);
+	fprintf(out, "Objects: /NAME, key:KEY, id:ID, ftok:PATH[:PROJ]\n\n"
 		     "Run 'ipctool help COMMAND' or 'ipctool COMMAND --help' for a command's options;\n"
 		     "see ipctool(1) and ipctool-endpoints(7).\n");
 }
@@ -106,6 +131,7 @@ static int cmd_help(int argc, const char **argv)
 {
 	const struct cmd *c;
 	const char *args[] = { NULL, "--help", NULL };
+	size_t i;
 
 	if (argc < 2) {
 		main_usage(stdout);
@@ -125,6 +151,15 @@ static int cmd_help(int argc, const char **argv)
 	if (strcmp(argv[1], "--commands") == 0) {
 		for (c = cmd_table; c->name; c++)
 			puts(c->name);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--endpoints") == 0) {
+		/* One transport a line: its forms first (the completions take
+		 * the schemes from there), then what it carries. */
+		for (i = 0; i < transport_count; i++)
+			printf("%-21s  %-7s  %s\n", transport_table[i].forms,
+			       transport_table[i].caps & TP_MESSAGE ? "message" : "stream",
+			       transport_table[i].summary);
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {

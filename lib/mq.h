@@ -1,6 +1,6 @@
 /*
- * Message queues, both families: attributes for `mq info` and `mq ls`,
- * removal, and the POSIX and System V transports of lib/msgend.h.
+ * Message queues, both families: attributes for `mq info` and `mq ls`, and
+ * removal. Their transports: lib/posixmq.h and lib/sysvmsg.h.
  */
 #ifndef IPCTOOL_MQ_H
 #define IPCTOOL_MQ_H
@@ -43,14 +43,7 @@ int mq_list(const char *dir, int *posix_err, int (*fn)(const struct mq_info *, v
 	    void *arg);
 /* Remove the queue named by ref. */
 int mq_remove(const struct objref *ref);
-/* System V (lib/sysvmsg.c): attributes of one queue, and every queue. */
-int sysvmsg_info(int id, struct mq_info *info);
-int sysvmsg_list(int (*fn)(const struct mq_info *, void *), void *arg);
-/* The System V identifier of ref (key:, id:, ftok:), without creating it. */
-int sysvmsg_lookup(const struct objref *ref);
-/* The kernel's largest System V message (msgmax). */
-uint64_t sysvmsg_msgmax(void);
-/* The POSIX defaults for queues created without attributes. */
-void mq_posix_defaults(uint64_t *maxmsg, uint64_t *msgsize);
+/* System V queues' own calls (attributes, lookup): lib/sysvmsg.h. */
+#include "sysvmsg.h"
 
 #endif

@@ -1,27 +1,8 @@
-/* Message endpoints: dispatch by endpoint kind to a transport's ops. */
+/* Message endpoints: dispatch to the ops of the endpoint's transport. */
 #include "msgend.h"
 
 #include <errno.h>
 #include <string.h>
-
-static const struct msgend_ops *msgend_ops_for(const struct endpoint *ep, const char **why)
-{
-	switch (ep->kind) {
-	case EP_MQ:
-		return objref_is_sysv(&ep->obj) ? &msgend_sysv_mq_ops : &msgend_posix_mq_ops;
-	case EP_UNIX_DGRAM:
-	case EP_UNIX_SEQPACKET:
-	case EP_UDP:
-		return &msgend_socket_ops;
-	case EP_SHM:
-		return &msgend_ring_ops;
-	default:
-		if (why)
-			*why = "not a message endpoint";
-		errno = EINVAL;
-		return NULL;
-	}
-}
 
 bool msgend_listens(const struct endpoint *ep, enum msgend_role role,
 		    const struct msgend_opts *o)
@@ -36,13 +17,20 @@ bool msgend_listens(const struct endpoint *ep, enum msgend_role role,
 int msgend_open(struct msgend *me, const struct endpoint *ep, enum msgend_role role,
 		const struct msgend_opts *o, const char **why)
 {
+	const struct transport *tp;
+
 	memset(me, 0, sizeof(*me));
 	me->ep = ep;
 	me->role = role;
 	me->fd = me->lfd = me->id = -1;
-	me->ops = msgend_ops_for(ep, why);
-	if (!me->ops)
+	tp = endpoint_transport(ep);
+	me->ops = tp ? tp->ops : NULL;
+	if (!me->ops) {
+		if (why)
+			*why = "not a message endpoint";
+		errno = EINVAL;
 		return -1;
+	}
 	if (why)
 		*why = NULL;
 	if (me->ops->open(me, o, why) < 0) {

@@ -2,7 +2,8 @@
  * Message endpoints: one message at a time, with its metadata, whatever
  * carries it (POSIX and System V queues, datagram and seqpacket sockets,
  * UDP, the shared-memory ring). send, recv, relay and bench use only this
- * interface; a transport plugs in as one more struct msgend_ops.
+ * interface; a transport plugs in as one more struct msgend_ops, named by
+ * its row of the transport table (lib/transport.c).
  *
  * End of stream and the empty message are different things:
  * - msgend_recv returns 1 for a message, whose length may be 0 (an empty
@@ -25,6 +26,7 @@
 #include "clock.h"
 #include "endpoint.h"
 #include "sock.h"
+#include "transport.h"
 
 enum msgend_role { MSGEND_SENDER, MSGEND_RECEIVER };
 
@@ -197,11 +199,5 @@ bool msgend_can(const struct msgend *me, enum msgend_fast what);
 /* Whether role opens a socket endpoint by listening (bind) or connecting. */
 bool msgend_listens(const struct endpoint *ep, enum msgend_role role,
 		    const struct msgend_opts *o);
-
-/* The backends; each lives in its own lib file. */
-extern const struct msgend_ops msgend_posix_mq_ops;	/* lib/mq.c */
-extern const struct msgend_ops msgend_sysv_mq_ops;	/* lib/sysvmsg.c */
-extern const struct msgend_ops msgend_socket_ops;	/* lib/msgsock.c */
-extern const struct msgend_ops msgend_ring_ops;		/* lib/shmring.c */
 
 #endif

@@ -196,7 +196,8 @@ static void test_absent_is_enotsup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ring_can_everything, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_ring_can_everything, setup_ring,
+						teardown_ring),
 		cmocka_unit_test_setup_teardown(test_batch_then_peek, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_peek_limits, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_batch_too_large, setup_ring, teardown_ring),
