@@ -8,6 +8,7 @@
 
 #include "../lib/copy.h"
 #include "../lib/parse.h"
+#include "../lib/transport.h"
 #include "cmd.h"
 #include "xfer.h"
 
@@ -378,7 +379,7 @@ int recv_main(int argc, const char **argv, const char *scheme)
 	else if (xfer_parse_endpoint(&o, args[0], &ep) < 0)
 		rc = EXIT_USAGE;
 	else if (endpoint_is_message(&ep)) {
-		if (o.keep && ep.kind != EP_SHM)
+		if (o.keep && !endpoint_can(&ep, TP_KEEP))
 			rc = cmd_usage_error("--keep applies to stream endpoints and shm: rings, "
 					     "not '%s'", ep.text);
 		else if ((rc = xfer_check_msg(&o, &ep, XFER_RECEIVER)) == EXIT_OK) {
@@ -389,7 +390,8 @@ int recv_main(int argc, const char **argv, const char *scheme)
 		rc = cmd_usage_error("--json applies to message endpoints, not '%s'", ep.text);
 	} else if ((rc = xfer_check_stream(&o, &ep)) != EXIT_OK) {
 		;
-	} else if (o.keep && ep.kind != EP_FIFO && !xfer_listens(&o, &ep, XFER_RECEIVER)) {
+	} else if (o.keep && (!endpoint_can(&ep, TP_KEEP) ||
+			      (endpoint_can(&ep, TP_SOCKET) && !xfer_listens(&o, &ep, XFER_RECEIVER)))) {
 		rc = cmd_usage_error("--keep needs a listening socket or a FIFO, not '%s'", ep.text);
 	} else {
 		cleanup_signals();

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../lib/copy.h"
+#include "../lib/transport.h"
 #include "cmd.h"
 
 /* Options. */
@@ -207,36 +208,38 @@ int xfer_parse_endpoint(const struct xfer_opts *o, const char *text, struct endp
 	return -1;
 }
 
-/* Usage checks. */
+/*
+ * Usage checks: what the transport table says an endpoint's transport takes
+ * (its TP_* capabilities), never its kind.
+ */
 
-static bool xfer_is_posix_mq(const struct endpoint *ep)
+/* Queues are the transports with a depth. */
+static bool xfer_is_queue(const struct endpoint *ep)
 {
-	return ep->kind == EP_MQ && !objref_is_sysv(&ep->obj);
-}
-
-static bool xfer_is_sysv_mq(const struct endpoint *ep)
-{
-	return ep->kind == EP_MQ && objref_is_sysv(&ep->obj);
+	return endpoint_can(ep, TP_MAXMSG);
 }
 
 int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 {
-	const char *opt = o->priority_set ? "--priority"
-			  : o->type_set	  ? "--type"
-			  : o->maxmsg	  ? "--maxmsg"
-			  : o->msgsize	  ? "--msgsize"
-			  : o->capacity	  ? "--capacity"
-					  : NULL;
+	const char *opt = o->priority_set && !endpoint_can(ep, TP_PRIORITY) ? "--priority"
+			  : o->type_set && !endpoint_can(ep, TP_TYPE)	      ? "--type"
+			  : o->maxmsg && !endpoint_can(ep, TP_MAXMSG)	      ? "--maxmsg"
+			  : o->msgsize && !endpoint_can(ep, TP_MSGSIZE)	      ? "--msgsize"
+			  : o->capacity && !endpoint_can(ep, TP_CAPACITY)     ? "--capacity"
+									      : NULL;
 
 	if (opt)
 		return cmd_usage_error("%s applies to message queues and rings, not '%s'", opt,
 				       ep->text);
-	if (ep->kind != EP_FIFO && (o->create || (o->reuse && ep->kind != EP_UNIX)))
+	if ((o->create && !endpoint_can(ep, TP_CREATE)) ||
+	    (o->reuse && !endpoint_can(ep, TP_REUSE)))
 		return cmd_usage_error("%s applies to fifo:, mq: and shm: endpoints, not '%s'",
-				       o->create ? "--create" : "--reuse", ep->text);
-	if (o->rm && ep->kind != EP_FIFO && ep->kind != EP_UNIX)
+				       o->create && !endpoint_can(ep, TP_CREATE) ? "--create"
+										: "--reuse",
+				       ep->text);
+	if (o->rm && !endpoint_can(ep, TP_RM))
 		return cmd_usage_error("--rm applies to objects, not '%s'", ep->text);
-	if (!endpoint_is_socket(ep) && (o->listen || o->connect))
+	if (!endpoint_can(ep, TP_SOCKET) && (o->listen || o->connect))
 		return cmd_usage_error("%s applies to socket endpoints, not '%s'",
 				       o->listen ? "--listen" : "--connect", ep->text);
 	return EXIT_OK;
@@ -245,20 +248,22 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 /* What every use of a message endpoint checks; --priority and --type aside. */
 static int xfer_check_msg_objects(const struct xfer_opts *o, const struct endpoint *ep)
 {
-	if (o->capacity && ep->kind != EP_SHM)
+	if (o->capacity && !endpoint_can(ep, TP_CAPACITY))
 		return cmd_usage_error("--capacity applies to shm: rings, not '%s'", ep->text);
-	if (ep->kind == EP_MQ && (o->maxmsg || o->msgsize) && !o->create)
+	if (xfer_is_queue(ep) && (o->maxmsg || o->msgsize) && !o->create)
 		return cmd_usage_error("%s applies to queues made with --create",
 				       o->maxmsg ? "--maxmsg" : "--msgsize");
-	if (endpoint_is_socket(ep) && o->maxmsg)
+	/* (A ring takes --maxmsg and --msgsize without a word: its sizes
+	 * come from --capacity.) */
+	if (endpoint_can(ep, TP_SOCKET) && o->maxmsg)
 		return cmd_usage_error("--maxmsg applies to queues, not '%s'", ep->text);
-	if (endpoint_is_socket(ep) && o->create)
+	if (o->create && !endpoint_can(ep, TP_CREATE))
 		return cmd_usage_error("--create applies to fifo:, mq: and shm: endpoints, not '%s'",
 				       ep->text);
-	if (!endpoint_is_socket(ep) && (o->listen || o->connect))
+	if (!endpoint_can(ep, TP_SOCKET) && (o->listen || o->connect))
 		return cmd_usage_error("%s applies to socket endpoints, not '%s'",
 				       o->listen ? "--listen" : "--connect", ep->text);
-	if (ep->kind == EP_MQ && ep->obj.is_private && !o->create)
+	if (xfer_is_queue(ep) && ep->obj.is_private && !o->create)
 		return cmd_usage_error("'%s': key:private names a new queue: use it with --create",
 				       ep->text);
 	return EXIT_OK;
@@ -266,10 +271,10 @@ static int xfer_check_msg_objects(const struct xfer_opts *o, const struct endpoi
 
 int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role)
 {
-	if (o->priority_set && !xfer_is_posix_mq(ep))
+	if (o->priority_set && !endpoint_can(ep, TP_PRIORITY))
 		return cmd_usage_error("--priority applies to POSIX queues (mq:/NAME), not '%s'",
 				       ep->text);
-	if (o->type_set && !xfer_is_sysv_mq(ep))
+	if (o->type_set && !endpoint_can(ep, TP_TYPE))
 		return cmd_usage_error("--type applies to System V queues (mq:key:, mq:id:, "
 				       "mq:ftok:), not '%s'", ep->text);
 	if (o->type_set && role == XFER_SENDER && o->type <= 0)
@@ -284,10 +289,10 @@ int xfer_check_relay(const struct xfer_opts *o, const struct endpoint *src,
 	bool src_msg = endpoint_is_message(src), dst_msg = endpoint_is_message(dst);
 	int rc = EXIT_OK;
 
-	if (o->priority_set && !xfer_is_posix_mq(dst))
+	if (o->priority_set && !endpoint_can(dst, TP_PRIORITY))
 		return cmd_usage_error("--priority sets the priority on a POSIX queue DEST, not '%s'",
 				       dst->text);
-	if (o->type_set && !xfer_is_sysv_mq(src))
+	if (o->type_set && !endpoint_can(src, TP_TYPE))
 		return cmd_usage_error("--type selects messages from a System V queue SOURCE, "
 				       "not '%s'", src->text);
 	if (o->count && !src_msg && !dst_msg)
