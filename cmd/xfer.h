@@ -210,7 +210,9 @@ enum xfer_kind { XFER_KIND_OTHER, XFER_KIND_FD, XFER_KIND_MSGEND };
 struct xfer_source {
 	/*
 	 * Offer the next message in *msg, waiting until d (NULL: no limit):
-	 * XFER_MSG, XFER_END, or -1 with errno (nothing reported yet).
+	 * XFER_MSG, XFER_END, or -1 with errno (nothing reported yet). Sets
+	 * data and len; meta only when the source has metadata (the pump
+	 * zeroes it once, not per message).
 	 */
 	int (*next)(struct xfer_source *src, struct xfer_msg *msg, const struct deadline *d);
 	/* The sink accepted the message: it leaves the source (NULL: already gone). */

@@ -29,7 +29,6 @@ static int xfer_args_next(struct xfer_source *src, struct xfer_msg *msg, const s
 	(void)d;
 	if (src->argi >= src->nargs)
 		return XFER_END;
-	memset(msg, 0, sizeof(*msg));
 	msg->data = src->args[src->argi];
 	msg->len = strlen(src->args[src->argi]);
 	src->argi++;
@@ -61,7 +60,6 @@ static int xfer_fd_next(struct xfer_source *src, struct xfer_msg *msg, const str
 
 	/* The reader has its own timeout (relay's --timeout on a stream). */
 	(void)d;
-	memset(msg, 0, sizeof(*msg));
 	rc = framing_reader_next(&src->r, &p, &msg->len);
 	if (rc < 0)
 		src->bad_len = msg->len;
@@ -118,7 +116,6 @@ static int xfer_peek_next(struct xfer_source *src, struct xfer_msg *msg, const s
 	size_t n;
 	int rc;
 
-	memset(msg, 0, sizeof(*msg));
 	rc = msgend_peekv(src->me, &iov, 1, SIZE_MAX, 0, &n, d);
 	if (rc <= 0)
 		return rc < 0 ? -1 : XFER_END;
@@ -142,7 +139,6 @@ static int xfer_recv_next(struct xfer_source *src, struct xfer_msg *msg, const s
 {
 	int rc;
 
-	memset(msg, 0, sizeof(*msg));
 	rc = msgend_recv(src->me, src->buf, &msg->len, &msg->meta, d);
 	msg->data = src->buf;
 	return rc < 0 ? -1 : rc == MSGEND_EOS ? XFER_END : XFER_MSG;
@@ -388,6 +384,7 @@ static int xfer_pump_batches(const struct xfer_opts *o, struct xfer_source *src,
 	struct deadline d;
 	int rc;
 
+	memset(&msg, 0, sizeof(msg));
 	while (!o->count || m->messages < o->count) {
 		/* Outside the batch: this may block reading the input. */
 		rc = src->next(src, &msg, NULL);
@@ -474,6 +471,7 @@ static int xfer_pump_peeked(const struct xfer_opts *o, struct xfer_source *src,
 	bool flush_failed;
 	int rc;
 
+	memset(&msg, 0, sizeof(msg));
 	while (!o->count || m->messages < o->count) {
 		max = o->count && o->count - m->messages < XFER_PEEK_BATCH
 			      ? (size_t)(o->count - m->messages)
@@ -489,7 +487,6 @@ static int xfer_pump_peeked(const struct xfer_opts *o, struct xfer_source *src,
 				msgend_peek_commit(src->me);
 				return EXIT_OK;
 			}
-			memset(&msg, 0, sizeof(msg));
 			msg.data = iov[i].iov_base;
 			msg.len = iov[i].iov_len;
 			if (dst->put(dst, &msg, NULL) < 0) {
@@ -552,6 +549,7 @@ static int xfer_pump_each(const struct xfer_opts *o, struct xfer_source *src,
 	uint64_t since = 0;
 	int rc;
 
+	memset(&msg, 0, sizeof(msg));
 	while (!o->count || m->messages < o->count) {
 		rc = xfer_pump_next(o, src, dst, &msg, &since);
 		if (rc == -2)
