@@ -490,7 +490,10 @@ static int xfer_pump_peeked(const struct xfer_opts *o, struct xfer_source *src,
 			msg.data = iov[i].iov_base;
 			msg.len = iov[i].iov_len;
 			if (dst->put(dst, &msg, NULL) < 0) {
-				/* The buffer took the first i: they are the sink's. */
+				/* The output failed. peek_commit takes all or
+				 * none: the first i are the sink's, the rest
+				 * go with the output that failed (leaving them
+				 * would repeat the first i to the next reader). */
 				int err = errno;
 
 				msgend_peek_commit(src->me);
