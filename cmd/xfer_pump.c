@@ -381,9 +381,12 @@ static int xfer_pump_batches(const struct xfer_opts *o, struct xfer_source *src,
 {
 	struct msgend *me = dst->me;
 	struct xfer_msg msg;
-	struct deadline d;
+	struct deadline d, forever;
+	const char *p;
 	int rc;
 
+	/* Per record, no clock reading without --timeout: one endless deadline. */
+	deadline_start(&forever, -1);
 	memset(&msg, 0, sizeof(msg));
 	while (!o->count || m->messages < o->count) {
 		/* Outside the batch: this may block reading the input. */
@@ -392,10 +395,12 @@ static int xfer_pump_batches(const struct xfer_opts *o, struct xfer_source *src,
 			return EXIT_OK;
 		if (rc < 0)
 			return src->failed(src, m->messages);
-		if (msgend_batch_begin(me, xfer_deadline(o, &d)) < 0)
+		if (msgend_batch_begin(me, o->timeout_ms < 0 ? &forever : xfer_deadline(o, &d)) < 0)
 			return dst->failed(dst, &msg, m->messages);
 		for (;;) {
-			if (msgend_batch_put(me, msg.data, msg.len, xfer_deadline(o, &d)) < 0) {
+			const struct deadline *dp = o->timeout_ms < 0 ? &forever : xfer_deadline(o, &d);
+
+			if (msgend_batch_put(me, msg.data, msg.len, dp) < 0) {
 				int err = errno;
 
 				msgend_batch_end(me);
@@ -404,10 +409,13 @@ static int xfer_pump_batches(const struct xfer_opts *o, struct xfer_source *src,
 			}
 			m->messages++;
 			m->bytes += msg.len;
-			/* Only what is buffered: never block on input in a batch. */
+			/* Only what is buffered: never block on input in a batch
+			 * (the reader straight, as src->next would: it is hot). */
 			if ((o->count && m->messages >= o->count) ||
-			    !framing_reader_ready(&src->r) || src->next(src, &msg, NULL) != XFER_MSG)
+			    !framing_reader_ready(&src->r) ||
+			    framing_reader_next(&src->r, &p, &msg.len) != 1)
 				break;
+			msg.data = p;
 		}
 		msgend_batch_end(me);
 		xfer_meter_update(m, m->bytes);
