@@ -75,7 +75,11 @@ $(BIN): $(CMD_OBJ) $(BUILD)/libipctool.a
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libipctool.a
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libipctool.a -lcmocka $(LIBS_ALL)
+	@$(CC) $(LDFLAGS_ALL) -o $@ $< $(UNIT_CMD_OBJ) $(BUILD)/libipctool.a -lcmocka $(LIBS_ALL)
+# The pump's test links the engine's objects too (cmd/xfer.h).
+XFER_PUMP_OBJ := $(addprefix $(BUILD)/cmd/,xfer.o xfer_pump.o xfer_meter.o common.o)
+$(BUILD)/tests/unit/test_xfer_pump: $(XFER_PUMP_OBJ)
+$(BUILD)/tests/unit/test_xfer_pump: UNIT_CMD_OBJ = $(XFER_PUMP_OBJ)
 
 $(BUILD)/tests/ipcobj: $(BUILD)/tests/ipcobj.o
 	@echo "  LD      $@"

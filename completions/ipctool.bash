@@ -1,12 +1,21 @@
 # bash completion for ipctool                                  -*- shell-script -*-
-# Commands, verbs and options come from ipctool itself (`help --commands`,
-# `help --verbs CMD`, `CMD [VERB] --help`), so they follow its command table.
+# Commands, verbs, options and endpoint schemes come from ipctool itself
+# (`help --commands`, `help --verbs CMD`, `CMD [VERB] --help`, `help
+# --endpoints`), so they follow its command and transport tables.
 # Used when ipctool cannot be run: the commands of this release.
 _ipctool_fallback_commands="send recv relay mq shm fifo sem signal ls rm bench help"
 # bench's mechanisms, when `ipctool bench --list` cannot be run.
 _ipctool_bench_mechs="pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-spin eventfd signal sem sysvsem floor"
 
-_ipctool_endpoint_kinds="- fifo: unix: unix-dgram: unix-seqpacket: tcp: udp: mq: shm:"
+# The endpoint schemes, when `ipctool help --endpoints` cannot be run.
+_ipctool_fallback_endpoints="- fifo: unix: unix-dgram: unix-seqpacket: tcp: udp: mq: shm:"
+
+# The schemes of the transport table: "unix:PATH, unix:@NAME ..." gives "unix:".
+_ipctool_endpoint_kinds() {
+	local kinds
+	kinds=$(ipctool help --endpoints 2>/dev/null | cut -d' ' -f1 | sed 's/:.*/:/' | uniq)
+	echo "${kinds:-$_ipctool_fallback_endpoints}"
+}
 
 # Reply with words, after dropping what bash treats as already typed before
 # the last ':' (':' is a word break in COMP_WORDBREAKS).
@@ -40,7 +49,7 @@ _ipctool_endpoint() {
 		_ipctool_reply "$cur" $(ls /dev/shm 2>/dev/null | grep -v '^sem\.' | sed 's|^|shm:/|')
 		;;
 	*)
-		_ipctool_reply "$cur" $_ipctool_endpoint_kinds
+		_ipctool_reply "$cur" $(_ipctool_endpoint_kinds)
 		[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *: ]] && compopt -o nospace 2>/dev/null
 		;;
 	esac

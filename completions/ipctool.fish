@@ -1,10 +1,20 @@
-# fish completion for ipctool. Commands, verbs and options come from ipctool
-# itself (`help --commands`, `help --verbs CMD`, `CMD [VERB] --help`), so they
-# follow its command table.
+# fish completion for ipctool. Commands, verbs, options and endpoint schemes
+# come from ipctool itself (`help --commands`, `help --verbs CMD`, `CMD [VERB]
+# --help`, `help --endpoints`), so they follow its command and transport tables.
 # Used when ipctool cannot be run: the commands of this release.
 set -g __ipctool_fallback_commands send recv relay mq shm fifo sem signal ls rm bench help
 # bench's mechanisms, when `ipctool bench --list` cannot be run.
 set -g __ipctool_bench_mechs pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-spin eventfd signal sem sysvsem floor
+# The endpoint schemes, when `ipctool help --endpoints` cannot be run.
+set -g __ipctool_fallback_endpoints - fifo: unix: unix-dgram: unix-seqpacket: tcp: udp: mq: shm:
+
+# The schemes of the transport table: "unix:PATH, unix:@NAME ..." gives "unix:".
+function __ipctool_endpoint_kinds
+    set -l k (ipctool help --endpoints 2>/dev/null | string replace -r ' .*' '' | string replace -r ':.*' ':' | uniq)
+    or set k $__ipctool_fallback_endpoints
+    test (count $k) -gt 0; or set k $__ipctool_fallback_endpoints
+    printf '%s\n' $k
+end
 
 function __ipctool_bench_mechs
     set -l m (ipctool bench --list 2>/dev/null | string replace -r ' .*' '')
@@ -57,6 +67,6 @@ complete -c ipctool -n __fish_use_subcommand -l help -s h -d 'show help'
 complete -c ipctool -n __fish_use_subcommand -l version -s V -d 'show the version'
 complete -c ipctool -n __ipctool_needs_verb -a '(__ipctool_verbs)'
 complete -c ipctool -n 'not __fish_use_subcommand; and string match -q -- "-*" (commandline -ct)' -a '(__ipctool_options)'
-complete -c ipctool -n __ipctool_takes_endpoint -a '- fifo: unix: unix-dgram: unix-seqpacket: tcp: udp: mq: shm:'
+complete -c ipctool -n __ipctool_takes_endpoint -a '(__ipctool_endpoint_kinds)'
 complete -c ipctool -n __ipctool_is_bench -a '(__ipctool_bench_mechs)' -d mechanism
 complete -c ipctool -n __ipctool_takes_endpoint -l framing -s F -x -a 'line null chunk whole'

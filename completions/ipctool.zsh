@@ -1,15 +1,20 @@
 #compdef ipctool
-# zsh completion for ipctool. Commands, verbs and options come from ipctool
-# itself (`help --commands`, `help --verbs CMD`, `CMD [VERB] --help`), so they
-# follow its command table.
+# zsh completion for ipctool. Commands, verbs, options and endpoint schemes
+# come from ipctool itself (`help --commands`, `help --verbs CMD`, `CMD [VERB]
+# --help`, `help --endpoints`), so they follow its command and transport tables.
 # Used when ipctool cannot be run: the commands of this release.
 _ipctool_fallback_commands=(send recv relay mq shm fifo sem signal ls rm bench help)
 # bench's mechanisms, when `ipctool bench --list` cannot be run.
 _ipctool_bench_mechs=(pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-spin eventfd signal sem sysvsem floor)
 
+# The endpoint schemes, when `ipctool help --endpoints` cannot be run.
+_ipctool_fallback_endpoints=('-' 'fifo:' 'unix:' 'unix-dgram:' 'unix-seqpacket:' 'tcp:' 'udp:' 'mq:' 'shm:')
+
 _ipctool_endpoint() {
 	local -a kinds
-	kinds=('-' 'fifo:' 'unix:' 'unix-dgram:' 'unix-seqpacket:' 'tcp:' 'udp:' 'mq:' 'shm:')
+	# The schemes of the transport table: "unix:PATH, unix:@NAME ..." gives "unix:".
+	kinds=(${(u)${(f)"$(ipctool help --endpoints 2>/dev/null | cut -d' ' -f1 | sed 's/:.*/:/')"}})
+	(( ${#kinds} )) || kinds=($_ipctool_fallback_endpoints)
 	case $PREFIX in
 	(fifo:*|unix:*|unix-dgram:*|unix-seqpacket:*)
 		compset -P '*:'

@@ -1,29 +1,33 @@
-/* The one endpoint parser: every form of DESIGN section 3, validated. */
+/*
+ * The one endpoint parser: every form of DESIGN section 3, validated. The
+ * schemes and their parsers are rows of the transport table (transport.c).
+ */
 #include "endpoint.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "parse.h"
+#include "transport.h"
 
-static const struct {
-	const char *scheme;
-	enum endpoint_kind kind;
-} endpoint_schemes[] = {
-	{ "fifo", EP_FIFO },
-	{ "unix", EP_UNIX },
-	{ "unix-dgram", EP_UNIX_DGRAM },
-	{ "unix-seqpacket", EP_UNIX_SEQPACKET },
-	{ "tcp", EP_TCP },
-	{ "udp", EP_UDP },
-	{ "mq", EP_MQ },
-	{ "shm", EP_SHM },
-};
+enum endpoint_why { ENDPOINT_EMPTY, ENDPOINT_NOT, ENDPOINT_UNKNOWN };
 
-#define ENDPOINT_FORMS \
-	"expected -, fifo:PATH, unix:PATH, unix:@NAME, unix-dgram:PATH, " \
-	"unix-seqpacket:PATH, tcp:HOST:PORT, udp:HOST:PORT, mq:OBJECT or shm:OBJECT"
+/* Why strings name every form the table has: built once, kept for good. */
+static const char *endpoint_forms_why(enum endpoint_why which)
+{
+	static const char *const what[] = { "an empty endpoint", "not an endpoint",
+					     "an unknown endpoint type" };
+	static char text[3][512];
+	char forms[448];
+
+	if (!text[which][0]) {
+		transport_forms(forms, sizeof(forms), ", ", " or ");
+		snprintf(text[which], sizeof(text[which]), "%s (expected %s)", what[which], forms);
+	}
+	return text[which];
+}
 
 static int endpoint_fail(const char **why, const char *what)
 {
@@ -35,42 +39,19 @@ static int endpoint_fail(const char **why, const char *what)
 
 const char *endpoint_kind_name(enum endpoint_kind kind)
 {
-	size_t i;
+	const struct transport *tp = transport_for_kind(kind);
 
-	if (kind == EP_STDIO)
-		return "-";
-	for (i = 0; i < sizeof(endpoint_schemes) / sizeof(endpoint_schemes[0]); i++)
-		if (endpoint_schemes[i].kind == kind)
-			return endpoint_schemes[i].scheme;
-	return "?";
+	return tp ? tp->scheme : "?";
 }
 
 bool endpoint_is_message(const struct endpoint *ep)
 {
-	switch (ep->kind) {
-	case EP_UNIX_DGRAM:
-	case EP_UNIX_SEQPACKET:
-	case EP_UDP:
-	case EP_MQ:
-	case EP_SHM:
-		return true;
-	default:
-		return false;
-	}
+	return endpoint_can(ep, TP_MESSAGE);
 }
 
 bool endpoint_is_socket(const struct endpoint *ep)
 {
-	switch (ep->kind) {
-	case EP_UNIX:
-	case EP_UNIX_DGRAM:
-	case EP_UNIX_SEQPACKET:
-	case EP_TCP:
-	case EP_UDP:
-		return true;
-	default:
-		return false;
-	}
+	return endpoint_can(ep, TP_SOCKET);
 }
 
 static bool has_nonprinting(const char *s)
@@ -81,8 +62,8 @@ static bool has_nonprinting(const char *s)
 	return false;
 }
 
-static int endpoint_parse_path(const char *spec, struct endpoint *ep,
-			       bool socket, const char **why)
+static int endpoint_parse_file(const char *spec, struct endpoint *ep, bool socket,
+			       const char **why)
 {
 	if (!*spec)
 		return endpoint_fail(why, socket ? "an endpoint without a path (expected unix:PATH or unix:@NAME)"
@@ -108,7 +89,22 @@ static int endpoint_parse_path(const char *spec, struct endpoint *ep,
 	return 0;
 }
 
-static int endpoint_parse_inet(const char *spec, struct endpoint *ep, const char **why)
+int endpoint_parse_path(const char *spec, struct endpoint *ep, const char **why)
+{
+	return endpoint_parse_file(spec, ep, false, why);
+}
+
+int endpoint_parse_sockpath(const char *spec, struct endpoint *ep, const char **why)
+{
+	return endpoint_parse_file(spec, ep, true, why);
+}
+
+int endpoint_parse_object(const char *spec, struct endpoint *ep, const char **why)
+{
+	return objref_parse(spec, &ep->obj, why);
+}
+
+int endpoint_parse_inet(const char *spec, struct endpoint *ep, const char **why)
 {
 	const char *host = spec, *port;
 	size_t hostlen;
@@ -151,42 +147,36 @@ static int endpoint_parse_inet(const char *spec, struct endpoint *ep, const char
 
 int endpoint_parse(const char *text, struct endpoint *ep, const char **why)
 {
-	const char *colon;
-	size_t i, schemelen;
+	const struct transport *tp, *end = transport_table + transport_count;
+	const char *colon, *scheme;
 
 	memset(ep, 0, sizeof(*ep));
 	ep->text = text;
 	if (!text || !*text)
-		return endpoint_fail(why, "an empty endpoint (" ENDPOINT_FORMS ")");
-	if (strcmp(text, "-") == 0) {
-		ep->kind = EP_STDIO;
+		return endpoint_fail(why, endpoint_forms_why(ENDPOINT_EMPTY));
+	/* A scheme without a spec ("-") is the whole endpoint. */
+	tp = transport_find(text, strlen(text));
+	if (tp && !tp->parse) {
+		ep->kind = tp->kind;
+		ep->tp = tp;
 		return 0;
 	}
 	colon = strchr(text, ':');
 	if (!colon)
-		return endpoint_fail(why, "not an endpoint (" ENDPOINT_FORMS ")");
-	schemelen = (size_t)(colon - text);
-	for (i = 0; i < sizeof(endpoint_schemes) / sizeof(endpoint_schemes[0]); i++)
-		if (strlen(endpoint_schemes[i].scheme) == schemelen &&
-		    strncmp(endpoint_schemes[i].scheme, text, schemelen) == 0)
-			break;
-	if (i == sizeof(endpoint_schemes) / sizeof(endpoint_schemes[0]))
-		return endpoint_fail(why, "an unknown endpoint type (" ENDPOINT_FORMS ")");
-	ep->kind = endpoint_schemes[i].kind;
-	switch (ep->kind) {
-	case EP_FIFO:
-		return endpoint_parse_path(colon + 1, ep, false, why);
-	case EP_UNIX:
-	case EP_UNIX_DGRAM:
-	case EP_UNIX_SEQPACKET:
-		return endpoint_parse_path(colon + 1, ep, true, why);
-	case EP_TCP:
-	case EP_UDP:
-		return endpoint_parse_inet(colon + 1, ep, why);
-	case EP_MQ:
-	case EP_SHM:
-		return objref_parse(colon + 1, &ep->obj, why);
-	default:
-		return endpoint_fail(why, "not an endpoint (" ENDPOINT_FORMS ")");
+		return endpoint_fail(why, endpoint_forms_why(ENDPOINT_NOT));
+	tp = transport_find(text, (size_t)(colon - text));
+	if (!tp || !tp->parse)
+		return endpoint_fail(why, endpoint_forms_why(ENDPOINT_UNKNOWN));
+	ep->kind = tp->kind;
+	if (tp->parse(colon + 1, ep, why) < 0)
+		return -1;
+	/* Rows sharing the scheme pick by what was parsed (POSIX or System V). */
+	for (scheme = tp->scheme; tp < end && strcmp(tp->scheme, scheme) == 0; tp++) {
+		if (!tp->match || tp->match(ep)) {
+			ep->kind = tp->kind;
+			ep->tp = tp;
+			return 0;
+		}
 	}
+	return endpoint_fail(why, endpoint_forms_why(ENDPOINT_NOT));
 }

@@ -27,8 +27,11 @@ enum endpoint_kind {
  * leading NUL): 107 bytes. A FIFO path only has to fit PATH_MAX. */
 #define ENDPOINT_SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
+struct transport;
+
 struct endpoint {
 	enum endpoint_kind kind;
+	const struct transport *tp; /* its row of the transport table (lib/transport.h) */
 	const char *text;	/* as the user wrote it, for messages */
 	/* fifo and unix*: the path; for the abstract namespace, the name
 	 * after '@' and is_abstract set. */
@@ -40,9 +43,9 @@ struct endpoint {
 };
 
 /*
- * Parse an endpoint. On error return -1 with errno EINVAL and *why set to a
- * phrase saying what was expected. ep->text points at text, which must
- * outlive ep.
+ * Parse an endpoint through the transport table: sets ep->kind and ep->tp.
+ * On error return -1 with errno EINVAL and *why set to a phrase saying what
+ * was expected. ep->text points at text, which must outlive ep.
  */
 int endpoint_parse(const char *text, struct endpoint *ep, const char **why);
 /* Message endpoints keep boundaries; stream endpoints are byte streams. */
@@ -51,5 +54,15 @@ bool endpoint_is_message(const struct endpoint *ep);
 bool endpoint_is_socket(const struct endpoint *ep);
 /* The scheme ("unix", "mq", ...) of a kind, for messages and tables. */
 const char *endpoint_kind_name(enum endpoint_kind kind);
+
+/*
+ * The parsers of the transport table's rows: the spec after the colon into
+ * ep, -1 with errno EINVAL and *why as endpoint_parse. PATH (a FIFO), PATH
+ * or @NAME (a UNIX socket), HOST:PORT or [IPv6]:PORT, OBJECT (objref.h).
+ */
+int endpoint_parse_path(const char *spec, struct endpoint *ep, const char **why);
+int endpoint_parse_sockpath(const char *spec, struct endpoint *ep, const char **why);
+int endpoint_parse_inet(const char *spec, struct endpoint *ep, const char **why);
+int endpoint_parse_object(const char *spec, struct endpoint *ep, const char **why);
 
 #endif

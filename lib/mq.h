@@ -1,7 +1,7 @@
 /*
- * Message queues, both families: attributes for `mq info` (`mq ls` reads
- * the inventory, lib/ipcinfo*.c), removal, and the POSIX and System V
- * transports of lib/msgend.h.
+ * Message queues, both families: attributes for `mq info` (`mq ls` reads the
+ * inventory, lib/ipcinfo*.c) and removal. Their transports: lib/posixmq.h and
+ * lib/sysvmsg.h.
  */
 #ifndef IPCTOOL_MQ_H
 #define IPCTOOL_MQ_H
@@ -34,13 +34,7 @@ struct mq_info {
 int mq_info_get(const struct objref *ref, struct mq_info *info);
 /* Remove the queue named by ref. */
 int mq_remove(const struct objref *ref);
-/* System V (lib/sysvmsg.c): attributes of one queue. */
-int sysvmsg_info(int id, struct mq_info *info);
-/* The System V identifier of ref (key:, id:, ftok:), without creating it. */
-int sysvmsg_lookup(const struct objref *ref);
-/* The kernel's largest System V message (msgmax). */
-uint64_t sysvmsg_msgmax(void);
-/* The POSIX defaults for queues created without attributes. */
-void mq_posix_defaults(uint64_t *maxmsg, uint64_t *msgsize);
+/* System V queues' own calls (attributes, lookup): lib/sysvmsg.h. */
+#include "sysvmsg.h"
 
 #endif

@@ -2,7 +2,8 @@
  * Message endpoints: one message at a time, with its metadata, whatever
  * carries it (POSIX and System V queues, datagram and seqpacket sockets,
  * UDP, the shared-memory ring). send, recv, relay and bench use only this
- * interface; a transport plugs in as one more struct msgend_ops.
+ * interface; a transport plugs in as one more struct msgend_ops, named by
+ * its row of the transport table (lib/transport.c).
  *
  * End of stream and the empty message are different things:
  * - msgend_recv returns 1 for a message, whose length may be 0 (an empty
@@ -19,11 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "clock.h"
 #include "endpoint.h"
 #include "sock.h"
+#include "transport.h"
 
 enum msgend_role { MSGEND_SENDER, MSGEND_RECEIVER };
 
@@ -66,6 +69,30 @@ struct msgend_ops {
 	void (*close)(struct msgend *me);
 	/* Remove the object; must be async-signal-safe (called on SIGINT). */
 	int (*remove)(struct msgend *me);
+	/*
+	 * Fast paths, all optional (NULL: absent; the msgend_* wrappers below
+	 * then fail with ENOTSUP). A NULL deadline waits as long as it takes.
+	 * Send several messages under one publication (rings).
+	 */
+	int (*batch_begin)(struct msgend *me, const struct deadline *d);
+	int (*batch_put)(struct msgend *me, const void *buf, size_t len, const struct deadline *d);
+	void (*batch_end)(struct msgend *me);
+	/*
+	 * Receive in place: up to max messages (and, after the first,
+	 * maxbytes bytes) without taking them; flags MSGEND_STOP_EMPTY.
+	 * 1 (*n messages in iov), MSGEND_EOS, -1 with errno as msgend_recv.
+	 * peek_commit takes all of them, peek_abort leaves all of them for
+	 * the next receive. These are the "taken from the source" hand-over.
+	 */
+	int (*peekv)(struct msgend *me, struct iovec *iov, size_t max, size_t maxbytes,
+		     unsigned flags, size_t *n, const struct deadline *d);
+	void (*peek_commit)(struct msgend *me);
+	void (*peek_abort)(struct msgend *me);
+	/* A byte stream straight between fd and the transport (--framing chunk). */
+	int (*send_from_fd)(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
+			    bool *input_failed);
+	int (*recv_to_fd)(struct msgend *me, int fd, size_t max, const struct deadline *d,
+			  size_t *moved, size_t *records, bool *output_failed);
 };
 
 struct msgend {
@@ -118,14 +145,59 @@ int msgend_recv(struct msgend *me, void *buf, size_t *len, struct msg_meta *meta
 void msgend_close(struct msgend *me);
 /* Remove the object (queue, socket file, ring). Async-signal-safe. */
 int msgend_remove(struct msgend *me);
+
+/*
+ * Fast paths. Each fails with -1 and errno ENOTSUP when the transport lacks
+ * it (msgend_can tells beforehand); the void ones then do nothing.
+ *
+ * Batches: msgend_batch_put sends like msgend_send (EMSGSIZE, ETIMEDOUT,
+ * EPIPE), but the messages are published together by msgend_batch_end, with
+ * at most one wake-up of the receiver. After a failed put the batch stays
+ * open: end it in any case.
+ */
+int msgend_batch_begin(struct msgend *me, const struct deadline *d);
+int msgend_batch_put(struct msgend *me, const void *buf, size_t len, const struct deadline *d);
+void msgend_batch_end(struct msgend *me);
+/*
+ * Receive in place: the next message as msgend_recv would (waiting until
+ * the deadline), then those already there, up to max messages and (after
+ * the first) maxbytes bytes; with MSGEND_STOP_EMPTY none after an empty
+ * message. Returns 1 with *n messages in iov (they point into the
+ * transport: valid until msgend_peek_commit or msgend_peek_abort, which
+ * must follow), MSGEND_EOS, or -1 with errno as msgend_recv.
+ * msgend_peek_commit takes them all; msgend_peek_abort leaves them all for
+ * the next receive (by this or another receiver).
+ */
+#define MSGEND_STOP_EMPTY 1u
+int msgend_peekv(struct msgend *me, struct iovec *iov, size_t max, size_t maxbytes,
+		 unsigned flags, size_t *n, const struct deadline *d);
+void msgend_peek_commit(struct msgend *me);
+void msgend_peek_abort(struct msgend *me);
+/*
+ * A byte stream without a copy in between. msgend_send_from_fd reads once
+ * from fd straight into the transport as one message of at most
+ * me->msgsize bytes: 1 (*moved bytes sent), 0 at the end of the input, or
+ * -1 with errno; *input_failed tells a read error from a transport error.
+ * msgend_recv_to_fd writes the next messages, as many as are there (at most
+ * max), to fd at once: 1 (*records messages of *moved bytes), MSGEND_EOS, or
+ * -1 with errno; *output_failed tells a write error apart (the messages
+ * then stay for the next receive).
+ */
+int msgend_send_from_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
+			bool *input_failed);
+int msgend_recv_to_fd(struct msgend *me, int fd, size_t max, const struct deadline *d,
+		      size_t *moved, size_t *records, bool *output_failed);
+
+enum msgend_fast {
+	MSGEND_FAST_BATCH,	/* msgend_batch_* */
+	MSGEND_FAST_PEEK,	/* msgend_peekv, _peek_commit, _peek_abort */
+	MSGEND_FAST_FD,		/* msgend_send_from_fd (sender), msgend_recv_to_fd (receiver) */
+};
+/* Whether the open endpoint me has the fast path what (for its role). */
+bool msgend_can(const struct msgend *me, enum msgend_fast what);
+
 /* Whether role opens a socket endpoint by listening (bind) or connecting. */
 bool msgend_listens(const struct endpoint *ep, enum msgend_role role,
 		    const struct msgend_opts *o);
-
-/* The backends; each lives in its own lib file. */
-extern const struct msgend_ops msgend_posix_mq_ops;	/* lib/mq.c */
-extern const struct msgend_ops msgend_sysv_mq_ops;	/* lib/sysvmsg.c */
-extern const struct msgend_ops msgend_socket_ops;	/* lib/msgsock.c */
-extern const struct msgend_ops msgend_ring_ops;		/* lib/shmring.c */
 
 #endif

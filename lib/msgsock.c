@@ -14,7 +14,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
-#include "msgend.h"
+#include "msgsock.h"
 
 /* UDP's largest payload over IPv4; unix sockets default to the same order. */
 #define MSGSOCK_UDP_MAX 65507u

@@ -1,8 +1,7 @@
 /*
- * Byte streams through a shm: ring without a copy in between: input is
- * read straight into the ring and output written straight from it, one
- * record per read(2), several records per writev(2), for send and recv
- * with --framing chunk.
+ * The shm: transport: ipctool's ring (lib/ring.h) in a shared memory
+ * segment, behind lib/msgend.h with every fast path (batches, receive in
+ * place, byte streams straight from and to a descriptor).
  */
 #ifndef IPCTOOL_SHMRING_H
 #define IPCTOOL_SHMRING_H
@@ -14,6 +13,10 @@
 #include "msgend.h"
 
 struct ring;
+
+extern const struct msgend_ops msgend_ring_ops;
+
+/* Below: the fast paths' old names, until cmd/ uses msgend_* only. */
 
 /*
  * Read once from fd into the ring as one record of at most me->msgsize

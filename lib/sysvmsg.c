@@ -8,8 +8,9 @@
 #include <sys/msg.h>
 #include <unistd.h>
 
+#include "sysvmsg.h"
+
 #include "mq.h"
-#include "msgend.h"
 
 uint64_t sysvmsg_msgmax(void)
 {
@@ -178,6 +179,11 @@ static void svmq_close(struct msgend *me)
 static int svmq_remove(struct msgend *me)
 {
 	return msgctl(me->id, IPC_RMID, NULL);
+}
+
+bool sysvmsg_match(const struct endpoint *ep)
+{
+	return objref_is_sysv(&ep->obj);
 }
 
 const struct msgend_ops msgend_sysv_mq_ops = {

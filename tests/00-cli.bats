@@ -138,6 +138,53 @@ load helpers
 	assert_line --index 4 "null"
 }
 
+@test "help --endpoints prints one line per transport; the usage lists the same forms" {
+	run ipctool help --endpoints
+	assert_success
+	assert_line --regexp '^- +stream +[a-z]'
+	assert_line --regexp '^unix:PATH, unix:@NAME +stream +[a-z]'
+	assert_line --regexp '^unix-dgram:PATH +message +[a-z]'
+	assert_line --regexp '^shm:OBJECT +message +[a-z]'
+	# Both queue families: POSIX and System V.
+	[ "$(grep -c '^mq:OBJECT  *message ' <<<"$output")" -eq 2 ]
+	# Every line: forms, stream or message, a summary.
+	run bash -c "'$IPCTOOL' help --endpoints | grep -cvE '^[-a-z].* (stream|message) +[a-zA-Z]'"
+	assert_output 0
+	# ipctool --help names every form, each once.
+	local forms usage
+	forms=$(ipctool help --endpoints | sed -E 's/ +(stream|message) .*//' | uniq | paste -sd, | sed -E 's/, ?/, /g')
+	usage=$(ipctool --help | sed -n '/^Endpoints:/,/^Objects:/p' | sed '$d' | tr '\n' ' ' |
+		sed -E 's/^Endpoints: +//; s/ +/ /g; s/ $//')
+	[ "$usage" = "$forms" ]
+}
+
+@test "the completions offer exactly the endpoint schemes of the transport table" {
+	local schemes
+	schemes=$(ipctool help --endpoints | cut -d' ' -f1 | sed 's/:.*/:/' | uniq | tr '\n' ' ')
+	schemes=${schemes% }
+	[ "$(wc -w <<<"$schemes")" -ge 9 ]
+	run bash -c "
+		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
+		ipctool() { '$IPCTOOL' \"\$@\"; }
+		COMP_LINE='ipctool send '; COMP_POINT=\${#COMP_LINE}; _ipctool
+		echo \"\${COMPREPLY[*]}\""
+	assert_success
+	assert_output "$schemes"
+	# Without the binary, the static fallback lists are the same.
+	run bash -c "
+		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
+		ipctool() { return 127; }
+		COMP_LINE='ipctool recv '; COMP_POINT=\${#COMP_LINE}; _ipctool
+		echo \"\${COMPREPLY[*]}\""
+	assert_success
+	assert_output "$schemes"
+	local dir=$BATS_TEST_DIRNAME/../completions s
+	for s in $schemes; do
+		grep -q -- "^_ipctool_fallback_endpoints=(.*'$s'" "$dir/ipctool.zsh"
+		grep -qE -- "^set -g __ipctool_fallback_endpoints (.* )?$s( |\$)" "$dir/ipctool.fish"
+	done
+}
+
 @test "bash completion completes paths after an endpoint kind" {
 	mkdir "$TEST_DIR/dir"
 	mkfifo "$TEST_DIR/dir/pipe1"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../../lib/endpoint.h"
+#include "../../lib/transport.h"
 
 static void ep_fails(const char *text)
 {
@@ -34,6 +35,9 @@ static struct endpoint ep_ok(const char *text, enum endpoint_kind kind)
 	if (endpoint_parse(text, &ep, &why) != 0)
 		fail_msg("'%s' refused: %s", text, why ? why : "(no reason)");
 	assert_int_equal(ep.kind, kind);
+	/* Its row of the transport table, of the same kind. */
+	assert_non_null(ep.tp);
+	assert_int_equal(ep.tp->kind, kind);
 	assert_ptr_equal(ep.text, text);
 	return ep;
 }
