@@ -136,6 +136,17 @@ static void ipcinfo_sem_values(struct ipcinfo_obj *o)
 		o->has |= IPCINFO_HAS_VALUE;
 	}
 	free(vals);
+	/* Processes asleep in semop use the set, whoever operated on it last. */
+	o->has |= IPCINFO_HAS_WAITERS;
+	for (i = 0; i < o->nsems; i++) {
+		int ncnt = semctl(o->id, (int)i, GETNCNT), zcnt = semctl(o->id, (int)i, GETZCNT);
+
+		if (ncnt < 0 || zcnt < 0) {
+			o->has &= ~(unsigned)IPCINFO_HAS_WAITERS;
+			break;
+		}
+		o->waiters += (uint64_t)ncnt + (uint64_t)zcnt;
+	}
 	/* The last semop of any member; alive means the set is in use. */
 	for (i = 0; i < o->nsems; i++) {
 		int pid = semctl(o->id, (int)i, GETPID);
