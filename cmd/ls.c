@@ -306,15 +306,15 @@ static void ls_procs(struct table *t, const struct ipcinfo_list *list,
 static int ls_row(struct table *t, const struct ipcinfo_list *list, const struct ipcinfo_obj *o)
 {
 	mode_t perm = o->mode & 0777;
-	char buf[NAME_MAX + 64];
+	char buf[4 * NAME_MAX + 64];
 
 	if (table_row(t) < 0)
 		return -1;
 	table_set(t, COL_KIND, ipcinfo_kind_name(o->kind));
 	table_set(t, COL_API, ipcinfo_api_name(o->api));
 	ipcinfo_ref(o, buf, sizeof(buf));
-	table_set(t, COL_REF, buf);
-	table_set(t, COL_NAME, strchr(buf, ':') + 1);
+	table_set_escaped(t, COL_REF, buf);
+	table_set_escaped(t, COL_NAME, strchr(buf, ':') + 1);
 	if (o->api == IPCINFO_SYSV) {
 		snprintf(buf, sizeof(buf), "0x%08x", (unsigned int)o->key);
 		table_set(t, COL_KEY, buf);

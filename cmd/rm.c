@@ -5,6 +5,7 @@
  * one object is reported and the others are still removed.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,9 +177,26 @@ static bool rm_kept(const struct ipcref *ref, const struct ipcinfo_list *list)
 	return false;
 }
 
+/* How a named object is printed: its name escaped as ls shows it. */
+static void rm_label(const struct ipcref *ref, const char *text, char *buf, size_t len)
+{
+	const char *slash = strchr(text, '/');
+	int n;
+
+	if (ref->kind != IPCREF_FIFO && ref->kind != IPCREF_UNIX &&
+	    ref->obj.kind == OBJREF_POSIX && slash) {
+		n = snprintf(buf, len, "%.*s", (int)(slash - text), text);
+		if (n >= 0 && (size_t)n < len)
+			objref_escape(ref->obj.name, buf + n, len - (size_t)n, false);
+		return;
+	}
+	objref_escape(text, buf, len, false);
+}
+
 static int rm_refs(const char **args, int n)
 {
 	struct ipcinfo_list list = { 0 };
+	char label[4 * PATH_MAX];
 	struct ipcref *refs;
 	const char *why;
 	int rc = EXIT_OK, i;
@@ -200,7 +218,8 @@ static int rm_refs(const char **args, int n)
 	for (i = 0; i < n; i++) {
 		if (rm_stale && rm_kept(&refs[i], &list))
 			continue;
-		if (rm_one(&refs[i], args[i]) < 0)
+		rm_label(&refs[i], args[i], label, sizeof(label));
+		if (rm_one(&refs[i], label) < 0)
 			rc = EXIT_FAIL;
 	}
 out:
@@ -216,7 +235,7 @@ static int rm_all_objects(unsigned sel)
 		[IPCINFO_RING] = IPCREF_SHM,
 	};
 	struct ipcinfo_list list = { 0 };
-	char label[NAME_MAX + 32];
+	char label[4 * PATH_MAX];
 	uid_t me = geteuid();
 	size_t i;
 	int rc;

@@ -90,7 +90,7 @@ void ipcinfo_ref(const struct ipcinfo_obj *o, char *buf, size_t len)
 	if (o->api == IPCINFO_SYSV)
 		objref_format_existing(NULL, o->key, o->id, buf + n, len - (size_t)n);
 	else
-		snprintf(buf + n, len - (size_t)n, "%s", o->name);
+		objref_escape(o->name, buf + n, len - (size_t)n, false);
 }
 
 bool ipcinfo_in_use(const struct ipcinfo_list *list, const struct ipcinfo_obj *o,

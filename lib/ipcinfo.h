@@ -168,7 +168,10 @@ void ipcinfo_free(struct ipcinfo_list *list);
 /* "mq", "shm", "sem", "ring", "socket"; and "posix", "sysv", "unix". */
 const char *ipcinfo_kind_name(enum ipcinfo_kind kind);
 const char *ipcinfo_api_name(enum ipcinfo_api api);
-/* The reference that names the object for rm: "mq:/q", "shm:key:0x0000001f". */
+/*
+ * The reference that names the object for rm: "mq:/q", "shm:key:0x0000001f";
+ * the name escaped by objref_escape, as references accept it.
+ */
 void ipcinfo_ref(const struct ipcinfo_obj *o, char *buf, size_t len);
 
 /* Parsers of the kernel's text, exposed for the unit tests. */

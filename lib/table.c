@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "objref.h"
+
 #define TABLE_MAX_COLUMNS 64
 
 struct table {
@@ -16,7 +18,7 @@ struct table {
 	struct libscols_line *line;
 	const struct table_column *cols;
 	size_t ncols;
-	bool bytes;
+	bool bytes, raw;
 	/* For each descriptor, its libsmartcols column index, or -1. */
 	int pos[TABLE_MAX_COLUMNS];
 	int nshown;
@@ -98,6 +100,9 @@ struct table *table_new(const struct table_column *cols, size_t ncols,
 	scols_table_enable_json(t->tb, opts->json);
 	scols_table_enable_raw(t->tb, opts->raw);
 	scols_table_enable_noheadings(t->tb, opts->noheadings);
+	/* Cells are escaped here by the one rule (objref_escape), never twice. */
+	scols_table_enable_noencoding(t->tb, 1);
+	t->raw = opts->raw;
 	scols_table_set_name(t->tb, opts->name ? opts->name : "table");
 	if (list[0] == '+') {
 		if (table_add_list(t, default_columns, bad) < 0)
@@ -125,11 +130,56 @@ bool table_has(const struct table *t, size_t col)
 	return col < t->ncols && t->pos[col] >= 0;
 }
 
-int table_set(struct table *t, size_t col, const char *value)
+static int table_put(struct table *t, size_t col, const char *value)
 {
+	return scols_line_set_data(t->line, (size_t)t->pos[col], value) == 0 ? 0 : -1;
+}
+
+/*
+ * Human and JSON cells are escaped here (objref_escape) and printed as they
+ * are; -r cells go raw to libsmartcols, whose raw encoding writes every byte
+ * that is not printable (space and backslash too) as \xHH, which references
+ * decode the same way.
+ */
+static int table_put_text(struct table *t, size_t col, const char *value, bool keep_space)
+{
+	size_t len;
+	char *buf;
+	int rc;
+
 	if (!table_has(t, col) || !value)
 		return 0;
-	return scols_line_set_data(t->line, (size_t)t->pos[col], value) == 0 ? 0 : -1;
+	if (t->raw)
+		return table_put(t, col, value);
+	len = strlen(value) * 4 + 1;
+	buf = malloc(len);
+	if (!buf)
+		return -1;
+	objref_escape(value, buf, len, keep_space);
+	rc = table_put(t, col, buf);
+	free(buf);
+	return rc;
+}
+
+int table_set(struct table *t, size_t col, const char *value)
+{
+	return table_put_text(t, col, value, true);
+}
+
+int table_set_name(struct table *t, size_t col, const char *value)
+{
+	return table_put_text(t, col, value, false);
+}
+
+int table_set_escaped(struct table *t, size_t col, const char *value)
+{
+	char buf[4096];
+
+	if (!table_has(t, col) || !value)
+		return 0;
+	if (t->raw && objref_unescape(value, buf, sizeof(buf), NULL) == 0)
+		return table_put(t, col, buf);
+	return table_put(t, col, value);
 }
 
 int table_set_u64(struct table *t, size_t col, uint64_t value)

@@ -231,3 +231,27 @@ field() {
 	run ipctool ls -o +REF "$s"
 	assert_line --regexp "^shm +$s .* shm:$s$"
 }
+
+@test "names are shown escaped in every format, JSON is valid UTF-8, the escaped form is a reference" {
+	local id=$(uniq_name esc)
+	local raw=$'/'"$id"$'\xff\xfe\e[31m\nforged b\\c' shown="/$id"'\xff\xfe\x1b[31m\x0aforged\x20b\\c'
+	POSIX_FILES+=("/dev/shm$raw")
+	: >"/dev/shm$raw"
+	run ipctool ls -n -o NAME -t shm
+	assert_success
+	assert_line "$shown"
+	refute_output --partial $'\e'
+	run ipctool ls -J -o NAME -t shm
+	assert_success
+	printf '%s' "$output" | iconv -f UTF-8 -t UTF-8 >/dev/null
+	[ "$(printf '%s' "$output" | jq -r ".ipc[] | select(.name | startswith(\"/$id\")) | .name")" = "$shown" ]
+	# -r: libsmartcols writes the backslash and space as \x5c and \x20.
+	run ipctool ls -r -n -o NAME -t shm
+	assert_line "/$id"'\xff\xfe\x1b[31m\x0aforged\x20b\x5cc'
+	# What ls shows is what references take.
+	run ipctool shm info -n -o NAME "$shown"
+	assert_success
+	assert_output "$shown"
+	run ipctool shm info -n -o NAME "/$id"'\xff\xfe\x1b[31m\x0aforged\x20b\x5cc'
+	assert_output "$shown"
+}

@@ -229,3 +229,19 @@ wait_asleep() {
 	assert_failure 1
 	assert_output --partial "a POSIX semaphore's file (name it sem:/NAME)"
 }
+
+@test "rm --dry-run, --all and -v print names escaped; the escaped form is a reference" {
+	local id=$(uniq_name esc)
+	local raw=$'/'"$id"$'\e[2J\nremoved shm:forged \xff' shown="/$id"'\x1b[2J\x0aremoved\x20shm:forged\x20\xff'
+	POSIX_FILES+=("/dev/shm$raw")
+	: >"/dev/shm$raw"
+	run ipctool rm --all=shm,posix --dry-run
+	assert_success
+	assert_line "would remove shm:$shown"
+	refute_line "removed shm:forged "
+	refute_output --partial $'\e'
+	run ipctool rm -v "shm:$shown"
+	assert_success
+	assert_output "removed shm:$shown"
+	[ ! -e "/dev/shm$raw" ]
+}

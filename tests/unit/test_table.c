@@ -275,10 +275,11 @@ static void test_json_escapes(void **state)
 
 	(void)state;
 	assert_int_equal(table_row(t), 0);
-	table_set(t, COL_NAME, "a\"b\\c");
+	/* The cell is escaped first (a backslash as \\, 0xff as \xff), then JSON-quoted. */
+	table_set(t, COL_NAME, "a\"b\\c\xff");
 	out = print_table(t);
 	strip_space(out);
-	assert_string_equal(out, "{\"things\":[{\"name\":\"a\\\"b\\\\c\"}]}");
+	assert_string_equal(out, "{\"things\":[{\"name\":\"a\\\"b\\\\\\\\c\\\\xff\"}]}");
 	free(out);
 	table_free(t);
 }
