@@ -183,13 +183,15 @@ struct table *cmd_table_new(const struct cmd_columns *spec)
 
 	cmd_table_opts.name = spec->name;
 	t = table_new(spec->cols, spec->ncols, spec->columns, &cmd_table_opts, &bad);
+	/* errno is the callers' verdict: set after printing, which may change it. */
 	if (!t && bad) {
 		cmd_usage_error("--output: '%s' is not a column (see --list-columns)", bad);
 		errno = EINVAL;
 	} else if (!t) {
+		int err = errno == EINVAL ? ENOMEM : errno;
+
 		cmd_warn("cannot make a table");
-		if (errno == EINVAL)
-			errno = ENOMEM;
+		errno = err;
 	}
 	return t;
 }

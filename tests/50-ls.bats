@@ -255,3 +255,13 @@ field() {
 	run ipctool shm info -n -o NAME "/$id"'\xff\xfe\x1b[31m\x0aforged\x20b\x5cc'
 	assert_output "$shown"
 }
+
+@test "ls's exit status does not depend on errno left by printing a warning" {
+	# The warning about a missing mqueue directory fails to print (ENOSPC):
+	# still no failure, and a bad column is still a usage error.
+	IPCTOOL_MQUEUE_DIR=/nonexistent "$IPCTOOL" ls -n -o NAME >/dev/null 2>/dev/full
+	run bash -c "IPCTOOL_MQUEUE_DIR=/nonexistent '$IPCTOOL' ls -o NOPE 2>/dev/full"
+	assert_failure 2
+	run bash -c "'$IPCTOOL' ls --limits -o NOPE 2>/dev/full"
+	assert_failure 2
+}
