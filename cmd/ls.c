@@ -371,20 +371,15 @@ static int ls_row(struct table *t, const struct ipcinfo_list *list, const struct
 	return 0;
 }
 
-/* A limit or its use: exact in JSON and with --bytes, else 8K, 1.5M. */
+/* A limit or its use: exact in JSON and with --bytes, else as SIZE cells (8K, 16E). */
 static void ls_limit_value(struct table *t, size_t col, uint64_t v, bool bytes)
 {
 	char buf[32];
 
-	if (bytes && !cmd_table_opts.bytes && !cmd_table_opts.json) {
-		humanize_number(buf, 6, (int64_t)(v > INT64_MAX ? INT64_MAX : v), "", HN_AUTOSCALE,
-				HN_NOSPACE | HN_DECIMAL | HN_IEC_PREFIXES);
-		char *i = strstr(buf, "i");
-		if (i)
-			*i = '\0';
-	} else {
+	if (bytes && !cmd_table_opts.bytes && !cmd_table_opts.json)
+		table_format_size(v, buf, sizeof(buf));
+	else
 		snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	}
 	table_set(t, col, buf);
 }
 

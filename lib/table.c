@@ -182,27 +182,37 @@ int table_set_escaped(struct table *t, size_t col, const char *value)
 	return table_put(t, col, value);
 }
 
+void table_format_size(uint64_t value, char *buf, size_t len)
+{
+	char tmp[8], *unit;
+
+	/* humanize_number takes an int64_t: 2^63 and above are exabytes here. */
+	if (value > INT64_MAX) {
+		snprintf(buf, len, "%.0fE", (double)value / (double)(1ULL << 60));
+		return;
+	}
+	/* lsipc's style: 512, 4K, 1.5M, 64K; --bytes gives the exact count.
+	 * humanize_number writes ls -h's "512B", "4.0K". */
+	humanize_number(tmp, 5, (int64_t)value, "", HN_AUTOSCALE,
+			HN_B | HN_NOSPACE | HN_DECIMAL);
+	unit = tmp + strcspn(tmp, "BKMGTPE");
+	if (*unit == 'B')
+		*unit = '\0';
+	else if (unit - tmp >= 2 && strncmp(unit - 2, ".0", 2) == 0)
+		memmove(unit - 2, unit, strlen(unit) + 1);
+	snprintf(buf, len, "%s", tmp);
+}
+
 int table_set_u64(struct table *t, size_t col, uint64_t value)
 {
 	char buf[32];
 
 	if (!table_has(t, col))
 		return 0;
-	if (t->cols[col].type == TABLE_SIZE && !t->bytes) {
-		char *unit;
-
-		/* lsipc's style: 512, 4K, 1.5M, 64K; --bytes gives the exact
-		 * count. humanize_number writes ls -h's "512B", "4.0K". */
-		humanize_number(buf, 5, value > INT64_MAX ? INT64_MAX : (int64_t)value, "",
-				HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL);
-		unit = buf + strcspn(buf, "BKMGTPE");
-		if (*unit == 'B')
-			*unit = '\0';
-		else if (unit - buf >= 2 && strncmp(unit - 2, ".0", 2) == 0)
-			memmove(unit - 2, unit, strlen(unit) + 1);
-	} else {
+	if (t->cols[col].type == TABLE_SIZE && !t->bytes)
+		table_format_size(value, buf, sizeof(buf));
+	else
 		snprintf(buf, sizeof(buf), "%" PRIu64, value);
-	}
 	return table_set(t, col, buf);
 }
 

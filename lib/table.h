@@ -49,6 +49,8 @@ int table_set_name(struct table *t, size_t col, const char *value);
 /* A name already escaped by objref_escape (a reference from ipcinfo_ref). */
 int table_set_escaped(struct table *t, size_t col, const char *value);
 int table_set_u64(struct table *t, size_t col, uint64_t value);
+/* A size as TABLE_SIZE cells show it: 512, 8K, 1.5M, 16E. */
+void table_format_size(uint64_t value, char *buf, size_t len);
 int table_set_i64(struct table *t, size_t col, int64_t value);
 /* Whether column col is shown, to skip costly look-ups. */
 bool table_has(const struct table *t, size_t col);

@@ -265,3 +265,19 @@ field() {
 	run bash -c "'$IPCTOOL' ls --limits -o NOPE 2>/dev/full"
 	assert_failure 2
 }
+
+@test "--limits sizes as object rows show them: 8K not 8.0K, SHMMAX above 2^63 as 16E" {
+	local shmmax
+	shmmax=$(cat /proc/sys/kernel/shmmax)
+	run ipctool ls --limits -n -r -o RESOURCE,LIMIT,USED
+	assert_success
+	refute_output --regexp '\.0[KMGTPE]'
+	if [ "${#shmmax}" -ge 19 ] && [[ "$shmmax" > 9223372036854775807 ]]; then
+		assert_line --regexp '^SHMMAX 16E '
+	fi
+	if [ "$(cat /proc/sys/kernel/msgmax)" = 8192 ]; then
+		assert_line --regexp '^MSGMAX 8K'
+	fi
+	run ipctool ls --limits -b -n -r -o RESOURCE,LIMIT
+	assert_line "SHMMAX $shmmax"
+}

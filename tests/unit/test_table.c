@@ -315,8 +315,12 @@ static void test_humanized_sizes(void **state)
 	assert_string_equal(human(1073741824ULL, buf, sizeof(buf)), "1G");
 	assert_string_equal(human(10ULL << 30, buf, sizeof(buf)), "10G");
 	assert_string_equal(human(1ULL << 40, buf, sizeof(buf)), "1T");
-	/* Never negative, however large. */
-	assert_string_equal(human(UINT64_MAX, buf, sizeof(buf)), "8E");
+	/* Never negative, however large; not clamped to 2^63 (8E) either. */
+	assert_string_equal(human(UINT64_MAX, buf, sizeof(buf)), "16E");
+	assert_string_equal(human(18446744073692774399ULL, buf, sizeof(buf)), "16E");
+	assert_string_equal(human(1ULL << 62, buf, sizeof(buf)), "4E");
+	table_format_size(8192, buf, sizeof(buf));
+	assert_string_equal(buf, "8K");
 }
 
 static void test_bytes_exact(void **state)
