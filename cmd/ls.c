@@ -24,7 +24,7 @@
 enum {
 	COL_KIND, COL_API, COL_NAME, COL_KEY, COL_ID, COL_OWNER, COL_GROUP, COL_CREATOR,
 	COL_PERMS, COL_MODE, COL_SIZE, COL_USED, COL_MSGS, COL_MAXMSG, COL_MSGSIZE, COL_VALUE,
-	COL_NSEMS, COL_ATTACH, COL_CPID, COL_LPID, COL_NOTIFY, COL_MTIME, COL_CTIME, COL_STATUS,
+	COL_NSEMS, COL_ATTACH, COL_CPID, COL_LPID, COL_LSPID, COL_LRPID, COL_NOTIFY, COL_MTIME, COL_CTIME, COL_STATUS,
 	COL_PROCS, COL_REF,
 };
 
@@ -53,6 +53,8 @@ static const struct table_column ls_columns[] = {
 	[COL_CPID] = { "CPID", "creator's pid", 1, TABLE_NUMBER },
 	[COL_LPID] = { "LPID", "pid of the last attach, detach, send, receive or semop", 1,
 		       TABLE_NUMBER },
+	[COL_LSPID] = { "LSPID", "System V queue: pid of the last send", 1, TABLE_NUMBER },
+	[COL_LRPID] = { "LRPID", "System V queue: pid of the last receive", 1, TABLE_NUMBER },
 	[COL_NOTIFY] = { "NOTIFY", "POSIX queue: pid registered with mq_notify", 1,
 			 TABLE_NUMBER },
 	[COL_MTIME] = { "MTIME", "last use (send, receive, attach, semop, write)", 1,
@@ -359,6 +361,10 @@ static int ls_row(struct table *t, const struct ipcinfo_list *list, const struct
 		table_set_i64(t, COL_CPID, o->cpid);
 	if (o->has & IPCINFO_HAS_LPID)
 		table_set_i64(t, COL_LPID, o->lpid);
+	if (o->kind == IPCINFO_MQ && o->api == IPCINFO_SYSV) {
+		table_set_i64(t, COL_LSPID, o->lspid);
+		table_set_i64(t, COL_LRPID, o->lrpid);
+	}
 	if ((o->has & IPCINFO_HAS_NOTIFY) && o->notify_pid)
 		table_set_i64(t, COL_NOTIFY, o->notify_pid);
 	if (o->has & IPCINFO_HAS_MTIME)

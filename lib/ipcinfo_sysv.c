@@ -41,7 +41,11 @@ static int ipcinfo_add_sysv_msg(struct ipcinfo_list *list, const char *line)
 	o->lrpid = lrpid;
 	o->stime = (time_t)stime;
 	o->rtime = (time_t)rtime;
-	o->lpid = stime >= rtime ? lspid : lrpid;
+	/*
+	 * Times have one-second steps: on a tie, an empty queue was last
+	 * received from (a send leaves a message); else the sender is a guess.
+	 */
+	o->lpid = stime > rtime || (stime == rtime && qnum > 0) ? lspid : lrpid;
 	o->recent_alive = ipcinfo_pid_alive(lspid) || ipcinfo_pid_alive(lrpid);
 	o->mtime = (time_t)(stime > rtime ? stime : rtime);
 	o->ctime = (time_t)ctime;

@@ -281,3 +281,17 @@ field() {
 	run ipctool ls --limits -b -n -r -o RESOURCE,LIMIT
 	assert_line "SHMMAX $shmmax"
 }
+
+@test "System V queue: LSPID and LRPID; LPID is the receiver when it was last in the same second" {
+	local sq spid rpid
+	sysv sq -Q
+	bash -c 'echo $$ >"$1/s.pid"; exec "$2" send "mq:id:$3" hello' _ "$TEST_DIR" "$IPCTOOL" "$sq"
+	bash -c 'echo $$ >"$1/r.pid"; exec "$2" recv -c 1 "mq:id:$3"' _ "$TEST_DIR" "$IPCTOOL" "$sq" >/dev/null
+	spid=$(cat "$TEST_DIR/s.pid")
+	rpid=$(cat "$TEST_DIR/r.pid")
+	run ipctool ls -n -r -o LPID,LSPID,LRPID "mq:id:$sq"
+	assert_success
+	assert_output "$rpid $spid $rpid"
+	run ipctool ls -J -o LSPID,LRPID "mq:id:$sq"
+	assert_output --partial "\"lspid\": $spid"
+}
