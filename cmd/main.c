@@ -88,6 +88,8 @@ static int cmd_run(const struct cmd *c, int argc, const char **argv)
 	/* popt names the program after argv[0] in --help. */
 	argv[0] = prog;
 	rc = c->exec(argc, argv);
+	if (rc & EXIT_PASSTHROUGH)
+		return rc & 0xff;
 	if (rc == EXIT_USAGE && cmd_verb_current) {
 		fprintf(stderr, "usage: ipctool %s %s %s\n", c->name, cmd_verb_current->name,
 			cmd_verb_current->usage);
