@@ -295,3 +295,32 @@ field() {
 	run ipctool ls -J -o LSPID,LRPID "mq:id:$sq"
 	assert_output --partial "\"lspid\": $spid"
 }
+
+@test "a FIFO planted in /dev/shm, or swapped in for a file, never hangs ls or shm ls" {
+	local f=/dev/shm/$(uniq_name fifo) g=/dev/shm/$(uniq_name swap) i
+	POSIX_FILES+=("$f" "$g")
+	mkfifo "$f"
+	run timeout 10 "$IPCTOOL" ls -n -o NAME
+	assert_success
+	refute_line "/${f#/dev/shm/}"
+	run timeout 10 "$IPCTOOL" shm ls -n
+	assert_success
+	run timeout 10 "$IPCTOOL" shm info "/${f#/dev/shm/}"
+	assert_failure 1
+	# A file (ring-sized, so ls opens it) and a FIFO, swapped under ls.
+	(
+		for i in $(seq 2000); do
+			head -c 64 /dev/zero >"$g.f" && mv -f "$g.f" "$g"
+			rm -f "$g.p" && mkfifo "$g.p" && mv -f "$g.p" "$g"
+		done
+	) 3>&- &
+	local loop=$!
+	BG_PIDS+=("$loop")
+	for i in $(seq 20); do
+		timeout 10 "$IPCTOOL" ls -t shm,posix >/dev/null
+		timeout 10 "$IPCTOOL" shm ls >/dev/null
+	done
+	kill "$loop" 2>/dev/null || true
+	wait "$loop" 2>/dev/null || true
+	rm -f "$g.f" "$g.p"
+}
