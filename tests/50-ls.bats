@@ -298,7 +298,7 @@ field() {
 
 @test "a FIFO planted in /dev/shm, or swapped in for a file, never hangs ls or shm ls" {
 	local f=/dev/shm/$(uniq_name fifo) g=/dev/shm/$(uniq_name swap) i
-	POSIX_FILES+=("$f" "$g")
+	POSIX_FILES+=("$f" "$g" "$g.f" "$g.p")
 	mkfifo "$f"
 	run timeout 10 "$IPCTOOL" ls -n -o NAME
 	assert_success
