@@ -566,6 +566,39 @@ static void cmd_verb_list(const struct cmd_verb *verbs, FILE *out)
 		cmd_current->name);
 }
 
+/*
+ * CMD --list-columns, typed before a verb: the columns of the verbs that
+ * print a table, once when they share them, else under each verb's name.
+ */
+static int cmd_verb_list_columns(const struct cmd_verb *verbs)
+{
+	const struct table_column *first = NULL;
+	const struct cmd_verb *v;
+	bool shared = true;
+
+	for (v = verbs; v->name; v++) {
+		if (!v->table)
+			continue;
+		if (first && v->table->cols != first)
+			shared = false;
+		if (!first)
+			first = v->table->cols;
+	}
+	if (!first)
+		return cmd_usage_error("--list-columns: no verb of %s prints a table",
+				       cmd_current->name);
+	for (v = verbs; v->name; v++) {
+		if (!v->table || (shared && v->table->cols != first))
+			continue;
+		if (!shared)
+			printf("%s%s %s:\n", v == verbs ? "" : "\n", cmd_current->name, v->name);
+		table_columns_help(v->table->cols, v->table->ncols, stdout);
+		if (shared)
+			break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv)
 {
 	static char prog[96];
@@ -577,6 +610,8 @@ int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv)
 		cmd_verb_list(verbs, stdout);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "--list-columns") == 0)
+		return cmd_verb_list_columns(verbs);
 	for (v = verbs; v->name; v++)
 		if (strcmp(v->name, argv[1]) == 0)
 			break;

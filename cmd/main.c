@@ -208,6 +208,11 @@ int main(int argc, const char **argv)
 		printf("ipctool %s\n", IPCTOOL_VERSION);
 		return main_close_stdout(EXIT_OK);
 	}
+	if (strcmp(argv[1], "--list-columns") == 0) {
+		fprintf(stderr, "ipctool: --list-columns goes after a command that prints a table: "
+				"ls, mq, shm, fifo or signal (e.g. 'ipctool ls --list-columns')\n");
+		return EXIT_USAGE;
+	}
 	if (argv[1][0] == '-') {
 		fprintf(stderr, "ipctool: '%s' is not an option; the command comes first\n", argv[1]);
 		fprintf(stderr, "Try 'ipctool --help' for more information.\n");

@@ -324,3 +324,27 @@ field() {
 	wait "$loop" 2>/dev/null || true
 	rm -f "$g.f" "$g.p"
 }
+
+@test "--list-columns works where it is typed: after ls, a command, or its verb" {
+	run ipctool mq --list-columns
+	assert_success
+	assert_line --regexp '^  MSGSIZE '
+	run ipctool mq ls --list-columns
+	assert_line --regexp '^  MSGSIZE '
+	run ipctool shm --list-columns
+	assert_success
+	assert_line --regexp '^  NATTCH '
+	run ipctool fifo --list-columns
+	assert_line --regexp '^  PATH '
+	run ipctool signal --list-columns
+	assert_line --regexp '^  NUMBER '
+	run ipctool ls --list-columns
+	assert_line --regexp '^  PROCS '
+	# Where there is nothing to list, the message says where it goes.
+	run ipctool --list-columns
+	assert_failure 2
+	assert_output --partial "--list-columns goes after a command that prints a table"
+	run ipctool sem --list-columns
+	assert_failure 2
+	assert_output --partial "no verb of sem prints a table"
+}
