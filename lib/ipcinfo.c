@@ -120,7 +120,11 @@ bool ipcinfo_in_use(const struct ipcinfo_list *list, const struct ipcinfo_obj *o
 			: o->waiters ? "a process is waiting on it" : NULL;
 		return *why != NULL;
 	}
-	if (o->kind == IPCINFO_MQ && o->api == IPCINFO_SYSV && list->waits_read) {
+	if (o->kind == IPCINFO_MQ && o->api == IPCINFO_SYSV) {
+		if (!list->waits_read) {
+			*why = "the processes asleep on queues could not be read";
+			return true;
+		}
 		for (i = 0; i < list->nmsg_waits; i++) {
 			if (list->msg_waits[i] == o->id) {
 				*why = "a process is blocked sending to or receiving from it";
@@ -146,7 +150,11 @@ bool ipcinfo_fifo_in_use(const struct ipcinfo_list *list, dev_t dev, ino_t ino,
 		*why = "a process has it open";
 		return true;
 	}
-	for (i = 0; list->waits_read && i < list->nfifo_opens; i++) {
+	if (!list->waits_read) {
+		*why = "the processes asleep opening FIFOs could not be read";
+		return true;
+	}
+	for (i = 0; i < list->nfifo_opens; i++) {
 		if (list->fifo_opens[i].dev == dev && list->fifo_opens[i].ino == ino) {
 			*why = "a process is blocked opening it";
 			return true;

@@ -156,7 +156,8 @@ const char *ipcinfo_comm(const struct ipcinfo_list *list, pid_t pid);
 /*
  * Whether the object may be in use: true unless there is positive evidence
  * that nobody uses it. *why says what was seen (NULL when o->pids lists
- * the users). Waits count only after ipcinfo_get_waits.
+ * the users). A System V queue or a FIFO is in use unless ipcinfo_get_waits
+ * has read who sleeps on them.
  */
 bool ipcinfo_in_use(const struct ipcinfo_list *list, const struct ipcinfo_obj *o,
 		    const char **why);

@@ -551,7 +551,6 @@ int ipcinfo_get_waits(struct ipcinfo_list *list)
 	d = opendir("/proc");
 	if (!d)
 		return -1;
-	list->waits_read = true;
 	while (rc == 0 && (de = readdir(d))) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
@@ -576,7 +575,10 @@ int ipcinfo_get_waits(struct ipcinfo_list *list)
 		closedir(td);
 	}
 	closedir(d);
-	if (rc < 0)
+	if (rc < 0) {
 		errno = ENOMEM;
-	return rc;
+		return -1;
+	}
+	list->waits_read = true;
+	return 0;
 }
