@@ -18,6 +18,8 @@ enum {
 	EXIT_FAIL = 1,
 	EXIT_USAGE = 2,
 	EXIT_TIMEOUT = 124,
+	/* Or'ed into a child's status (sem run): exit with it as it is, no usage line. */
+	EXIT_PASSTHROUGH = 0x100,
 };
 
 struct cmd_verb;

@@ -183,13 +183,15 @@ struct table *cmd_table_new(const struct cmd_columns *spec)
 
 	cmd_table_opts.name = spec->name;
 	t = table_new(spec->cols, spec->ncols, spec->columns, &cmd_table_opts, &bad);
+	/* errno is the callers' verdict: set after printing, which may change it. */
 	if (!t && bad) {
 		cmd_usage_error("--output: '%s' is not a column (see --list-columns)", bad);
 		errno = EINVAL;
 	} else if (!t) {
+		int err = errno == EINVAL ? ENOMEM : errno;
+
 		cmd_warn("cannot make a table");
-		if (errno == EINVAL)
-			errno = ENOMEM;
+		errno = err;
 	}
 	return t;
 }
@@ -394,6 +396,39 @@ static void cmd_verb_list(const struct cmd_verb *verbs, FILE *out)
 		cmd_current->name);
 }
 
+/*
+ * CMD --list-columns, typed before a verb: the columns of the verbs that
+ * print a table, once when they share them, else under each verb's name.
+ */
+static int cmd_verb_list_columns(const struct cmd_verb *verbs)
+{
+	const struct table_column *first = NULL;
+	const struct cmd_verb *v;
+	bool shared = true;
+
+	for (v = verbs; v->name; v++) {
+		if (!v->table)
+			continue;
+		if (first && v->table->cols != first)
+			shared = false;
+		if (!first)
+			first = v->table->cols;
+	}
+	if (!first)
+		return cmd_usage_error("--list-columns: no verb of %s prints a table",
+				       cmd_current->name);
+	for (v = verbs; v->name; v++) {
+		if (!v->table || (shared && v->table->cols != first))
+			continue;
+		if (!shared)
+			printf("%s%s %s:\n", v == verbs ? "" : "\n", cmd_current->name, v->name);
+		table_columns_help(v->table->cols, v->table->ncols, stdout);
+		if (shared)
+			break;
+	}
+	return EXIT_OK;
+}
+
 int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv)
 {
 	static char prog[96];
@@ -405,6 +440,8 @@ int cmd_verb_run(const struct cmd_verb *verbs, int argc, const char **argv)
 		cmd_verb_list(verbs, stdout);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "--list-columns") == 0)
+		return cmd_verb_list_columns(verbs);
 	for (v = verbs; v->name; v++)
 		if (strcmp(v->name, argv[1]) == 0)
 			break;

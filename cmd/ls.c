@@ -24,7 +24,7 @@
 enum {
 	COL_KIND, COL_API, COL_NAME, COL_KEY, COL_ID, COL_OWNER, COL_GROUP, COL_CREATOR,
 	COL_PERMS, COL_MODE, COL_SIZE, COL_USED, COL_MSGS, COL_MAXMSG, COL_MSGSIZE, COL_VALUE,
-	COL_NSEMS, COL_ATTACH, COL_CPID, COL_LPID, COL_NOTIFY, COL_MTIME, COL_CTIME, COL_STATUS,
+	COL_NSEMS, COL_ATTACH, COL_CPID, COL_LPID, COL_LSPID, COL_LRPID, COL_NOTIFY, COL_MTIME, COL_CTIME, COL_STATUS,
 	COL_PROCS, COL_REF,
 };
 
@@ -53,6 +53,8 @@ static const struct table_column ls_columns[] = {
 	[COL_CPID] = { "CPID", "creator's pid", 1, TABLE_NUMBER },
 	[COL_LPID] = { "LPID", "pid of the last attach, detach, send, receive or semop", 1,
 		       TABLE_NUMBER },
+	[COL_LSPID] = { "LSPID", "System V queue: pid of the last send", 1, TABLE_NUMBER },
+	[COL_LRPID] = { "LRPID", "System V queue: pid of the last receive", 1, TABLE_NUMBER },
 	[COL_NOTIFY] = { "NOTIFY", "POSIX queue: pid registered with mq_notify", 1,
 			 TABLE_NUMBER },
 	[COL_MTIME] = { "MTIME", "last use (send, receive, attach, semop, write)", 1,
@@ -306,15 +308,15 @@ static void ls_procs(struct table *t, const struct ipcinfo_list *list,
 static int ls_row(struct table *t, const struct ipcinfo_list *list, const struct ipcinfo_obj *o)
 {
 	mode_t perm = o->mode & 0777;
-	char buf[NAME_MAX + 64];
+	char buf[4 * NAME_MAX + 64];
 
 	if (table_row(t) < 0)
 		return -1;
 	table_set(t, COL_KIND, ipcinfo_kind_name(o->kind));
 	table_set(t, COL_API, ipcinfo_api_name(o->api));
 	ipcinfo_ref(o, buf, sizeof(buf));
-	table_set(t, COL_REF, buf);
-	table_set(t, COL_NAME, strchr(buf, ':') + 1);
+	table_set_escaped(t, COL_REF, buf);
+	table_set_escaped(t, COL_NAME, strchr(buf, ':') + 1);
 	if (o->api == IPCINFO_SYSV) {
 		snprintf(buf, sizeof(buf), "0x%08x", (unsigned int)o->key);
 		table_set(t, COL_KEY, buf);
@@ -359,6 +361,10 @@ static int ls_row(struct table *t, const struct ipcinfo_list *list, const struct
 		table_set_i64(t, COL_CPID, o->cpid);
 	if (o->has & IPCINFO_HAS_LPID)
 		table_set_i64(t, COL_LPID, o->lpid);
+	if (o->kind == IPCINFO_MQ && o->api == IPCINFO_SYSV) {
+		table_set_i64(t, COL_LSPID, o->lspid);
+		table_set_i64(t, COL_LRPID, o->lrpid);
+	}
 	if ((o->has & IPCINFO_HAS_NOTIFY) && o->notify_pid)
 		table_set_i64(t, COL_NOTIFY, o->notify_pid);
 	if (o->has & IPCINFO_HAS_MTIME)
@@ -371,20 +377,15 @@ static int ls_row(struct table *t, const struct ipcinfo_list *list, const struct
 	return 0;
 }
 
-/* A limit or its use: exact in JSON and with --bytes, else 8K, 1.5M. */
+/* A limit or its use: exact in JSON and with --bytes, else as SIZE cells (8K, 16E). */
 static void ls_limit_value(struct table *t, size_t col, uint64_t v, bool bytes)
 {
 	char buf[32];
 
-	if (bytes && !cmd_table_opts.bytes && !cmd_table_opts.json) {
-		humanize_number(buf, 6, (int64_t)(v > INT64_MAX ? INT64_MAX : v), "", HN_AUTOSCALE,
-				HN_NOSPACE | HN_DECIMAL | HN_IEC_PREFIXES);
-		char *i = strstr(buf, "i");
-		if (i)
-			*i = '\0';
-	} else {
+	if (bytes && !cmd_table_opts.bytes && !cmd_table_opts.json)
+		table_format_size(v, buf, sizeof(buf));
+	else
 		snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	}
 	table_set(t, col, buf);
 }
 

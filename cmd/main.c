@@ -113,6 +113,8 @@ static int cmd_run(const struct cmd *c, int argc, const char **argv)
 	/* popt names the program after argv[0] in --help. */
 	argv[0] = prog;
 	rc = c->exec(argc, argv);
+	if (rc & EXIT_PASSTHROUGH)
+		return rc & 0xff;
 	if (rc == EXIT_USAGE && cmd_verb_current) {
 		fprintf(stderr, "usage: ipctool %s %s %s\n", c->name, cmd_verb_current->name,
 			cmd_verb_current->usage);
@@ -240,6 +242,11 @@ int main(int argc, const char **argv)
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("ipctool %s\n", IPCTOOL_VERSION);
 		return main_close_stdout(EXIT_OK);
+	}
+	if (strcmp(argv[1], "--list-columns") == 0) {
+		fprintf(stderr, "ipctool: --list-columns goes after a command that prints a table: "
+				"ls, mq, shm, fifo or signal (e.g. 'ipctool ls --list-columns')\n");
+		return EXIT_USAGE;
 	}
 	if (argv[1][0] == '-') {
 		fprintf(stderr, "ipctool: '%s' is not an option; the command comes first\n", argv[1]);

@@ -158,7 +158,7 @@ static int mq_row(const struct mq_info *info, struct table *t)
 		mq_time(buf, sizeof(buf), info->ctime);
 		table_set(t, COL_CTIME, buf);
 	} else {
-		table_set(t, COL_NAME, info->name);
+		table_set_name(t, COL_NAME, info->name);
 		if (info->msgsize == 0)
 			return 0; /* could not be opened: the name only */
 		table_set_u64(t, COL_MAXMSG, info->maxmsg);

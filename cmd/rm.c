@@ -5,6 +5,7 @@
  * one object is reported and the others are still removed.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,14 @@ static int rm_parse_kinds(const char *text, unsigned *sel)
 /* Queues, segments and semaphores of the selected kinds, with their users. */
 static int rm_gather(struct ipcinfo_list *list, unsigned sel, bool procs)
 {
-	return inventory_gather(list, sel | INVENTORY_QUIET | (procs ? INVENTORY_PROCS : 0));
+	int rc = inventory_gather(list, sel | INVENTORY_QUIET | (procs ? INVENTORY_PROCS : 0));
+
+	/* Sleepers in msgrcv or open() of a FIFO hold nothing ipcinfo_procs sees. */
+	if (procs && ipcinfo_get_waits(list) < 0) {
+		cmd_warn("cannot read the processes in '/proc'");
+		rc = EXIT_FAIL;
+	}
+	return rc;
 }
 
 /* "123(cat),456(sleep)", or "a process" when the users are not known. */
@@ -125,10 +133,25 @@ fail:
 	return -1;
 }
 
+/* Why an object must stay under --stale: its users, or what was seen. */
+static void rm_why_kept(const struct ipcinfo_list *list, const struct ipcinfo_obj *o,
+			const char *why, char *buf, size_t len)
+{
+	char users[256];
+
+	if (why) {
+		snprintf(buf, len, "%s", why);
+		return;
+	}
+	rm_users(list, o, users, sizeof(users));
+	snprintf(buf, len, "in use by %s", users);
+}
+
 /* --stale with named objects: is this one in use? Reported if so. */
 static bool rm_kept(const struct ipcref *ref, const struct ipcinfo_list *list)
 {
-	char users[256];
+	char reason[300];
+	const char *why;
 	struct stat st;
 	size_t i;
 
@@ -136,8 +159,8 @@ static bool rm_kept(const struct ipcref *ref, const struct ipcinfo_list *list)
 		return false; /* only ever removed when nobody listens */
 	if (ref->kind == IPCREF_FIFO) {
 		if (lstat(ref->path, &st) == 0 && S_ISFIFO(st.st_mode) &&
-		    ipcinfo_file_in_use(st.st_dev, st.st_ino)) {
-			cmd_warnx("kept '%s': a process has it open", ref->text);
+		    ipcinfo_fifo_in_use(list, st.st_dev, st.st_ino, &why)) {
+			cmd_warnx("kept '%s': %s", ref->text, why);
 			return true;
 		}
 		return false;
@@ -145,18 +168,35 @@ static bool rm_kept(const struct ipcref *ref, const struct ipcinfo_list *list)
 	for (i = 0; i < list->n; i++) {
 		const struct ipcinfo_obj *o = &list->v[i];
 
-		if (ipcref_matches(ref, o) && ipcinfo_in_use(o)) {
-			rm_users(list, o, users, sizeof(users));
-			cmd_warnx("kept '%s': in use by %s", ref->text, users);
+		if (ipcref_matches(ref, o) && ipcinfo_in_use(list, o, &why)) {
+			rm_why_kept(list, o, why, reason, sizeof(reason));
+			cmd_warnx("kept '%s': %s", ref->text, reason);
 			return true;
 		}
 	}
 	return false;
 }
 
+/* How a named object is printed: its name escaped as ls shows it. */
+static void rm_label(const struct ipcref *ref, const char *text, char *buf, size_t len)
+{
+	const char *slash = strchr(text, '/');
+	int n;
+
+	if (ref->kind != IPCREF_FIFO && ref->kind != IPCREF_UNIX &&
+	    ref->obj.kind == OBJREF_POSIX && slash) {
+		n = snprintf(buf, len, "%.*s", (int)(slash - text), text);
+		if (n >= 0 && (size_t)n < len)
+			objref_escape(ref->obj.name, buf + n, len - (size_t)n, false);
+		return;
+	}
+	objref_escape(text, buf, len, false);
+}
+
 static int rm_refs(const char **args, int n)
 {
 	struct ipcinfo_list list = { 0 };
+	char label[4 * PATH_MAX];
 	struct ipcref *refs;
 	const char *why;
 	int rc = EXIT_OK, i;
@@ -178,7 +218,8 @@ static int rm_refs(const char **args, int n)
 	for (i = 0; i < n; i++) {
 		if (rm_stale && rm_kept(&refs[i], &list))
 			continue;
-		if (rm_one(&refs[i], args[i]) < 0)
+		rm_label(&refs[i], args[i], label, sizeof(label));
+		if (rm_one(&refs[i], label) < 0)
 			rc = EXIT_FAIL;
 	}
 out:
@@ -194,7 +235,7 @@ static int rm_all_objects(unsigned sel)
 		[IPCINFO_RING] = IPCREF_SHM,
 	};
 	struct ipcinfo_list list = { 0 };
-	char label[NAME_MAX + 32];
+	char label[4 * PATH_MAX];
 	uid_t me = geteuid();
 	size_t i;
 	int rc;
@@ -202,12 +243,21 @@ static int rm_all_objects(unsigned sel)
 	rc = rm_gather(&list, sel, rm_stale);
 	for (i = 0; i < list.n; i++) {
 		const struct ipcinfo_obj *o = &list.v[i];
+		const char *why;
 		struct ipcref ref;
 
 		if (o->kind == IPCINFO_SOCKET || !(o->has & IPCINFO_HAS_OWNER) || o->uid != me)
 			continue;
-		if (rm_stale && ipcinfo_in_use(o))
+		if (rm_stale && ipcinfo_in_use(&list, o, &why)) {
+			if (rm_verbose) {
+				char reason[300];
+
+				ipcinfo_ref(o, label, sizeof(label));
+				rm_why_kept(&list, o, why, reason, sizeof(reason));
+				cmd_warnx("kept '%s': %s", label, reason);
+			}
 			continue;
+		}
 		memset(&ref, 0, sizeof(ref));
 		ref.kind = kinds[o->kind];
 		ipcinfo_ref(o, label, sizeof(label));

@@ -27,10 +27,11 @@ enum {
 	SEM_OPT_NONBLOCK,
 	SEM_OPT_COUNT,
 	SEM_OPT_INDEX,
+	SEM_OPT_CONFLICT,
 };
 
 static struct {
-	long long value, nsems, count, index;
+	long long value, nsems, count, index, conflict;
 	mode_t mode;
 	bool reuse, nsems_set;
 	int64_t timeout_ms;
@@ -44,6 +45,7 @@ static struct {
 #define OPT_TIMEOUT { "timeout", 't', POPT_ARG_STRING, NULL, SEM_OPT_TIMEOUT, "give up after DURATION (exit 124)", "DURATION" }
 #define OPT_NONBLOCK { "nonblock", 'n', POPT_ARG_NONE, NULL, SEM_OPT_NONBLOCK, "same as --timeout 0", NULL }
 #define OPT_COUNT { "count", 'c', POPT_ARG_STRING, NULL, SEM_OPT_COUNT, "add N (default 1)", "N" }
+#define OPT_CONFLICT { "conflict-exit-code", 'E', POPT_ARG_STRING, NULL, SEM_OPT_CONFLICT, "exit N when the semaphore is not free in time (default 124)", "N" }
 #define OPT_INDEX { "index", 'i', POPT_ARG_STRING, NULL, SEM_OPT_INDEX, "member of a System V set (default 0)", "I" }
 
 /*
@@ -62,6 +64,7 @@ static poptContext sem_options(int argc, const char **argv, const struct poptOpt
 	opt.nsems = 1;
 	opt.count = 1;
 	opt.index = 0;
+	opt.conflict = EXIT_TIMEOUT;
 	opt.mode = 0600;
 	opt.timeout_ms = -1;
 	while ((rc = cmd_popt_next(pc)) > 0) {
@@ -92,6 +95,9 @@ static poptContext sem_options(int argc, const char **argv, const struct poptOpt
 			break;
 		case SEM_OPT_INDEX:
 			bad |= cmd_opt_number("--index", arg, 0, SHRT_MAX, &opt.index);
+			break;
+		case SEM_OPT_CONFLICT:
+			bad |= cmd_opt_number("--conflict-exit-code", arg, 0, 255, &opt.conflict);
 			break;
 		}
 		free((void *)arg);
@@ -256,7 +262,7 @@ static int sem_open_one(int argc, const char **argv, const struct poptOption *op
 static int sem_wait_exec(int argc, const char **argv)
 {
 	static struct poptOption options[] = {
-		OPT_TIMEOUT, OPT_NONBLOCK, OPT_INDEX, CMD_HELP_OPTIONS, POPT_TABLEEND
+		OPT_TIMEOUT, OPT_NONBLOCK, OPT_CONFLICT, OPT_INDEX, CMD_HELP_OPTIONS, POPT_TABLEEND
 	};
 	struct sem_handle h;
 	const char *text;
@@ -404,7 +410,7 @@ static void sem_run_child(const char **cmd, pid_t parent)
 static int sem_run_exec(int argc, const char **argv)
 {
 	static struct poptOption options[] = {
-		OPT_TIMEOUT, OPT_NONBLOCK, OPT_INDEX, CMD_HELP_OPTIONS, POPT_TABLEEND
+		OPT_TIMEOUT, OPT_NONBLOCK, OPT_CONFLICT, OPT_INDEX, CMD_HELP_OPTIONS, POPT_TABLEEND
 	};
 	struct sem_handle h;
 	struct objref ref;
@@ -434,7 +440,10 @@ static int sem_run_exec(int argc, const char **argv)
 			sem_release(&h, 1, true);
 		sem_detach(&h);
 		poptFreeContext(pc);
-		return run_signal ? 128 + run_signal : status;
+		if (run_signal)
+			return 128 + run_signal;
+		/* The user's chosen code, which may be 2: not ipctool's usage error. */
+		return status == EXIT_TIMEOUT ? EXIT_PASSTHROUGH | (int)opt.conflict : status;
 	}
 	fflush(stdout);
 	pid = fork();
@@ -456,7 +465,8 @@ static int sem_run_exec(int argc, const char **argv)
 		cmd_warn("cannot release '%s'", args[0]);
 	sem_detach(&h);
 	poptFreeContext(pc);
-	return status;
+	/* COMMAND's status (grep exits 2) is passed on, never taken for a usage error. */
+	return pid > 0 ? EXIT_PASSTHROUGH | status : status;
 }
 
 const struct cmd_verb cmd_sem_verbs[] = {
@@ -465,7 +475,8 @@ const struct cmd_verb cmd_sem_verbs[] = {
 	{ "post", "OBJECT [--count N] [--index I]", sem_post_exec, NULL },
 	{ "get", "OBJECT [--index I]", sem_get_exec, NULL },
 	{ "rm", "OBJECT...", sem_rm_exec, NULL },
-	{ "run", "OBJECT [-t DURATION | -n] [--index I] -- COMMAND [ARG...]", sem_run_exec, NULL },
+	{ "run", "OBJECT [-t DURATION | -n] [-E N] [--index I] -- COMMAND [ARG...]", sem_run_exec,
+	  NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -444,7 +444,7 @@ static void shm_row(struct table *t, const struct shm_desc *d, const struct ring
 	char buf[32];
 
 	table_row(t);
-	table_set(t, COL_NAME, d->ref);
+	table_set_name(t, COL_NAME, d->ref);
 	table_set(t, COL_TYPE, d->sysv ? "sysv" : "posix");
 	if (d->sysv)
 		table_set_i64(t, COL_ID, d->id);

@@ -90,17 +90,80 @@ void ipcinfo_ref(const struct ipcinfo_obj *o, char *buf, size_t len)
 	if (o->api == IPCINFO_SYSV)
 		objref_format_existing(NULL, o->key, o->id, buf + n, len - (size_t)n);
 	else
-		snprintf(buf + n, len - (size_t)n, "%s", o->name);
+		objref_escape(o->name, buf + n, len - (size_t)n, false);
 }
 
-bool ipcinfo_in_use(const struct ipcinfo_obj *o)
+bool ipcinfo_in_use(const struct ipcinfo_list *list, const struct ipcinfo_obj *o,
+		    const char **why)
 {
-	if (o->npids || o->recent_alive)
+	size_t i;
+
+	*why = NULL;
+	if (o->npids)
 		return true;
-	if (o->api == IPCINFO_SYSV && (o->kind == IPCINFO_SHM || o->kind == IPCINFO_RING))
-		return o->attach > 0;
-	if (o->kind == IPCINFO_MQ && o->api == IPCINFO_POSIX)
-		return ipcinfo_pid_alive(o->notify_pid);
+	if (o->recent_alive) {
+		*why = "the last process to operate on it is alive";
+		return true;
+	}
+	if (o->api == IPCINFO_SYSV && (o->kind == IPCINFO_SHM || o->kind == IPCINFO_RING) &&
+	    o->attach > 0) {
+		*why = "a process has it attached";
+		return true;
+	}
+	if (o->kind == IPCINFO_MQ && o->api == IPCINFO_POSIX &&
+	    ipcinfo_pid_alive(o->notify_pid)) {
+		*why = "a process is registered for its notification";
+		return true;
+	}
+	if (o->kind == IPCINFO_SEM && o->api == IPCINFO_SYSV) {
+		*why = !(o->has & IPCINFO_HAS_WAITERS) ? "its waiters cannot be read"
+			: o->waiters ? "a process is waiting on it" : NULL;
+		return *why != NULL;
+	}
+	if (o->kind == IPCINFO_MQ && o->api == IPCINFO_SYSV) {
+		if (!list->waits_read) {
+			*why = "the processes asleep on queues could not be read";
+			return true;
+		}
+		for (i = 0; i < list->nmsg_waits; i++) {
+			if (list->msg_waits[i] == o->id) {
+				*why = "a process is blocked sending to or receiving from it";
+				return true;
+			}
+		}
+		if (list->msg_wait_unknown) {
+			*why = "a process is blocked in msgsnd or msgrcv on a queue that "
+			       "cannot be told";
+			return true;
+		}
+	}
+	return false;
+}
+
+bool ipcinfo_fifo_in_use(const struct ipcinfo_list *list, dev_t dev, ino_t ino,
+			 const char **why)
+{
+	size_t i;
+
+	*why = NULL;
+	if (ipcinfo_file_in_use(dev, ino)) {
+		*why = "a process has it open";
+		return true;
+	}
+	if (!list->waits_read) {
+		*why = "the processes asleep opening FIFOs could not be read";
+		return true;
+	}
+	for (i = 0; i < list->nfifo_opens; i++) {
+		if (list->fifo_opens[i].dev == dev && list->fifo_opens[i].ino == ino) {
+			*why = "a process is blocked opening it";
+			return true;
+		}
+	}
+	if (list->fifo_open_unknown) {
+		*why = "a process is blocked opening a FIFO that cannot be told";
+		return true;
+	}
 	return false;
 }
 
@@ -112,5 +175,7 @@ void ipcinfo_free(struct ipcinfo_list *list)
 		free(list->v[i].pids);
 	free(list->v);
 	free(list->procs);
+	free(list->msg_waits);
+	free(list->fifo_opens);
 	memset(list, 0, sizeof(*list));
 }

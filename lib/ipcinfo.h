@@ -43,6 +43,7 @@ enum {
 	IPCINFO_HAS_NSEMS = 1 << 13,
 	IPCINFO_HAS_RSS = 1 << 14,	/* rss, swap (System V shm) */
 	IPCINFO_HAS_PROCS = 1 << 15,	/* pids filled by ipcinfo_procs */
+	IPCINFO_HAS_WAITERS = 1 << 16,	/* waiters (System V semaphores) */
 };
 
 /* The processes found in /proc, for PROCS: pid and command name. */
@@ -70,6 +71,7 @@ struct ipcinfo_obj {
 	uint64_t attach;	/* attached or opening processes */
 	uint64_t nsems;
 	uint64_t rss, swap;
+	uint64_t waiters;	/* System V semaphores: processes asleep in semop */
 	char value[64];		/* semaphore value, or a set's values "1,0,2" */
 	pid_t cpid, lpid, notify_pid;
 	pid_t lspid, lrpid;	/* System V queue: last sender and receiver */
@@ -95,6 +97,22 @@ struct ipcinfo_list {
 	size_t n, cap;
 	struct ipcinfo_proc *procs; /* sorted by pid */
 	size_t nprocs;
+	/*
+	 * Filled by ipcinfo_get_waits: processes asleep on an object without a
+	 * descriptor or mapping of it, so ipcinfo_procs cannot see them.
+	 */
+	bool waits_read;
+	int *msg_waits;		/* System V queue ids a process sleeps in msgsnd/msgrcv on */
+	size_t nmsg_waits;
+	bool msg_wait_unknown;	/* ... and one whose queue could not be told */
+	struct ipcinfo_file *fifo_opens; /* FIFOs a process sleeps opening */
+	size_t nfifo_opens;
+	bool fifo_open_unknown;	/* ... and one whose FIFO could not be told */
+};
+
+struct ipcinfo_file {
+	dev_t dev;
+	ino_t ino;
 };
 
 /* Every gatherer appends to list; -1 with errno on failure (list intact). */
@@ -127,16 +145,34 @@ int ipcinfo_procs(struct ipcinfo_list *list);
 void ipcinfo_find_sysv_rings(struct ipcinfo_list *list);
 /* Whether a process has the file (a FIFO) at dev/ino open: one /proc walk. */
 bool ipcinfo_file_in_use(dev_t dev, ino_t ino);
+/*
+ * Walk /proc for processes asleep in msgrcv/msgsnd (the queue id is their
+ * first argument) or in open() of a FIFO (a path in their memory), which
+ * hold no descriptor yet. Processes we may not inspect are skipped.
+ */
+int ipcinfo_get_waits(struct ipcinfo_list *list);
 /* The command name of a pid found by ipcinfo_procs, or NULL. */
 const char *ipcinfo_comm(const struct ipcinfo_list *list, pid_t pid);
-/* Whether a live process uses the object, as far as the kernel tells. */
-bool ipcinfo_in_use(const struct ipcinfo_obj *o);
+/*
+ * Whether the object may be in use: true unless there is positive evidence
+ * that nobody uses it. *why says what was seen (NULL when o->pids lists
+ * the users). A System V queue or a FIFO is in use unless ipcinfo_get_waits
+ * has read who sleeps on them.
+ */
+bool ipcinfo_in_use(const struct ipcinfo_list *list, const struct ipcinfo_obj *o,
+		    const char **why);
+/* The same for a FIFO at dev/ino (its openers come from ipcinfo_get_waits). */
+bool ipcinfo_fifo_in_use(const struct ipcinfo_list *list, dev_t dev, ino_t ino,
+			 const char **why);
 void ipcinfo_free(struct ipcinfo_list *list);
 
 /* "mq", "shm", "sem", "ring", "socket"; and "posix", "sysv", "unix". */
 const char *ipcinfo_kind_name(enum ipcinfo_kind kind);
 const char *ipcinfo_api_name(enum ipcinfo_api api);
-/* The reference that names the object for rm: "mq:/q", "shm:key:0x0000001f". */
+/*
+ * The reference that names the object for rm: "mq:/q", "shm:key:0x0000001f";
+ * the name escaped by objref_escape, as references accept it.
+ */
 void ipcinfo_ref(const struct ipcinfo_obj *o, char *buf, size_t len);
 
 /* Parsers of the kernel's text, exposed for the unit tests. */

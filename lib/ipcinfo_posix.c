@@ -96,6 +96,26 @@ int ipcinfo_get_posix_mq(struct ipcinfo_list *list, const char *dir)
 
 /* POSIX shared memory and semaphores: files in /dev/shm */
 
+/*
+ * Open a /dev/shm file to peek at it, only if it is still the regular file
+ * stat'ed: anyone may plant a FIFO or a device there, or swap one in after
+ * the stat. O_NONBLOCK: opening a FIFO must not wait for a writer.
+ */
+static int ipcinfo_open_same(int dfd, const char *file, const struct stat *st)
+{
+	struct stat now;
+	int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &now) < 0 || !S_ISREG(now.st_mode) || now.st_dev != st->st_dev ||
+	    now.st_ino != st->st_ino) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static void ipcinfo_shm_read(struct ipcinfo_obj *o, int dfd, const char *file,
 			     const struct stat *st)
 {
@@ -107,7 +127,7 @@ static void ipcinfo_shm_read(struct ipcinfo_obj *o, int dfd, const char *file,
 	o->has |= IPCINFO_HAS_SIZE | IPCINFO_HAS_USED;
 	if (st->st_size < (off_t)sizeof(magic))
 		return;
-	fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	fd = ipcinfo_open_same(dfd, file, st);
 	if (fd < 0)
 		return;
 	if (pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
@@ -126,7 +146,7 @@ static void ipcinfo_sem_read(struct ipcinfo_obj *o, int dfd, const char *file,
 	o->has |= IPCINFO_HAS_NSEMS;
 	if (st->st_size < (off_t)sizeof(sem))
 		return;
-	fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	fd = ipcinfo_open_same(dfd, file, st);
 	if (fd < 0)
 		return;
 	/* A copy of the mapped sem_t: sem_getvalue only loads its counter. */

@@ -1,6 +1,8 @@
 /* One walk of /proc: which processes map or hold open each gathered object. */
 #include "ipcinfo_impl.h"
 
+#include <sys/syscall.h>
+
 /* Processes: one walk of /proc */
 
 /* What a /proc entry can point at: a file (dev, ino), a shmid or a socket. */
@@ -415,4 +417,168 @@ const char *ipcinfo_comm(const struct ipcinfo_list *list, pid_t pid)
 	const struct ipcinfo_proc *p = ipcinfo_proc_find(list, pid);
 
 	return p && p->comm[0] ? p->comm : NULL;
+}
+
+/* Processes asleep without a descriptor: msgsnd/msgrcv and open() of a FIFO */
+
+static ssize_t ipcinfo_read_small(int dirfd, const char *path, char *buf, size_t len)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The NUL-terminated string at addr in the process's memory. */
+static bool ipcinfo_read_string(int procfd, const char *pidname, unsigned long addr, char *buf,
+				size_t len)
+{
+	char path[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/mem", pidname);
+	fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = pread(fd, buf, len - 1, (off_t)addr);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strlen(buf) < (size_t)n;
+}
+
+/* The FIFO an open(2) names: path relative to the process's cwd, dirfd or root. */
+static bool ipcinfo_open_target(int procfd, const char *pidname, long dirfd, unsigned long addr,
+				struct ipcinfo_file *f)
+{
+	char name[PATH_MAX], path[PATH_MAX + 64];
+	struct stat st;
+
+	if (!ipcinfo_read_string(procfd, pidname, addr, name, sizeof(name)))
+		return false;
+	if (name[0] == '/')
+		snprintf(path, sizeof(path), "%s/root%s", pidname, name);
+	else if (dirfd == AT_FDCWD)
+		snprintf(path, sizeof(path), "%s/cwd/%s", pidname, name);
+	else
+		snprintf(path, sizeof(path), "%s/fd/%ld/%s", pidname, dirfd, name);
+	if (fstatat(procfd, path, &st, 0) < 0)
+		return false;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	return true;
+}
+
+/* One task ("PID/task/TID") asleep in msgsnd/msgrcv or in open(2) of a FIFO. */
+static int ipcinfo_note_wait(struct ipcinfo_list *list, int procfd, const char *pidname,
+			     const char *task)
+{
+	char path[96], sys[256], wchan[64];
+	unsigned long a[3] = { 0 };
+	struct ipcinfo_file f = { 0 };
+	bool known_wchan, msg_wchan, fifo_wchan, opening = false, named = false;
+	long nr;
+
+	snprintf(path, sizeof(path), "%s/wchan", task);
+	if (ipcinfo_read_small(procfd, path, wchan, sizeof(wchan)) < 0)
+		wchan[0] = '\0';
+	/* "0" or nothing: the kernel does not say where the task sleeps. */
+	known_wchan = wchan[0] && strcmp(wchan, "0") != 0;
+	msg_wchan = strstr(wchan, "msgrcv") || strstr(wchan, "msgsnd");
+	fifo_wchan = strstr(wchan, "fifo_open") || strstr(wchan, "wait_for_partner");
+	snprintf(path, sizeof(path), "%s/syscall", task);
+	if (ipcinfo_read_small(procfd, path, sys, sizeof(sys)) < 0 ||
+	    sscanf(sys, "%ld %lx %lx %lx", &nr, &a[0], &a[1], &a[2]) < 1)
+		nr = -1;
+#ifdef SYS_msgrcv
+	if (nr == SYS_msgrcv || nr == SYS_msgsnd) {
+		int *v = realloc(list->msg_waits, (list->nmsg_waits + 1) * sizeof(*v));
+
+		if (!v)
+			return -1;
+		list->msg_waits = v;
+		v[list->nmsg_waits++] = (int)a[0];
+		return 0;
+	}
+#endif
+	if (msg_wchan)
+		list->msg_wait_unknown = true;
+#ifdef SYS_open
+	if (nr == SYS_open) {
+		opening = true;
+		named = ipcinfo_open_target(procfd, pidname, AT_FDCWD, a[0], &f);
+	}
+#endif
+#ifdef SYS_openat2
+	opening = opening || nr == SYS_openat2;
+#endif
+	if (nr == SYS_openat || opening) {
+		opening = true;
+		named = named || ipcinfo_open_target(procfd, pidname, (int)a[0], a[1], &f);
+	}
+	if (named) {
+		struct ipcinfo_file *v = realloc(list->fifo_opens,
+						 (list->nfifo_opens + 1) * sizeof(*v));
+
+		if (!v)
+			return -1;
+		list->fifo_opens = v;
+		v[list->nfifo_opens++] = f;
+	} else if (fifo_wchan || (opening && !known_wchan)) {
+		/* Asleep opening something we cannot name: perhaps a FIFO. */
+		list->fifo_open_unknown = true;
+	}
+	return 0;
+}
+
+int ipcinfo_get_waits(struct ipcinfo_list *list)
+{
+	struct dirent *de, *te;
+	pid_t self = getpid();
+	char task[64];
+	int rc = 0, tfd;
+	DIR *d, *td;
+
+	d = opendir("/proc");
+	if (!d)
+		return -1;
+	while (rc == 0 && (de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (!isdigit((unsigned char)de->d_name[0]) || *end || pid <= 0 || pid == self)
+			continue;
+		/* Every thread: one may sleep in msgrcv while another runs. */
+		snprintf(task, sizeof(task), "%ld/task", pid);
+		tfd = openat(dirfd(d), task, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		td = tfd >= 0 ? fdopendir(tfd) : NULL;
+		if (!td) {
+			if (tfd >= 0)
+				close(tfd);
+			continue;
+		}
+		while (rc == 0 && (te = readdir(td))) {
+			if (!isdigit((unsigned char)te->d_name[0]))
+				continue;
+			snprintf(task, sizeof(task), "%ld/task/%.20s", pid, te->d_name);
+			rc = ipcinfo_note_wait(list, dirfd(d), de->d_name, task);
+		}
+		closedir(td);
+	}
+	closedir(d);
+	if (rc < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	list->waits_read = true;
+	return 0;
 }

@@ -41,7 +41,11 @@ static int ipcinfo_add_sysv_msg(struct ipcinfo_list *list, const char *line)
 	o->lrpid = lrpid;
 	o->stime = (time_t)stime;
 	o->rtime = (time_t)rtime;
-	o->lpid = stime >= rtime ? lspid : lrpid;
+	/*
+	 * Times have one-second steps: on a tie, an empty queue was last
+	 * received from (a send leaves a message); else the sender is a guess.
+	 */
+	o->lpid = stime > rtime || (stime == rtime && qnum > 0) ? lspid : lrpid;
 	o->recent_alive = ipcinfo_pid_alive(lspid) || ipcinfo_pid_alive(lrpid);
 	o->mtime = (time_t)(stime > rtime ? stime : rtime);
 	o->ctime = (time_t)ctime;
@@ -136,6 +140,17 @@ static void ipcinfo_sem_values(struct ipcinfo_obj *o)
 		o->has |= IPCINFO_HAS_VALUE;
 	}
 	free(vals);
+	/* Processes asleep in semop use the set, whoever operated on it last. */
+	o->has |= IPCINFO_HAS_WAITERS;
+	for (i = 0; i < o->nsems; i++) {
+		int ncnt = semctl(o->id, (int)i, GETNCNT), zcnt = semctl(o->id, (int)i, GETZCNT);
+
+		if (ncnt < 0 || zcnt < 0) {
+			o->has &= ~(unsigned)IPCINFO_HAS_WAITERS;
+			break;
+		}
+		o->waiters += (uint64_t)ncnt + (uint64_t)zcnt;
+	}
 	/* The last semop of any member; alive means the set is in use. */
 	for (i = 0; i < o->nsems; i++) {
 		int pid = semctl(o->id, (int)i, GETPID);

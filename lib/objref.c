@@ -21,25 +21,130 @@ static int objref_fail(const char **why, const char *what)
 	return -1;
 }
 
+/* The length of the UTF-8 sequence at p when it is valid and printable (no C1), else 0. */
+static size_t objref_utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, lo = c == 0xc2 ? 0xa0 : 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+size_t objref_escape(const char *name, char *out, size_t len, bool keep_space)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)name;
+	size_t used = 0, n;
+	char piece[8];
+
+	while (*p) {
+		if (*p == '\\') {
+			memcpy(piece, "\\\\", n = 2);
+			p++;
+		} else if ((*p > 0x20 && *p < 0x7f) || (*p == ' ' && keep_space)) {
+			piece[0] = (char)*p++;
+			n = 1;
+		} else {
+			piece[0] = '\\', piece[1] = 'x', piece[2] = hex[*p >> 4];
+			piece[3] = hex[*p++ & 15];
+			n = 4;
+		}
+		if (used + n >= len)
+			break;
+		memcpy(out + used, piece, n);
+		used += n;
+	}
+	if (len)
+		out[used] = '\0';
+	return used;
+}
+
+static int objref_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int objref_unescape(const char *text, char *out, size_t len, const char **why)
+{
+	size_t used = 0;
+	const char *p;
+
+	for (p = text; *p; used++) {
+		char c = *p++;
+
+		if (c == '\\' && *p == '\\') {
+			p++;
+		} else if (c == '\\' && *p == 'x' && objref_hexval(p[1]) >= 0 &&
+			   objref_hexval(p[2]) >= 0) {
+			c = (char)(objref_hexval(p[1]) << 4 | objref_hexval(p[2]));
+			p += 3;
+			if (c == '\0')
+				return objref_fail(why, "a name with an escaped NUL byte");
+		} else if (c == '\\') {
+			return objref_fail(why, "a name with a bad escape (expected \\xHH or \\\\)");
+		}
+		if (used + 1 >= len)
+			return objref_fail(why, "a POSIX name longer than 255 bytes");
+		out[used] = c;
+	}
+	out[used] = '\0';
+	return 0;
+}
+
 int objref_check_posix_name(const char *name, const char **why)
 {
-	size_t len;
-	const char *p;
+	const unsigned char *p;
+	size_t len, n;
 
 	if (name[0] != '/')
 		return objref_fail(why, "not a POSIX name (expected /NAME)");
 	len = strlen(name + 1);
 	if (len == 0)
 		return objref_fail(why, "an empty POSIX name (expected /NAME)");
-	if (len > OBJREF_NAME_MAX)
-		return objref_fail(why, "a POSIX name longer than 255 bytes");
 	if (strchr(name + 1, '/'))
 		return objref_fail(why, "a POSIX name with a second '/' (expected /NAME)");
-	if (strcmp(name, "/.") == 0 || strcmp(name, "/..") == 0)
+	/* As typed: printable (UTF-8 too); other bytes are written \xHH. */
+	for (p = (const unsigned char *)name + 1; *p; p += n) {
+		n = *p > 0x20 && *p < 0x7f ? 1 : objref_utf8_len(p);
+		if (!n)
+			return objref_fail(why, "a POSIX name with a space or non-printing byte "
+						"(write it as \\xHH)");
+	}
+	return 0;
+}
+
+/* A POSIX name as typed, its escapes decoded into ref->name and checked. */
+static int objref_parse_posix(const char *text, struct objref *ref, const char **why)
+{
+	size_t len;
+
+	if (objref_check_posix_name(text, why) < 0)
+		return -1;
+	if (objref_unescape(text, ref->name, sizeof(ref->name), why) < 0)
+		return -1;
+	len = strlen(ref->name + 1);
+	if (len > OBJREF_NAME_MAX)
+		return objref_fail(why, "a POSIX name longer than 255 bytes");
+	if (strchr(ref->name + 1, '/'))
+		return objref_fail(why, "a POSIX name with a second '/' (expected /NAME)");
+	if (len == 0 || strcmp(ref->name, "/.") == 0 || strcmp(ref->name, "/..") == 0)
 		return objref_fail(why, "not a usable POSIX name ('.' and '..' are refused)");
-	for (p = name + 1; *p; p++)
-		if (!isgraph((unsigned char)*p))
-			return objref_fail(why, "a POSIX name with a space or non-printing byte");
 	return 0;
 }
 
@@ -95,10 +200,9 @@ int objref_parse(const char *text, struct objref *ref, const char **why)
 	if (!text || !*text)
 		return objref_fail(why, objref_expected);
 	if (text[0] == '/') {
-		if (objref_check_posix_name(text, why) < 0)
+		if (objref_parse_posix(text, ref, why) < 0)
 			return -1;
 		ref->kind = OBJREF_POSIX;
-		strcpy(ref->name, text); /* length checked above */
 		return 0;
 	}
 	if (strncmp(text, "key:", 4) == 0) {

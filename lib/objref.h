@@ -28,8 +28,22 @@ struct objref {
 
 /* Parse text; on error return -1, errno EINVAL, *why says what was expected. */
 int objref_parse(const char *text, struct objref *ref, const char **why);
-/* Validate a POSIX object name ("/NAME"); same error convention. */
+/*
+ * Validate a POSIX object name ("/NAME") as typed: printable ASCII or UTF-8,
+ * other bytes escaped; same error convention.
+ */
 int objref_check_posix_name(const char *name, const char **why);
+/*
+ * The one escaping rule for printed names (tables, JSON, messages of rm):
+ * a backslash as \\, a byte that is not printable ASCII (space, control,
+ * DEL, any byte above 0x7f, UTF-8 too) as \xHH. The result is printable
+ * ASCII: valid UTF-8 in JSON, safe on a terminal. Writes at most len bytes with the NUL
+ * (truncated at a whole escape); returns the length written. keep_space
+ * leaves spaces as they are, for text that is not a name.
+ */
+size_t objref_escape(const char *name, char *out, size_t len, bool keep_space);
+/* The reverse, as references accept it: \xHH and \\ decoded; -1 and *why if bad. */
+int objref_unescape(const char *text, char *out, size_t len, const char **why);
 /* True for the System V forms (key:, id:, ftok:). */
 bool objref_is_sysv(const struct objref *ref);
 /* The System V key of a key: or ftok: reference (ftok(3) for the latter). */

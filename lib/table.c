@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "objref.h"
+
 #define TABLE_MAX_COLUMNS 64
 
 struct table {
@@ -16,7 +18,7 @@ struct table {
 	struct libscols_line *line;
 	const struct table_column *cols;
 	size_t ncols;
-	bool bytes;
+	bool bytes, raw;
 	/* For each descriptor, its libsmartcols column index, or -1. */
 	int pos[TABLE_MAX_COLUMNS];
 	int nshown;
@@ -98,6 +100,9 @@ struct table *table_new(const struct table_column *cols, size_t ncols,
 	scols_table_enable_json(t->tb, opts->json);
 	scols_table_enable_raw(t->tb, opts->raw);
 	scols_table_enable_noheadings(t->tb, opts->noheadings);
+	/* Cells are escaped here by the one rule (objref_escape), never twice. */
+	scols_table_enable_noencoding(t->tb, 1);
+	t->raw = opts->raw;
 	scols_table_set_name(t->tb, opts->name ? opts->name : "table");
 	if (list[0] == '+') {
 		if (table_add_list(t, default_columns, bad) < 0)
@@ -125,11 +130,77 @@ bool table_has(const struct table *t, size_t col)
 	return col < t->ncols && t->pos[col] >= 0;
 }
 
-int table_set(struct table *t, size_t col, const char *value)
+static int table_put(struct table *t, size_t col, const char *value)
 {
+	return scols_line_set_data(t->line, (size_t)t->pos[col], value) == 0 ? 0 : -1;
+}
+
+/*
+ * Human and JSON cells are escaped here (objref_escape) and printed as they
+ * are; -r cells go raw to libsmartcols, whose raw encoding writes every byte
+ * that is not printable (space and backslash too) as \xHH, which references
+ * decode the same way.
+ */
+static int table_put_text(struct table *t, size_t col, const char *value, bool keep_space)
+{
+	size_t len;
+	char *buf;
+	int rc;
+
 	if (!table_has(t, col) || !value)
 		return 0;
-	return scols_line_set_data(t->line, (size_t)t->pos[col], value) == 0 ? 0 : -1;
+	if (t->raw)
+		return table_put(t, col, value);
+	len = strlen(value) * 4 + 1;
+	buf = malloc(len);
+	if (!buf)
+		return -1;
+	objref_escape(value, buf, len, keep_space);
+	rc = table_put(t, col, buf);
+	free(buf);
+	return rc;
+}
+
+int table_set(struct table *t, size_t col, const char *value)
+{
+	return table_put_text(t, col, value, true);
+}
+
+int table_set_name(struct table *t, size_t col, const char *value)
+{
+	return table_put_text(t, col, value, false);
+}
+
+int table_set_escaped(struct table *t, size_t col, const char *value)
+{
+	char buf[4096];
+
+	if (!table_has(t, col) || !value)
+		return 0;
+	if (t->raw && objref_unescape(value, buf, sizeof(buf), NULL) == 0)
+		return table_put(t, col, buf);
+	return table_put(t, col, value);
+}
+
+void table_format_size(uint64_t value, char *buf, size_t len)
+{
+	char tmp[8], *unit;
+
+	/* humanize_number takes an int64_t: 2^63 and above are exabytes here. */
+	if (value > INT64_MAX) {
+		snprintf(buf, len, "%.0fE", (double)value / (double)(1ULL << 60));
+		return;
+	}
+	/* lsipc's style: 512, 4K, 1.5M, 64K; --bytes gives the exact count.
+	 * humanize_number writes ls -h's "512B", "4.0K". */
+	humanize_number(tmp, 5, (int64_t)value, "", HN_AUTOSCALE,
+			HN_B | HN_NOSPACE | HN_DECIMAL);
+	unit = tmp + strcspn(tmp, "BKMGTPE");
+	if (*unit == 'B')
+		*unit = '\0';
+	else if (unit - tmp >= 2 && strncmp(unit - 2, ".0", 2) == 0)
+		memmove(unit - 2, unit, strlen(unit) + 1);
+	snprintf(buf, len, "%s", tmp);
 }
 
 int table_set_u64(struct table *t, size_t col, uint64_t value)
@@ -138,21 +209,10 @@ int table_set_u64(struct table *t, size_t col, uint64_t value)
 
 	if (!table_has(t, col))
 		return 0;
-	if (t->cols[col].type == TABLE_SIZE && !t->bytes) {
-		char *unit;
-
-		/* lsipc's style: 512, 4K, 1.5M, 64K; --bytes gives the exact
-		 * count. humanize_number writes ls -h's "512B", "4.0K". */
-		humanize_number(buf, 5, value > INT64_MAX ? INT64_MAX : (int64_t)value, "",
-				HN_AUTOSCALE, HN_B | HN_NOSPACE | HN_DECIMAL);
-		unit = buf + strcspn(buf, "BKMGTPE");
-		if (*unit == 'B')
-			*unit = '\0';
-		else if (unit - buf >= 2 && strncmp(unit - 2, ".0", 2) == 0)
-			memmove(unit - 2, unit, strlen(unit) + 1);
-	} else {
+	if (t->cols[col].type == TABLE_SIZE && !t->bytes)
+		table_format_size(value, buf, sizeof(buf));
+	else
 		snprintf(buf, sizeof(buf), "%" PRIu64, value);
-	}
 	return table_set(t, col, buf);
 }
 

@@ -37,9 +37,20 @@ struct table *table_new(const struct table_column *cols, size_t ncols,
 			const char **bad);
 /* Start a new row; values are set with table_set* by column index in cols. */
 int table_row(struct table *t);
-/* Columns that were not selected are ignored; NULL is an empty cell. */
+/*
+ * Columns that were not selected are ignored; NULL is an empty cell. The
+ * value is escaped by objref_escape's rule (text keeps its spaces), so a
+ * cell is printable ASCII in every format; -r writes space, backslash and
+ * other bytes that are not printable as \xHH.
+ */
 int table_set(struct table *t, size_t col, const char *value);
+/* A name (an object's, a path): the same, with spaces escaped too. */
+int table_set_name(struct table *t, size_t col, const char *value);
+/* A name already escaped by objref_escape (a reference from ipcinfo_ref). */
+int table_set_escaped(struct table *t, size_t col, const char *value);
 int table_set_u64(struct table *t, size_t col, uint64_t value);
+/* A size as TABLE_SIZE cells show it: 512, 8K, 1.5M, 16E. */
+void table_format_size(uint64_t value, char *buf, size_t len);
 int table_set_i64(struct table *t, size_t col, int64_t value);
 /* Whether column col is shown, to skip costly look-ups. */
 bool table_has(const struct table *t, size_t col);

@@ -18,7 +18,7 @@ teardown() {
 }
 
 @test "messages come out in priority order, FIFO within a priority" {
-	ipctool send --create "mq:$Q" -p 1 low
+	ipctool send --create --msgsize 1K "mq:$Q" -p 1 low
 	ipctool send "mq:$Q" -p 5 high1 high2
 	ipctool send "mq:$Q" zero
 	ipctool send "mq:$Q" -p 5 high3
@@ -28,7 +28,7 @@ teardown() {
 }
 
 @test "four concurrent senders of 3000 messages each: nothing lost or duplicated" {
-	ipctool mq create "$Q"
+	ipctool mq create "$Q" --msgsize 1K
 	bg ipctool recv -c 12000 "mq:$Q" >"$TEST_DIR/out"
 	rpid=$BG_PID
 	pids=()
@@ -145,7 +145,7 @@ teardown() {
 }
 
 @test "created queues are 0600 and creation is exclusive" {
-	ipctool mq create "$Q"
+	ipctool mq create "$Q" --msgsize 1K
 	run ipctool mq info -n -o PERMS "$Q"
 	assert_output 0600
 	run ipctool send --create "mq:$Q" x
@@ -159,17 +159,17 @@ teardown() {
 	run ipctool mq create "key:$SVKEY"
 	assert_failure 1
 	ipctool mq rm "$Q"
-	ipctool mq create --mode 0640 "$Q"
+	ipctool mq create --mode 0640 --msgsize 1K "$Q"
 	run ipctool mq info -n -o PERMS "$Q"
 	assert_output 0640
 }
 
 @test "--create --rm leaves nothing behind, also when killed" {
-	ipctool send --create --rm "mq:$Q" x
+	ipctool send --create --rm --msgsize 1K "mq:$Q" x
 	run ipctool mq info "$Q"
 	assert_failure 1
 	# The binary itself, so that the signal reaches it.
-	bg "$IPCTOOL" recv --create --rm "mq:$Q"
+	bg "$IPCTOOL" recv --create --rm --msgsize 1K "mq:$Q"
 	for _ in $(seq 500); do ipctool mq info "$Q" >/dev/null 2>&1 && break; sleep 0.01; done
 	run ipctool mq info -n -o NAME "$Q"
 	assert_output "$Q"
@@ -191,7 +191,7 @@ teardown() {
 }
 
 @test "recv --eof stops at an empty message; an empty line is an empty message" {
-	ipctool mq create "$Q"
+	ipctool mq create "$Q" --msgsize 1K
 	printf 'a\n\nb\n' | ipctool send "mq:$Q"
 	run ipctool recv -c 3 "mq:$Q"
 	assert_output "$(printf 'a\n\nb')"
@@ -203,7 +203,7 @@ teardown() {
 }
 
 @test "-J writes one JSON object per message, base64 for bytes that are not UTF-8" {
-	ipctool mq create "$Q"
+	ipctool mq create "$Q" --msgsize 1K
 	ipctool send -p 7 "mq:$Q" 'say "hi"	ünïcode'
 	printf '\xff\x00a' | ipctool send -F whole "mq:$Q"
 	run ipctool recv -J -c 2 "mq:$Q"
@@ -213,7 +213,7 @@ teardown() {
 }
 
 @test "null framing and MESSAGE arguments" {
-	ipctool mq create "$Q"
+	ipctool mq create "$Q" --msgsize 1K
 	printf 'a b\0c\0' | ipctool send -0 "mq:$Q"
 	run ipctool recv -c 2 -J "mq:$Q"
 	assert_line --index 0 --partial '"data":"a b"'
@@ -321,7 +321,7 @@ teardown() {
 }
 
 @test "a quiet period ends a receiver with 0 once messages came: queue, ring, relay" {
-	ipctool mq create "$Q"
+	ipctool mq create "$Q" --msgsize 1K
 	ipctool send "mq:$Q" a b
 	run ipctool recv -t 100ms "mq:$Q"
 	assert_success

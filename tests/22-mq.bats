@@ -57,7 +57,7 @@ teardown() {
 }
 
 @test "mq rm reports each failure and removes the rest" {
-	ipctool mq create "$Q"
+	ipctool mq create "$Q" --msgsize 1K
 	run ipctool mq rm "/$(uniq_name missing)" "$Q"
 	assert_failure 1
 	assert_output --partial "No such file or directory"
@@ -77,7 +77,7 @@ teardown() {
 	MNT=$TEST_DIR/mqueue
 	mkdir "$MNT"
 	mount -t mqueue none "$MNT" 2>/dev/null || skip "cannot mount an mqueue file system here (needs root)"
-	ipctool mq create "$Q"
+	ipctool mq create "$Q" --msgsize 1K
 	IPCTOOL_MQUEUE_DIR=$MNT run ipctool mq ls -J -o NAME,TYPE,PERMS
 	assert_success
 	assert_output --partial "\"name\": \"$Q\""
@@ -100,8 +100,8 @@ teardown() {
 }
 
 @test "mq create exclusive, --reuse, key:private" {
-	ipctool mq create "$Q"
-	run ipctool mq create "$Q"
+	ipctool mq create "$Q" --msgsize 1K
+	run ipctool mq create "$Q" --msgsize 1K
 	assert_failure 1
 	assert_output --partial "File exists"
 	ipctool mq create --reuse "$Q"

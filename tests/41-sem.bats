@@ -167,6 +167,33 @@ bg_exits() {
 	assert_output 1
 }
 
+@test "sem run: a COMMAND's status 2 is passed on without ipctool's usage line" {
+	ipctool sem create "$S"
+	run -2 ipctool sem run "$S" -- sh -c 'echo inside; exit 2'
+	assert_output inside
+	run -2 ipctool sem run "$S" -- grep -q x /nonexistent/file
+	refute_output --partial "usage:"
+	refute_output --partial "Try 'ipctool"
+	# ipctool's own usage errors still print it.
+	run -2 ipctool sem run "$S"
+	assert_output --partial "usage: ipctool sem run"
+}
+
+@test "sem run: --conflict-exit-code N when the semaphore is not free, COMMAND's 124 passed on" {
+	ipctool sem create "$S" --value 0
+	run -75 ipctool sem run -n --conflict-exit-code 75 "$S" -- true
+	assert_output "ipctool sem run: '$S' is not free (--nonblock)"
+	run -2 ipctool sem run -t 10ms -E 2 "$S" -- true
+	refute_output --partial "usage:"
+	run -124 ipctool sem run -n "$S" -- true
+	ipctool sem post "$S"
+	run -124 ipctool sem run -n -E 75 "$S" -- sh -c 'exit 124'
+	run ipctool sem get "$S"
+	assert_output 1
+	run -2 ipctool sem run -E 256 "$S" -- true
+	assert_output --partial "--conflict-exit-code: '256' is too large"
+}
+
 @test "sem run: a killed COMMAND gives 128+N and releases" {
 	ipctool sem create "$S"
 	run ipctool sem run "$S" -- sh -c 'kill -KILL $$'

@@ -231,3 +231,120 @@ field() {
 	run ipctool ls -o +REF "$s"
 	assert_line --regexp "^shm +$s .* shm:$s$"
 }
+
+@test "names are shown escaped in every format, JSON is valid UTF-8, the escaped form is a reference" {
+	local id=$(uniq_name esc)
+	local raw=$'/'"$id"$'\xff\xfe\e[31m\nforged b\\c' shown="/$id"'\xff\xfe\x1b[31m\x0aforged\x20b\\c'
+	POSIX_FILES+=("/dev/shm$raw")
+	: >"/dev/shm$raw"
+	run ipctool ls -n -o NAME -t shm
+	assert_success
+	assert_line "$shown"
+	refute_output --partial $'\e'
+	run ipctool ls -J -o NAME -t shm
+	assert_success
+	printf '%s' "$output" | iconv -f UTF-8 -t UTF-8 >/dev/null
+	[ "$(printf '%s' "$output" | jq -r ".ipc[] | select(.name | startswith(\"/$id\")) | .name")" = "$shown" ]
+	# -r: libsmartcols writes the backslash and space as \x5c and \x20.
+	run ipctool ls -r -n -o NAME -t shm
+	assert_line "/$id"'\xff\xfe\x1b[31m\x0aforged\x20b\x5cc'
+	# What ls shows is what references take.
+	run ipctool shm info -n -o NAME "$shown"
+	assert_success
+	assert_output "$shown"
+	run ipctool shm info -n -o NAME "/$id"'\xff\xfe\x1b[31m\x0aforged\x20b\x5cc'
+	assert_output "$shown"
+}
+
+@test "ls's exit status does not depend on errno left by printing a warning" {
+	# The warning about a missing mqueue directory fails to print (ENOSPC):
+	# still no failure, and a bad column is still a usage error.
+	IPCTOOL_MQUEUE_DIR=/nonexistent "$IPCTOOL" ls -n -o NAME >/dev/null 2>/dev/full
+	run bash -c "IPCTOOL_MQUEUE_DIR=/nonexistent '$IPCTOOL' ls -o NOPE 2>/dev/full"
+	assert_failure 2
+	run bash -c "'$IPCTOOL' ls --limits -o NOPE 2>/dev/full"
+	assert_failure 2
+}
+
+@test "--limits sizes as object rows show them: 8K not 8.0K, SHMMAX above 2^63 as 16E" {
+	local shmmax
+	shmmax=$(cat /proc/sys/kernel/shmmax)
+	run ipctool ls --limits -n -r -o RESOURCE,LIMIT,USED
+	assert_success
+	refute_output --regexp '\.0[KMGTPE]'
+	if [ "${#shmmax}" -ge 19 ] && [[ "$shmmax" > 9223372036854775807 ]]; then
+		assert_line --regexp '^SHMMAX 16E '
+	fi
+	if [ "$(cat /proc/sys/kernel/msgmax)" = 8192 ]; then
+		assert_line --regexp '^MSGMAX 8K'
+	fi
+	run ipctool ls --limits -b -n -r -o RESOURCE,LIMIT
+	assert_line "SHMMAX $shmmax"
+}
+
+@test "System V queue: LSPID and LRPID; LPID is the receiver when it was last in the same second" {
+	local sq spid rpid
+	sysv sq -Q
+	bash -c 'echo $$ >"$1/s.pid"; exec "$2" send "mq:id:$3" hello' _ "$TEST_DIR" "$IPCTOOL" "$sq"
+	bash -c 'echo $$ >"$1/r.pid"; exec "$2" recv -c 1 "mq:id:$3"' _ "$TEST_DIR" "$IPCTOOL" "$sq" >/dev/null
+	spid=$(cat "$TEST_DIR/s.pid")
+	rpid=$(cat "$TEST_DIR/r.pid")
+	run ipctool ls -n -r -o LPID,LSPID,LRPID "mq:id:$sq"
+	assert_success
+	assert_output "$rpid $spid $rpid"
+	run ipctool ls -J -o LSPID,LRPID "mq:id:$sq"
+	assert_output --partial "\"lspid\": $spid"
+}
+
+@test "a FIFO planted in /dev/shm, or swapped in for a file, never hangs ls or shm ls" {
+	local f=/dev/shm/$(uniq_name fifo) g=/dev/shm/$(uniq_name swap) i
+	POSIX_FILES+=("$f" "$g" "$g.f" "$g.p")
+	mkfifo "$f"
+	run timeout 10 "$IPCTOOL" ls -n -o NAME
+	assert_success
+	refute_output --partial "${f#/dev/shm/}"
+	run timeout 10 "$IPCTOOL" shm ls -n
+	assert_success
+	run timeout 10 "$IPCTOOL" shm info "/${f#/dev/shm/}"
+	assert_failure 1
+	# A file (ring-sized, so ls opens it) and a FIFO, swapped under ls.
+	(
+		for i in $(seq 2000); do
+			head -c 64 /dev/zero >"$g.f" && mv -f "$g.f" "$g"
+			rm -f "$g.p" && mkfifo "$g.p" && mv -f "$g.p" "$g"
+		done
+	) 3>&- &
+	local loop=$!
+	BG_PIDS+=("$loop")
+	for i in $(seq 20); do
+		timeout 10 "$IPCTOOL" ls -t shm,posix >/dev/null
+		timeout 10 "$IPCTOOL" shm ls >/dev/null
+	done
+	kill "$loop" 2>/dev/null || true
+	wait "$loop" 2>/dev/null || true
+	rm -f "$g.f" "$g.p"
+}
+
+@test "--list-columns works where it is typed: after ls, a command, or its verb" {
+	run ipctool mq --list-columns
+	assert_success
+	assert_line --regexp '^  MSGSIZE '
+	run ipctool mq ls --list-columns
+	assert_line --regexp '^  MSGSIZE '
+	run ipctool shm --list-columns
+	assert_success
+	assert_line --regexp '^  NATTCH '
+	run ipctool fifo --list-columns
+	assert_line --regexp '^  PATH '
+	run ipctool signal --list-columns
+	assert_line --regexp '^  NUMBER '
+	run ipctool ls --list-columns
+	assert_line --regexp '^  PROCS '
+	# Where there is nothing to list, the message says where it goes.
+	run ipctool --list-columns
+	assert_failure 2
+	assert_output --partial "--list-columns goes after a command that prints a table"
+	run ipctool sem --list-columns
+	assert_failure 2
+	assert_output --partial "no verb of sem prints a table"
+}

@@ -111,6 +111,59 @@ key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
 	[ ! -e "/dev/shm$idle" ]
 }
 
+# Wait (at most 10 s) until a process sleeps in the kernel function $2 (a
+# pattern matched against /proc/PID/wchan).
+wait_asleep() {
+	local i
+	for i in $(seq 100); do
+		grep -Eq "$2" "/proc/$1/wchan" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "process $1 never slept in $2 (wchan: $(cat "/proc/$1/wchan" 2>&1))" >&2
+	return 1
+}
+
+@test "--stale keeps a System V semaphore a sem wait sleeps on, and says why" {
+	local ss
+	sysv ss -S 1
+	bg ipctool sem wait "id:$ss"
+	wait_asleep "$BG_PID" 'sem'
+	run ipctool rm --stale -v "sem:id:$ss"
+	assert_success
+	assert_output "ipctool rm: kept 'sem:id:$ss': a process is waiting on it"
+	run ipctool rm --all --stale -v
+	assert_line "ipctool rm: kept 'sem:key:$(key_of -s "$ss")': a process is waiting on it"
+	ipcs -s -i "$ss" >/dev/null
+}
+
+@test "--stale keeps a System V queue a recv sleeps on, and says why" {
+	local sq key
+	sysv sq -Q
+	key=$(key_of -q "$sq")
+	bg ipctool recv "mq:key:$key"
+	wait_asleep "$BG_PID" 'msgrcv'
+	run ipctool rm --stale -v "mq:key:$key"
+	assert_success
+	assert_output "ipctool rm: kept 'mq:key:$key': a process is blocked sending to or receiving from it"
+	run ipctool rm --all=mq,sysv --stale -v
+	assert_line "ipctool rm: kept 'mq:key:$key': a process is blocked sending to or receiving from it"
+	ipcs -q -i "$sq" >/dev/null
+}
+
+@test "--stale keeps a FIFO a sender is blocked opening, and says why" {
+	local f="$TEST_DIR/fifo"
+	mkfifo "$f"
+	bg ipctool send "fifo:$f" hello
+	wait_asleep "$BG_PID" 'fifo|partner'
+	run ipctool rm --stale -v "fifo:$f"
+	assert_success
+	assert_output "ipctool rm: kept 'fifo:$f': a process is blocked opening it"
+	[ -p "$f" ]
+	# The sender is still waiting: a reader gets its message.
+	run timeout 10 cat "$f"
+	assert_output hello
+}
+
 @test "fifo: refuses a regular file and a symlink, never following it" {
 	local f="$TEST_DIR/fifo"
 	mkfifo "$f"
@@ -175,4 +228,20 @@ key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
 	run ipctool rm "shm:/sem.${s#/}"
 	assert_failure 1
 	assert_output --partial "a POSIX semaphore's file (name it sem:/NAME)"
+}
+
+@test "rm --dry-run, --all and -v print names escaped; the escaped form is a reference" {
+	local id=$(uniq_name esc)
+	local raw=$'/'"$id"$'\e[2J\nremoved shm:forged \xff' shown="/$id"'\x1b[2J\x0aremoved\x20shm:forged\x20\xff'
+	POSIX_FILES+=("/dev/shm$raw")
+	: >"/dev/shm$raw"
+	run ipctool rm --all=shm,posix --dry-run
+	assert_success
+	assert_line "would remove shm:$shown"
+	refute_line "removed shm:forged "
+	refute_output --partial $'\e'
+	run ipctool rm -v "shm:$shown"
+	assert_success
+	assert_output "removed shm:$shown"
+	[ ! -e "/dev/shm$raw" ]
 }

@@ -210,3 +210,19 @@ socket_listener() {
 	ipctool sem create --mode 0660 "$K1"
 	assert_equal "$(sysv_perms -s "$K1")" 660
 }
+
+@test "man pages: every quote renders paired, and no page calls the ring unsupported" {
+	local m out
+	command -v mandoc >/dev/null || skip "no mandoc"
+	for m in "$BATS_TEST_DIRNAME"/../man/*.[17]; do
+		out=$(mandoc -Tascii "$m" | col -b)
+		# .Pq Ql a , Ql b renders as (`a, `b'''') : an opening quote
+		# followed by a comma before its closing one, or runs of quotes.
+		if grep -nE "\`[^'\` ]*, \`|''''" <<<"$out"; then
+			echo "broken quotes in $m" >&2
+			return 1
+		fi
+	done
+	run grep -i "not supported by this build" "$BATS_TEST_DIRNAME"/../man/ipctool-endpoints.7
+	assert_failure 1
+}

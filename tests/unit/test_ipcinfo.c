@@ -165,6 +165,39 @@ static void test_posix_mq_dir(void **state)
 	ipcinfo_free(&list);
 }
 
+/* rm --stale keeps what it cannot prove unused. */
+static void test_in_use_evidence(void **state)
+{
+	struct ipcinfo_list list = { 0 };
+	struct ipcinfo_obj q = { .kind = IPCINFO_MQ, .api = IPCINFO_SYSV, .id = 7 };
+	struct ipcinfo_obj sem = { .kind = IPCINFO_SEM, .api = IPCINFO_SYSV, .id = 8 };
+	int waits[] = { 9 };
+	const char *why;
+
+	(void)state;
+	/* Sleepers not read: a queue may be in use. */
+	assert_true(ipcinfo_in_use(&list, &q, &why));
+	assert_non_null(why);
+	list.waits_read = true;
+	assert_false(ipcinfo_in_use(&list, &q, &why));
+	list.msg_waits = waits;
+	list.nmsg_waits = 1;
+	assert_false(ipcinfo_in_use(&list, &q, &why));
+	waits[0] = 7;
+	assert_true(ipcinfo_in_use(&list, &q, &why));
+	waits[0] = 9;
+	list.msg_wait_unknown = true;
+	assert_true(ipcinfo_in_use(&list, &q, &why));
+	assert_non_null(strstr(why, "cannot be told"));
+	/* A set whose waiters could not be read is kept; one with waiters too. */
+	assert_true(ipcinfo_in_use(&list, &sem, &why));
+	sem.has |= IPCINFO_HAS_WAITERS;
+	assert_false(ipcinfo_in_use(&list, &sem, &why));
+	sem.waiters = 1;
+	assert_true(ipcinfo_in_use(&list, &sem, &why));
+	assert_string_equal(why, "a process is waiting on it");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_ipcref_parse),
 		cmocka_unit_test(test_ipcref_matches),
 		cmocka_unit_test(test_posix_mq_dir),
+		cmocka_unit_test(test_in_use_evidence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

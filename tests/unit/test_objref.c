@@ -369,6 +369,47 @@ static void test_format_existing(void **state)
 	assert_int_equal(objref_format_existing(NULL, 0x1f, 7, buf, 5), -1);
 }
 
+/* What ls prints (objref_escape) is what references take (objref_parse). */
+static void test_escape_round_trip(void **state)
+{
+	static const char *const names[] = {
+		"/plain", "/a b", "/back\\slash", "/\xff\xfe", "/\x1b[2J\nx", "/caf\xc3\xa9",
+		"/\\x41",
+	};
+	char out[1100];
+	struct objref ref;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		objref_escape(names[i], out, sizeof(out), false);
+		assert_int_equal(objref_parse(out, &ref, NULL), 0);
+		assert_string_equal(ref.name, names[i]);
+	}
+	objref_escape("/a b\\\xff", out, sizeof(out), false);
+	assert_string_equal(out, "/a\\x20b\\\\\\xff");
+	objref_escape("a b", out, sizeof(out), true);
+	assert_string_equal(out, "a b");
+	/* Truncated at a whole escape. */
+	objref_escape("/\xff\xff", out, 7, false);
+	assert_string_equal(out, "/\\xff");
+}
+
+static void test_escape_bad(void **state)
+{
+	const char *why = NULL;
+	struct objref ref;
+
+	(void)state;
+	assert_int_equal(objref_parse("/a\\q", &ref, &why), -1);
+	assert_non_null(strstr(why, "bad escape"));
+	assert_int_equal(objref_parse("/a\\x2fb", &ref, &why), -1);
+	assert_non_null(strstr(why, "second '/'"));
+	assert_int_equal(objref_parse("/a\\x00", &ref, &why), -1);
+	assert_int_equal(objref_parse("/\\x2e\\x2e", &ref, &why), -1);
+	assert_int_equal(objref_parse("/a b", &ref, &why), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +428,8 @@ int main(void)
 		cmocka_unit_test(test_posix_has_no_key),
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_format_too_small),
+		cmocka_unit_test(test_escape_round_trip),
+		cmocka_unit_test(test_escape_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,10 +275,11 @@ static void test_json_escapes(void **state)
 
 	(void)state;
 	assert_int_equal(table_row(t), 0);
-	table_set(t, COL_NAME, "a\"b\\c");
+	/* The cell is escaped first (a backslash as \\, 0xff as \xff), then JSON-quoted. */
+	table_set(t, COL_NAME, "a\"b\\c\xff");
 	out = print_table(t);
 	strip_space(out);
-	assert_string_equal(out, "{\"things\":[{\"name\":\"a\\\"b\\\\c\"}]}");
+	assert_string_equal(out, "{\"things\":[{\"name\":\"a\\\"b\\\\\\\\c\\\\xff\"}]}");
 	free(out);
 	table_free(t);
 }
@@ -314,8 +315,12 @@ static void test_humanized_sizes(void **state)
 	assert_string_equal(human(1073741824ULL, buf, sizeof(buf)), "1G");
 	assert_string_equal(human(10ULL << 30, buf, sizeof(buf)), "10G");
 	assert_string_equal(human(1ULL << 40, buf, sizeof(buf)), "1T");
-	/* Never negative, however large. */
-	assert_string_equal(human(UINT64_MAX, buf, sizeof(buf)), "8E");
+	/* Never negative, however large; not clamped to 2^63 (8E) either. */
+	assert_string_equal(human(UINT64_MAX, buf, sizeof(buf)), "16E");
+	assert_string_equal(human(18446744073692774399ULL, buf, sizeof(buf)), "16E");
+	assert_string_equal(human(1ULL << 62, buf, sizeof(buf)), "4E");
+	table_format_size(8192, buf, sizeof(buf));
+	assert_string_equal(buf, "8K");
 }
 
 static void test_bytes_exact(void **state)

@@ -173,6 +173,23 @@ round_trip() {
 	assert_failure 1
 }
 
+@test "mq ls, ls and rm --stale with System V objects made by ipcmk" {
+	local q m s
+	q=$(ipcmk -Q | awk '{ print $NF }')
+	m=$(ipcmk -M 4096 | awk '{ print $NF }')
+	s=$(ipcmk -S 2 | awk '{ print $NF }')
+	run ipctool mq ls
+	local mqls_status=$status
+	run ipctool ls -o +LSPID,LRPID,REF
+	local ls_status=$status
+	run ipctool rm --stale -v "mq:id:$q" "shm:id:$m" "sem:id:$s"
+	local rm_status=$status
+	ipcrm -q "$q" -m "$m" -s "$s" 2>/dev/null || true
+	[ "$mqls_status" -eq 0 ]
+	[ "$ls_status" -eq 0 ]
+	[ "$rm_status" -eq 0 ]
+}
+
 @test "rm: several kinds, a missing one, --dry-run, --all --dry-run" {
 	ipctool mq create "$Q"
 	ipctool sem create "$S"
