@@ -52,6 +52,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libipctool.a $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libipctool.a $(LDLIBS_ALL) -lcmocka
+# The pump's test links the engine's objects too (cmd/xfer.h).
+$(BUILD)/tests/unit/test_xfer_pump: $(addprefix $(BUILD)/cmd/,xfer.o xfer_pump.o xfer_meter.o common.o)
+$(BUILD)/tests/unit/test_xfer_pump: LDLIBS_ALL += $(filter %.o,$^) $(BUILD)/libipctool.a $(PKG_LIBS)
 
 unit: $(UNIT_BIN)
 

@@ -31,6 +31,9 @@ const struct cmd *cmd_find(const char *name);
 
 int cmd_send(int argc, const char **argv);
 int cmd_recv(int argc, const char **argv);
+/* send and recv with a scheme before ENDPOINT ("mq" for `mq send OBJECT`), or NULL. */
+int send_main(int argc, const char **argv, const char *scheme);
+int recv_main(int argc, const char **argv, const char *scheme);
 int cmd_relay(int argc, const char **argv);
 int cmd_mq(int argc, const char **argv);
 int cmd_shm(int argc, const char **argv);
@@ -89,40 +92,6 @@ int cmd_opt_duration(const char *opt, const char *text, int64_t *ms);
 int cmd_opt_mode(const char *opt, const char *text, mode_t *out);
 int cmd_opt_number(const char *opt, const char *text, long long min, long long max,
 		   long long *out);
-
-/*
- * Options shared by send, recv and relay (DESIGN section 4, "Common
- * options"). The table's callback fills xfer; an invalid value is kept in
- * xfer.error and reported by xfer_check.
- */
-struct xfer_opts {
-	int64_t timeout_ms;	/* -1: none */
-	char timeout_text[32];	/* as given, for messages */
-	bool wait;		/* --wait given */
-	int64_t wait_ms;	/* --wait=D; -1: as long as --timeout */
-	bool listen, connect;
-	uint64_t count;		/* 0: unlimited */
-	enum framing framing;
-	bool framing_set;
-	uint64_t bufsize;
-	bool progress, stats;
-	bool create, rm, reuse;
-	mode_t mode;
-	bool mode_set;
-	uint64_t maxmsg, msgsize, capacity;
-	long long priority;
-	bool priority_set;
-	long long type;
-	bool type_set;
-	bool eof;
-	bool keep;		/* recv -k */
-	bool error;		/* an option value was bad (already reported) */
-};
-
-extern struct xfer_opts xfer;
-extern struct poptOption xfer_options[];
-/* EXIT_OK, or EXIT_USAGE when an option value was bad. */
-int xfer_check(void);
 
 /*
  * Clean-up on exit and on SIGINT/SIGTERM/SIGHUP: registered actions run once,

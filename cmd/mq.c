@@ -62,25 +62,29 @@ static int mq_create(int argc, const char **argv)
 {
 	poptContext pc = mq_popt(argc, argv, mq_create_options,
 				 "OBJECT... [--maxmsg N] [--msgsize SIZE] [--mode MODE] [--reuse]");
+	struct xfer_opts o;
 	const char **args;
 	int opt, nargs, i, rc = EXIT_OK;
 
+	xfer_opts_init(&o);
+	o.create = true;
+	o.scheme = "mq";
 	while ((opt = cmd_popt_next(pc)) > 0) {
 		const char *arg = poptGetOptArg(pc);
 
-		if (opt == MQ_MAXMSG && cmd_opt_size("--maxmsg", arg, 1, INT32_MAX, &xfer.maxmsg) < 0)
-			xfer.error = true;
+		if (opt == MQ_MAXMSG && cmd_opt_size("--maxmsg", arg, 1, INT32_MAX, &o.maxmsg) < 0)
+			o.error = true;
 		else if (opt == MQ_MSGSIZE &&
-			 cmd_opt_size("--msgsize", arg, 1, INT32_MAX, &xfer.msgsize) < 0)
-			xfer.error = true;
-		else if (opt == MQ_MODE && cmd_opt_mode("--mode", arg, &xfer.mode) < 0)
-			xfer.error = true;
+			 cmd_opt_size("--msgsize", arg, 1, INT32_MAX, &o.msgsize) < 0)
+			o.error = true;
+		else if (opt == MQ_MODE && cmd_opt_mode("--mode", arg, &o.mode) < 0)
+			o.error = true;
 		else if (opt == MQ_REUSE)
-			xfer.reuse = true;
+			o.reuse = true;
 		free((void *)arg);
 	}
 	args = cmd_popt_args(pc, &nargs);
-	if (opt < 0 || xfer_check() != EXIT_OK) {
+	if (opt < 0 || xfer_check(&o) != EXIT_OK) {
 		poptFreeContext(pc);
 		return EXIT_USAGE;
 	}
@@ -88,18 +92,16 @@ static int mq_create(int argc, const char **argv)
 		poptFreeContext(pc);
 		return cmd_usage_error("missing OBJECT");
 	}
-	xfer.create = true;
-	xfer_scheme = "mq";
 	for (i = 0; i < nargs && rc != EXIT_USAGE; i++) {
 		struct endpoint ep;
 		struct msgend me;
 		int r;
 
-		if (xfer_parse_endpoint(args[i], &ep) < 0 || xfer_check_msg(&ep, XFER_RECEIVER)) {
+		if (xfer_parse_endpoint(&o, args[i], &ep) < 0 || xfer_check_msg(&o, &ep, XFER_RECEIVER)) {
 			rc = EXIT_USAGE;
 			break;
 		}
-		r = xfer_open_msg(&me, &ep, XFER_RECEIVER);
+		r = xfer_open_msg(&me, &o, &ep, XFER_RECEIVER);
 		if (r == EXIT_OK)
 			msgend_close(&me);
 		else
@@ -413,8 +415,7 @@ static int mq_xfer(int argc, const char **argv, bool send)
 	int rc;
 
 	cmd_current = send ? &mq_send_cmd : &mq_recv_cmd;
-	xfer_scheme = "mq";
-	rc = send ? cmd_send(argc, argv) : cmd_recv(argc, argv);
+	rc = send ? send_main(argc, argv, "mq") : recv_main(argc, argv, "mq");
 	cmd_current = saved;
 	return rc;
 }

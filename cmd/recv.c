@@ -8,12 +8,11 @@
 
 #include "../lib/copy.h"
 #include "../lib/parse.h"
+#include "../lib/transport.h"
 #include "cmd.h"
 #include "xfer.h"
 
 enum { RECV_KEEP = 100, RECV_JSON };
-
-static bool recv_keep, recv_json;
 
 static struct poptOption recv_options[] = {
 	{ "keep", 'k', POPT_ARG_NONE, NULL, RECV_KEEP,
@@ -48,18 +47,19 @@ struct recv_mux {
 	char sep;
 	uint64_t records;	/* records written out */
 	bool done;		/* --count reached */
+	const struct xfer_opts *o;
 	struct xfer_meter *meter;
 };
 
 /* Write len bytes of a client's data, stopping after --count records. */
-static int mux_output(struct recv_mux *mx, const char *p, size_t len)
+static int recv_mux_output(struct recv_mux *mx, const char *p, size_t len)
 {
 	const char *q = p, *end = p + len;
 
-	if (xfer.count) {
+	if (mx->o->count) {
 		while (q < end && (q = memchr(q, mx->sep, (size_t)(end - q)))) {
 			q++;
-			if (++mx->records == xfer.count) {
+			if (++mx->records == mx->o->count) {
 				end = q;
 				mx->done = true;
 				break;
@@ -69,16 +69,16 @@ static int mux_output(struct recv_mux *mx, const char *p, size_t len)
 	if (write_all(STDOUT_FILENO, p, (size_t)(end - p)) < 0)
 		return -1;
 	mx->meter->messages = mx->records;
-	meter_update(mx->meter, mx->meter->bytes + (uint64_t)(end - p));
+	xfer_meter_update(mx->meter, mx->meter->bytes + (uint64_t)(end - p));
 	return 0;
 }
 
-static void mux_count_plain(struct recv_mux *mx, const char *p, size_t len)
+static void recv_mux_count(struct recv_mux *mx, const char *p, size_t len)
 {
 	const char *end = p + len;
 
-	if (xfer.count)
-		return; /* mux_output counts */
+	if (mx->o->count)
+		return; /* recv_mux_output counts */
 	while (p < end && (p = memchr(p, mx->sep, (size_t)(end - p)))) {
 		p++;
 		mx->records++;
@@ -86,7 +86,7 @@ static void mux_count_plain(struct recv_mux *mx, const char *p, size_t len)
 }
 
 /* Flush what client i holds: whole records, or everything at EOF. */
-static int mux_flush(struct recv_mux *mx, int i, bool eof)
+static int recv_mux_flush(struct recv_mux *mx, int i, bool eof)
 {
 	struct recv_client *cl = &mx->clients[i];
 	char *last;
@@ -97,8 +97,8 @@ static int mux_flush(struct recv_mux *mx, int i, bool eof)
 		char *s = memchr(cl->buf, mx->sep, cl->len);
 
 		n = s ? (size_t)(s - cl->buf) + 1 : cl->len;
-		mux_count_plain(mx, cl->buf, n);
-		if (mux_output(mx, cl->buf, n) < 0)
+		recv_mux_count(mx, cl->buf, n);
+		if (recv_mux_output(mx, cl->buf, n) < 0)
 			return -1;
 		memmove(cl->buf, cl->buf + n, cl->len - n);
 		cl->len -= n;
@@ -111,15 +111,15 @@ static int mux_flush(struct recv_mux *mx, int i, bool eof)
 	last = memrchr(cl->buf, mx->sep, cl->len);
 	n = last ? (size_t)(last - cl->buf) + 1 : 0;
 	if (n) {
-		mux_count_plain(mx, cl->buf, n);
-		if (mux_output(mx, cl->buf, n) < 0)
+		recv_mux_count(mx, cl->buf, n);
+		if (recv_mux_output(mx, cl->buf, n) < 0)
 			return -1;
 		memmove(cl->buf, cl->buf + n, cl->len - n);
 		cl->len -= n;
 	}
 	if (!mx->done && cl->len == RECV_CLIENT_BUF && mx->owner < 0) {
 		/* A record longer than the buffer: it owns the output now. */
-		if (mux_output(mx, cl->buf, cl->len) < 0)
+		if (recv_mux_output(mx, cl->buf, cl->len) < 0)
 			return -1;
 		cl->len = 0;
 		mx->owner = i;
@@ -128,9 +128,9 @@ unterminated:
 	if (eof && !mx->done && (cl->len || mx->owner == i)) {
 		/* End an unterminated last record so the next sender's
 		 * record does not run into it. */
-		if (mux_output(mx, cl->buf, cl->len) < 0 || mux_output(mx, &mx->sep, 1) < 0)
+		if (recv_mux_output(mx, cl->buf, cl->len) < 0 || recv_mux_output(mx, &mx->sep, 1) < 0)
 			return -1;
-		mx->records += xfer.count ? 0 : 1;
+		mx->records += mx->o->count ? 0 : 1;
 		cl->len = 0;
 		if (mx->owner == i)
 			mx->owner = -1;
@@ -138,7 +138,7 @@ unterminated:
 	return 0;
 }
 
-static void mux_drop(struct recv_mux *mx, int i)
+static void recv_mux_drop(struct recv_mux *mx, int i)
 {
 	close(mx->clients[i].fd);
 	free(mx->clients[i].buf);
@@ -148,10 +148,11 @@ static void mux_drop(struct recv_mux *mx, int i)
 	mx->clients[i] = mx->clients[mx->nclients];
 }
 
-static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
+static int recv_keep_sockets(const struct xfer_opts *o, struct xfer_stream *s,
+			     struct xfer_meter *m)
 {
 	struct recv_mux *mx = calloc(1, sizeof(*mx));
-	int timeout = duration_to_poll(xfer.timeout_ms);
+	int timeout = duration_to_poll(o->timeout_ms);
 	int status = EXIT_OK, i, n;
 	ssize_t r;
 
@@ -160,7 +161,8 @@ static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
 		return EXIT_FAIL;
 	}
 	mx->owner = -1;
-	mx->sep = (char)(framing_separator(xfer.framing) < 0 ? '\n' : framing_separator(xfer.framing));
+	mx->o = o;
+	mx->sep = (char)(framing_separator(o->framing) < 0 ? '\n' : framing_separator(o->framing));
 	mx->meter = m;
 	while (!mx->done) {
 		int np = 0;
@@ -169,7 +171,7 @@ static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
 		 * output takes the output over now; it is never read with a
 		 * full buffer (a read of 0 bytes would look like its EOF). */
 		for (i = 0; i < mx->nclients && mx->owner < 0; i++)
-			if (mx->clients[i].len == RECV_CLIENT_BUF && mux_flush(mx, i, false) < 0) {
+			if (mx->clients[i].len == RECV_CLIENT_BUF && recv_mux_flush(mx, i, false) < 0) {
 				cmd_warn("cannot write to standard output");
 				status = EXIT_FAIL;
 				mx->done = true;
@@ -196,7 +198,7 @@ static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
 		}
 		if (n == 0) {
 			/* A quiet period ends a -k receiver, unless --count was not reached. */
-			status = xfer_recv_timed_out(s->ep, m->bytes, xfer.count != 0);
+			status = xfer_recv_timed_out(o, s->ep, m->bytes, o->count != 0);
 			break;
 		}
 		/* Clients first, in the order polled; new ones are appended. */
@@ -217,14 +219,14 @@ static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
 			}
 			if (r > 0)
 				cl->len += (size_t)r;
-			if (mux_flush(mx, i, r <= 0) < 0) {
+			if (recv_mux_flush(mx, i, r <= 0) < 0) {
 				cmd_warn("cannot write to standard output");
 				status = EXIT_FAIL;
 				mx->done = true;
 				break;
 			}
 			if (r <= 0)
-				mux_drop(mx, i);
+				recv_mux_drop(mx, i);
 		}
 		if (!mx->done && (mx->pfds[0].revents & POLLIN)) {
 			struct deadline now;
@@ -246,25 +248,25 @@ static int recv_keep_sockets(struct xfer_stream *s, struct xfer_meter *m)
 		}
 	}
 	while (mx->nclients > 0)
-		mux_drop(mx, mx->nclients - 1);
+		recv_mux_drop(mx, mx->nclients - 1);
 	m->messages = mx->records;
 	free(mx);
 	return status;
 }
 
-static int recv_copy(struct xfer_stream *s, struct xfer_meter *m)
+static int recv_copy(const struct xfer_opts *o, struct xfer_stream *s, struct xfer_meter *m)
 {
 	struct copy_ctx c;
 	uint64_t done = 0;
 	int rc, status = EXIT_OK;
 
-	copy_init(&c, xfer.bufsize);
-	c.read_timeout_ms = duration_to_poll(xfer.timeout_ms);
-	c.progress = meter_progress_cb;
+	copy_init(&c, o->bufsize);
+	c.read_timeout_ms = duration_to_poll(o->timeout_ms);
+	c.progress = xfer_meter_progress_cb;
 	c.progress_arg = m;
-	if (xfer.count && framing_separator(xfer.framing) >= 0) {
-		rc = copy_records(s->fd, STDOUT_FILENO, framing_separator(xfer.framing),
-				  xfer.count, &done, &c);
+	if (o->count && framing_separator(o->framing) >= 0) {
+		rc = copy_records(s->fd, STDOUT_FILENO, framing_separator(o->framing), o->count,
+				  &done, &c);
 		m->messages = done;
 	} else {
 		rc = copy_stream(s->fd, STDOUT_FILENO, &c);
@@ -272,7 +274,7 @@ static int recv_copy(struct xfer_stream *s, struct xfer_meter *m)
 	m->bytes = c.bytes;
 	if (rc < 0) {
 		if (errno == ETIMEDOUT && c.failed == COPY_SIDE_READ) {
-			status = xfer_recv_timed_out(s->ep, c.bytes, !recv_keep || xfer.count);
+			status = xfer_recv_timed_out(o, s->ep, c.bytes, !o->keep || o->count);
 		} else if (c.failed == COPY_SIDE_WRITE) {
 			cmd_warn("cannot write to standard output");
 			status = EXIT_FAIL;
@@ -289,76 +291,117 @@ static int recv_copy(struct xfer_stream *s, struct xfer_meter *m)
 	return status;
 }
 
-static int recv_stream(const struct endpoint *ep)
+static int recv_stream(const struct xfer_opts *o, const struct endpoint *ep)
 {
-	bool listens = xfer_listens(ep, XFER_RECEIVER);
+	bool listens = xfer_listens(o, ep, XFER_RECEIVER);
 	struct xfer_stream s;
 	struct xfer_meter m;
 	int rc;
 
-	rc = xfer_open_stream(&s, ep, XFER_RECEIVER, recv_keep && listens);
+	rc = xfer_open_stream(&s, o, ep, XFER_RECEIVER, o->keep && listens);
 	if (rc != EXIT_OK) {
 		xfer_close_stream(&s);
 		cleanup_run();
 		return rc;
 	}
-	meter_start(&m);
-	if (recv_keep && listens) {
-		rc = recv_keep_sockets(&s, &m);
+	xfer_meter_start(&m, o);
+	if (o->keep && listens) {
+		rc = recv_keep_sockets(o, &s, &m);
 	} else {
-		if (recv_keep && ep->kind == EP_FIFO) {
+		if (o->keep && ep->kind == EP_FIFO) {
 			/* Our own writer keeps the FIFO from reaching EOF
 			 * between senders. */
 			s.keepfd = open(ep->path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 		}
 		m.connections = listens ? 1 : 0;
-		rc = recv_copy(&s, &m);
+		rc = recv_copy(o, &s, &m);
 	}
 	xfer_close_stream(&s);
 	cleanup_run();
-	meter_finish(&m);
+	xfer_meter_finish(&m);
+	return rc;
+}
+
+/* A message endpoint onto standard output (-J: JSON lines), through the pump. */
+static int recv_messages(const struct xfer_opts *o, const struct endpoint *ep, bool json)
+{
+	struct xfer_source src;
+	struct xfer_sink dst;
+	struct xfer_meter m;
+	struct msgend me;
+	int rc;
+
+	rc = xfer_open_msg(&me, o, ep, XFER_RECEIVER);
+	if (rc != EXIT_OK) {
+		cleanup_run();
+		return rc;
+	}
+	xfer_meter_start(&m, o);
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	if (xfer_source_msgend(&src, o, &me, json) < 0 ||
+	    xfer_sink_fd(&dst, o, STDOUT_FILENO, NULL, json, me.msgsize) < 0)
+		rc = EXIT_FAIL;
+	else
+		rc = xfer_pump(o, &src, &dst, &m);
+	xfer_sink_free(&dst);
+	xfer_source_free(&src);
+	msgend_close(&me);
+	cleanup_run();
+	xfer_meter_finish(&m);
+	return rc;
+}
+
+int recv_main(int argc, const char **argv, const char *scheme)
+{
+	poptContext pc = cmd_popt(argc, argv, recv_options);
+	struct xfer_opts o;
+	struct endpoint ep;
+	const char **args;
+	bool json = false;
+	int opt, nargs, rc;
+
+	xfer_opts_init(&o);
+	o.scheme = scheme;
+	while ((opt = cmd_popt_next(pc)) > 0) {
+		if (opt == RECV_KEEP)
+			o.keep = true;
+		else if (opt == RECV_JSON)
+			json = true;
+		else
+			xfer_opts_parse(&o, pc, opt);
+	}
+	args = cmd_popt_args(pc, &nargs);
+	if (opt < 0 || xfer_check(&o) != EXIT_OK)
+		rc = EXIT_USAGE;
+	else if (nargs != 1)
+		rc = cmd_usage_error(nargs ? "too many arguments" : "missing ENDPOINT");
+	else if (xfer_parse_endpoint(&o, args[0], &ep) < 0)
+		rc = EXIT_USAGE;
+	else if (endpoint_is_message(&ep)) {
+		if (o.keep && !endpoint_can(&ep, TP_KEEP))
+			rc = cmd_usage_error("--keep applies to stream endpoints and shm: rings, "
+					     "not '%s'", ep.text);
+		else if ((rc = xfer_check_msg(&o, &ep, XFER_RECEIVER)) == EXIT_OK) {
+			cleanup_signals();
+			rc = recv_messages(&o, &ep, json);
+		}
+	} else if (json) {
+		rc = cmd_usage_error("--json applies to message endpoints, not '%s'", ep.text);
+	} else if ((rc = xfer_check_stream(&o, &ep)) != EXIT_OK) {
+		;
+	} else if (o.keep && (!endpoint_can(&ep, TP_KEEP) ||
+			      (endpoint_can(&ep, TP_SOCKET) && !xfer_listens(&o, &ep, XFER_RECEIVER)))) {
+		rc = cmd_usage_error("--keep needs a listening socket or a FIFO, not '%s'", ep.text);
+	} else {
+		cleanup_signals();
+		rc = recv_stream(&o, &ep);
+	}
+	poptFreeContext(pc);
 	return rc;
 }
 
 int cmd_recv(int argc, const char **argv)
 {
-	poptContext pc = cmd_popt(argc, argv, recv_options);
-	struct endpoint ep;
-	const char **args;
-	int opt, nargs, rc;
-
-	while ((opt = cmd_popt_next(pc)) > 0) {
-		if (opt == RECV_KEEP)
-			recv_keep = true;
-		else if (opt == RECV_JSON)
-			recv_json = true;
-	}
-	args = cmd_popt_args(pc, &nargs);
-	if (opt < 0 || xfer_check() != EXIT_OK)
-		rc = EXIT_USAGE;
-	else if (nargs != 1)
-		rc = cmd_usage_error(nargs ? "too many arguments" : "missing ENDPOINT");
-	else if (xfer_parse_endpoint(args[0], &ep) < 0)
-		rc = EXIT_USAGE;
-	else if (endpoint_is_message(&ep)) {
-		xfer.keep = recv_keep;
-		if (recv_keep && ep.kind != EP_SHM)
-			rc = cmd_usage_error("--keep applies to stream endpoints and shm: rings, "
-					     "not '%s'", ep.text);
-		else if ((rc = xfer_check_msg(&ep, XFER_RECEIVER)) == EXIT_OK) {
-			cleanup_signals();
-			rc = xfer_recv_messages(&ep, recv_json);
-		}
-	} else if (recv_json) {
-		rc = cmd_usage_error("--json applies to message endpoints, not '%s'", ep.text);
-	} else if ((rc = xfer_check_stream(&ep)) != EXIT_OK) {
-		;
-	} else if (recv_keep && ep.kind != EP_FIFO && !xfer_listens(&ep, XFER_RECEIVER)) {
-		rc = cmd_usage_error("--keep needs a listening socket or a FIFO, not '%s'", ep.text);
-	} else {
-		cleanup_signals();
-		rc = recv_stream(&ep);
-	}
-	poptFreeContext(pc);
-	return rc;
+	return recv_main(argc, argv, NULL);
 }

@@ -15,24 +15,26 @@ static struct poptOption send_options[] = {
 };
 
 /* Each MESSAGE argument, followed by the framing's separator. */
-static int send_arguments(int fd, const char **msgs, int n, struct xfer_meter *m)
+static int send_arguments(const struct xfer_opts *o, int fd, const char **msgs, int n,
+			  struct xfer_meter *m)
 {
-	int sep = framing_separator(xfer.framing);
+	int sep = framing_separator(o->framing);
 	char sepc = (char)sep;
 	int i;
 
-	for (i = 0; i < n && (!xfer.count || (uint64_t)i < xfer.count); i++) {
+	for (i = 0; i < n && (!o->count || (uint64_t)i < o->count); i++) {
 		size_t len = strlen(msgs[i]);
 
 		if (write_all(fd, msgs[i], len) < 0 || (sep >= 0 && write_all(fd, &sepc, 1) < 0))
 			return -1;
 		m->messages++;
-		meter_update(m, m->bytes + len + (sep >= 0));
+		xfer_meter_update(m, m->bytes + len + (sep >= 0));
 	}
 	return 0;
 }
 
-static int send_stream(const struct endpoint *ep, const char **msgs, int nmsgs)
+static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, const char **msgs,
+		       int nmsgs)
 {
 	struct xfer_stream s;
 	struct xfer_meter m;
@@ -40,23 +42,23 @@ static int send_stream(const struct endpoint *ep, const char **msgs, int nmsgs)
 	uint64_t done;
 	int rc, status = EXIT_OK;
 
-	rc = xfer_open_stream(&s, ep, XFER_SENDER, false);
+	rc = xfer_open_stream(&s, o, ep, XFER_SENDER, false);
 	if (rc != EXIT_OK) {
 		cleanup_run();
 		return rc;
 	}
-	meter_start(&m);
-	copy_init(&c, xfer.bufsize);
-	c.write_timeout_ms = duration_to_poll(xfer.timeout_ms);
-	c.progress = meter_progress_cb;
+	xfer_meter_start(&m, o);
+	copy_init(&c, o->bufsize);
+	c.write_timeout_ms = duration_to_poll(o->timeout_ms);
+	c.progress = xfer_meter_progress_cb;
 	c.progress_arg = &m;
 	if (nmsgs > 0) {
-		rc = send_arguments(s.fd, msgs, nmsgs, &m);
+		rc = send_arguments(o, s.fd, msgs, nmsgs, &m);
 		if (rc < 0)
 			c.failed = COPY_SIDE_WRITE;
-	} else if (xfer.count && framing_separator(xfer.framing) >= 0) {
-		rc = copy_records(STDIN_FILENO, s.fd, framing_separator(xfer.framing),
-				  xfer.count, &done, &c);
+	} else if (o->count && framing_separator(o->framing) >= 0) {
+		rc = copy_records(STDIN_FILENO, s.fd, framing_separator(o->framing), o->count,
+				  &done, &c);
 		m.messages = done;
 	} else {
 		rc = copy_stream(STDIN_FILENO, s.fd, &c);
@@ -65,7 +67,7 @@ static int send_stream(const struct endpoint *ep, const char **msgs, int nmsgs)
 		m.bytes = c.bytes;
 	if (rc < 0) {
 		if (errno == ETIMEDOUT) {
-			status = xfer_send_timed_out(ep, c.bytes);
+			status = xfer_send_timed_out(o, ep, c.bytes);
 		} else if (c.failed == COPY_SIDE_READ) {
 			cmd_warn("cannot read standard input");
 			status = EXIT_FAIL;
@@ -81,35 +83,83 @@ static int send_stream(const struct endpoint *ep, const char **msgs, int nmsgs)
 	copy_free(&c);
 	xfer_close_stream(&s);
 	cleanup_run();
-	meter_finish(&m);
+	xfer_meter_finish(&m);
 	return status;
 }
 
-int cmd_send(int argc, const char **argv)
+/* MESSAGE arguments, or standard input cut by --framing, through the pump. */
+static int send_messages(const struct xfer_opts *o, const struct endpoint *ep, const char **msgs,
+			 int nmsgs)
+{
+	struct xfer_source src;
+	struct xfer_sink dst;
+	struct xfer_meter m;
+	struct msgend me;
+	int rc, i;
+
+	rc = xfer_open_msg(&me, o, ep, XFER_SENDER);
+	if (rc != EXIT_OK) {
+		cleanup_run();
+		return rc;
+	}
+	xfer_meter_start(&m, o);
+	xfer_sink_msgend(&dst, o, &me, true);
+	if (nmsgs > 0) {
+		xfer_source_args(&src, o, msgs, nmsgs);
+		/* Refuse before sending anything. */
+		for (i = 0; i < nmsgs && (!o->count || (uint64_t)i < o->count); i++)
+			if (strlen(msgs[i]) > me.msgsize) {
+				errno = EMSGSIZE;
+				rc = xfer_send_failed(o, &me, strlen(msgs[i]), 0);
+				break;
+			}
+	} else if (xfer_source_fd(&src, o, STDIN_FILENO, NULL, me.msgsize, ep) < 0) {
+		memset(&src, 0, sizeof(src));
+		rc = EXIT_FAIL;
+	}
+	if (rc == EXIT_OK)
+		rc = xfer_pump(o, &src, &dst, &m);
+	xfer_source_free(&src);
+	xfer_sink_free(&dst);
+	msgend_close(&me);
+	cleanup_run();
+	xfer_meter_finish(&m);
+	return rc;
+}
+
+int send_main(int argc, const char **argv, const char *scheme)
 {
 	poptContext pc = cmd_popt(argc, argv, send_options);
+	struct xfer_opts o;
 	struct endpoint ep;
 	const char **args;
 	int opt, nargs, rc;
 
+	xfer_opts_init(&o);
+	o.scheme = scheme;
 	while ((opt = cmd_popt_next(pc)) > 0)
-		;
+		xfer_opts_parse(&o, pc, opt);
 	args = cmd_popt_args(pc, &nargs);
-	if (opt < 0 || xfer_check() != EXIT_OK)
+	if (opt < 0 || xfer_check(&o) != EXIT_OK)
 		rc = EXIT_USAGE;
 	else if (nargs < 1)
 		rc = cmd_usage_error("missing ENDPOINT");
-	else if (xfer_parse_endpoint(args[0], &ep) < 0)
+	else if (xfer_parse_endpoint(&o, args[0], &ep) < 0)
 		rc = EXIT_USAGE;
 	else if (endpoint_is_message(&ep)) {
-		if ((rc = xfer_check_msg(&ep, XFER_SENDER)) == EXIT_OK) {
+		if ((rc = xfer_check_msg(&o, &ep, XFER_SENDER)) == EXIT_OK) {
 			cleanup_signals();
-			rc = xfer_send_messages(&ep, args + 1, nargs - 1);
+			rc = send_messages(&o, &ep, args + 1, nargs - 1);
 		}
-	} else if ((rc = xfer_check_stream(&ep)) == EXIT_OK) {
+	} else if ((rc = xfer_check_stream(&o, &ep)) == EXIT_OK) {
 		cleanup_signals();
-		rc = send_stream(&ep, args + 1, nargs - 1);
+		rc = send_stream(&o, &ep, args + 1, nargs - 1);
 	}
 	poptFreeContext(pc);
 	return rc;
+}
+
+int cmd_send(int argc, const char **argv)
+{
+	return send_main(argc, argv, NULL);
 }

@@ -1,0 +1,269 @@
+/* Opening stream and message endpoints for send, recv and relay. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/fifo.h"
+#include "cmd.h"
+#include "xfer.h"
+
+bool xfer_listens(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role)
+{
+	if (!endpoint_is_socket(ep))
+		return false;
+	if (role == XFER_RECEIVER)
+		return !o->connect;
+	return o->listen;
+}
+
+/* How long to wait for the other side to appear. */
+static int64_t xfer_open_ms(const struct xfer_opts *o)
+{
+	return o->wait && o->wait_ms >= 0 ? o->wait_ms : o->timeout_ms;
+}
+
+static void xfer_remove_sockfile(void *arg)
+{
+	sock_file_remove(arg);
+}
+
+static void xfer_remove_fifo(void *arg)
+{
+	struct xfer_stream *s = arg;
+
+	fifo_remove(s->ep->path);
+}
+
+const char *xfer_addrinuse_hint(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	struct stat st;
+
+	if (lstat(ep->path, &st) == 0 && S_ISLNK(st.st_mode))
+		return "a symbolic link, which ipctool neither follows nor replaces";
+	if (lstat(ep->path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return "not a socket file: ipctool does not replace it";
+	if (o->reuse)
+		return "a process listens there: --reuse replaces only a stale socket file";
+	return "a stale socket file? --reuse replaces it";
+}
+
+static int xfer_open_failed(const struct xfer_stream *s, const char *what, const char *why)
+{
+	int err = errno;
+
+	if (err == ETIMEDOUT) {
+		cmd_warnx("timed out waiting for %s on '%s'",
+			  s->role == XFER_SENDER ? "a receiver" : "a sender", s->ep->text);
+		return EXIT_TIMEOUT;
+	}
+	if (why)
+		cmd_warnx("cannot %s '%s': %s", what, s->ep->text, why);
+	else if (err == EINVAL && s->ep->kind == EP_FIFO)
+		cmd_warnx("cannot %s '%s': not a FIFO", what, s->ep->text);
+	else if (err == ELOOP)
+		cmd_warnx("cannot %s '%s': a symbolic link, which ipctool does not follow",
+			  what, s->ep->text);
+	else if (err == ENOENT && s->ep->kind == EP_FIFO && !s->o->create)
+		cmd_warnx("cannot %s '%s': %s (create it with --create, or wait with --wait)",
+			  what, s->ep->text, strerror(err));
+	else if ((err == ENOENT || err == ECONNREFUSED) && s->role == XFER_SENDER)
+		cmd_warnx("cannot %s '%s': %s (is a receiver listening? --wait waits for one)",
+			  what, s->ep->text, strerror(err));
+	else if (err == EADDRINUSE && s->ep->kind != EP_TCP && !s->ep->is_abstract)
+		cmd_warnx("cannot %s '%s': %s (%s)", what, s->ep->text, strerror(err),
+			  xfer_addrinuse_hint(s->o, s->ep));
+	else
+		cmd_warnx("cannot %s '%s': %s", what, s->ep->text, strerror(err));
+	return EXIT_FAIL;
+}
+
+int xfer_accept(struct xfer_stream *s, const struct deadline *d)
+{
+	s->fd = sock_accept(s->lfd, d);
+	if (s->fd < 0)
+		return xfer_open_failed(s, "accept on", NULL);
+	return EXIT_OK;
+}
+
+static int xfer_open_fifo(struct xfer_stream *s, const struct xfer_opts *o,
+			  const struct deadline *d)
+{
+	const char *path = s->ep->path;
+
+	if (o->create) {
+		if (fifo_create(path, o->mode, o->reuse, &s->fifo_created) < 0) {
+			struct stat st;
+			bool link = errno == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+
+			if (link)
+				cmd_warnx("cannot create '%s': %s (a symbolic link, which ipctool "
+					  "does not follow)", s->ep->text, strerror(EEXIST));
+			else if (errno == EEXIST && o->reuse)
+				cmd_warnx("cannot create '%s': %s (and is not a FIFO)", s->ep->text,
+					  strerror(EEXIST));
+			else if (errno == EEXIST)
+				cmd_warnx("cannot create '%s': %s (--reuse uses an existing FIFO)",
+					  s->ep->text, strerror(errno));
+			else
+				cmd_warn("cannot create '%s'", s->ep->text);
+			return EXIT_FAIL;
+		}
+	}
+	if (o->rm)
+		cleanup_push(xfer_remove_fifo, s);
+	if (s->role == XFER_SENDER)
+		s->fd = fifo_open_write(path, d, o->wait);
+	else
+		s->fd = fifo_open_read(path, d);
+	if (s->fd < 0)
+		return xfer_open_failed(s, "open", NULL);
+	fifo_grow(s->fd, o->bufsize);
+	return EXIT_OK;
+}
+
+int xfer_open_stream(struct xfer_stream *s, const struct xfer_opts *o, const struct endpoint *ep,
+		     enum xfer_role role, bool defer_accept)
+{
+	struct deadline d;
+	const char *why = NULL;
+
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->ep = ep;
+	s->role = role;
+	s->fd = s->lfd = s->keepfd = -1;
+	deadline_start(&d, xfer_open_ms(o));
+	switch (ep->kind) {
+	case EP_STDIO:
+		s->fd = role == XFER_SENDER ? STDOUT_FILENO : STDIN_FILENO;
+		return EXIT_OK;
+	case EP_FIFO:
+		return xfer_open_fifo(s, o, &d);
+	case EP_UNIX:
+	case EP_TCP:
+		break;
+	default:
+		/* Message endpoints go through xfer_open_msg, never here. */
+		cmd_warnx("'%s' is not a stream endpoint", ep->text);
+		return EXIT_FAIL;
+	}
+	if (xfer_listens(o, ep, role)) {
+		struct sock_listen_opts lo = { .mode = o->mode, .reuse = o->reuse };
+
+		s->lfd = sock_listen(ep, &lo, &s->sockfile, &why);
+		if (s->lfd < 0)
+			return xfer_open_failed(s, "listen on", why);
+		cleanup_push(xfer_remove_sockfile, &s->sockfile);
+		if (defer_accept)
+			return EXIT_OK;
+		deadline_start(&d, o->timeout_ms);
+		return xfer_accept(s, &d);
+	}
+	s->fd = sock_connect(ep, &d, o->wait, &why);
+	if (s->fd < 0)
+		return xfer_open_failed(s, "connect to", why);
+	return EXIT_OK;
+}
+
+void xfer_close_stream(struct xfer_stream *s)
+{
+	if (s->ep && s->ep->kind != EP_STDIO && s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->keepfd >= 0)
+		close(s->keepfd);
+	s->keepfd = -1;
+	if (s->lfd >= 0)
+		close(s->lfd);
+	s->lfd = -1;
+	sock_file_remove(&s->sockfile);
+}
+
+/* Message endpoints. */
+
+static bool xfer_is_posix_mq(const struct endpoint *ep)
+{
+	return ep->kind == EP_MQ && !objref_is_sysv(&ep->obj);
+}
+
+static void xfer_remove_msgend(void *arg)
+{
+	msgend_remove(arg);
+}
+
+static const char *xfer_msg_open_hint(const struct xfer_opts *o, const struct endpoint *ep,
+				      int err)
+{
+	if (err == ENOENT && ep->kind == EP_MQ)
+		return o->create ? "" : " (create it with --create)";
+	if (err == ENOENT && ep->kind == EP_SHM)
+		return " (create it with --create, or wait with --wait)";
+	if (err == EEXIST)
+		return " (--reuse uses the existing one)";
+	if ((err == EINVAL || err == EPERM) && xfer_is_posix_mq(ep) && o->create &&
+	    (o->maxmsg || o->msgsize))
+		return " (limits: /proc/sys/fs/mqueue/msg_max and msgsize_max)";
+	if (err == EMFILE && xfer_is_posix_mq(ep))
+		return " (the queue bytes limit, ulimit -q, is used up)";
+	if (err == ENOSPC && ep->kind == EP_MQ)
+		return " (the system's queue limit is reached: /proc/sys/fs/mqueue/queues_max, kernel.msgmni)";
+	if ((err == ENOENT || err == ECONNREFUSED) && endpoint_is_socket(ep))
+		return " (is a receiver listening? --wait waits for one)";
+	if (err == EADDRINUSE && ep->kind != EP_UDP && !ep->is_abstract) {
+		static char hint[96];
+
+		snprintf(hint, sizeof(hint), " (%s)", xfer_addrinuse_hint(o, ep));
+		return hint;
+	}
+	return "";
+}
+
+int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct endpoint *ep,
+		  enum xfer_role role)
+{
+	struct msgend_opts mo = {
+		.create = o->create,
+		.reuse = o->reuse,
+		.mode = o->mode,
+		.maxmsg = o->maxmsg,
+		.msgsize = o->msgsize,
+		.capacity = o->capacity,
+		.listen = o->listen,
+		.connect = o->connect,
+		.wait = o->wait,
+		.wait_ms = xfer_open_ms(o),
+		.keep = o->keep,
+	};
+	const char *why = NULL;
+	int err;
+
+	if (msgend_open(me, ep, role == XFER_SENDER ? MSGEND_SENDER : MSGEND_RECEIVER, &mo,
+			&why) < 0) {
+		err = errno;
+		if (err == ETIMEDOUT) {
+			cmd_warnx("timed out waiting for '%s' to appear", ep->text);
+			return EXIT_TIMEOUT;
+		}
+		if (why)
+			cmd_warnx("cannot open '%s': %s", ep->text, why);
+		else if (err == EAGAIN && ep->kind == EP_SHM)
+			cmd_warnx("cannot open '%s': not an ipctool ring, or its creator has not "
+				  "finished it (--wait waits for it)", ep->text);
+		else
+			cmd_warnx("cannot %s '%s': %s%s",
+				  o->create && ep->kind == EP_MQ ? "create" : "open", ep->text,
+				  strerror(err), xfer_msg_open_hint(o, ep, err));
+		return EXIT_FAIL;
+	}
+	/* A socket file we bound goes at exit and on SIGINT/SIGTERM, as for
+	 * unix: streams; other objects only with --rm. */
+	if (o->rm || endpoint_is_socket(ep))
+		cleanup_push(xfer_remove_msgend, me);
+	if (!o->rm && ep->kind == EP_MQ && ep->obj.is_private)
+		cmd_warnx("created 'mq:%s'", me->name);
+	me->recv_type = o->type_set ? o->type : 0;
+	return EXIT_OK;
+}
+

@@ -1,0 +1,625 @@
+/*
+ * The message pump: sources, sinks, and the one loop between them, with
+ * the fast paths a transport offers chosen in one place (xfer_pump). The
+ * hand-over rules are in cmd/xfer.h.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "../lib/copy.h"
+#include "../lib/fifo.h"
+#include "../lib/json.h"
+#include "../lib/parse.h"
+#include "cmd.h"
+#include "xfer.h"
+
+/* The output buffer of a descriptor sink. */
+#define XFER_OUT_BUFSIZE COPY_BUFSIZE_MIN
+/* Records one peek of a ring hands over at most. */
+#define XFER_PEEK_BATCH 256
+
+/* Sources. */
+
+static int xfer_args_next(struct xfer_source *src, struct xfer_msg *msg, const struct deadline *d)
+{
+	(void)d;
+	if (src->argi >= src->nargs)
+		return XFER_END;
+	memset(msg, 0, sizeof(*msg));
+	msg->data = src->args[src->argi];
+	msg->len = strlen(src->args[src->argi]);
+	src->argi++;
+	return XFER_MSG;
+}
+
+static int xfer_args_failed(struct xfer_source *src, uint64_t moved)
+{
+	(void)src;
+	(void)moved;
+	return EXIT_FAIL;
+}
+
+void xfer_source_args(struct xfer_source *src, const struct xfer_opts *o, const char **args,
+		      int nargs)
+{
+	memset(src, 0, sizeof(*src));
+	src->next = xfer_args_next;
+	src->failed = xfer_args_failed;
+	src->o = o;
+	src->args = args;
+	src->nargs = nargs;
+}
+
+static int xfer_fd_next(struct xfer_source *src, struct xfer_msg *msg, const struct deadline *d)
+{
+	const char *p;
+	int rc;
+
+	/* The reader has its own timeout (relay's --timeout on a stream). */
+	(void)d;
+	memset(msg, 0, sizeof(*msg));
+	rc = framing_reader_next(&src->r, &p, &msg->len);
+	if (rc < 0)
+		src->bad_len = msg->len;
+	msg->data = p;
+	return rc < 0 ? -1 : rc == 0 ? XFER_END : XFER_MSG;
+}
+
+static int xfer_fd_failed(struct xfer_source *src, uint64_t moved)
+{
+	const struct xfer_opts *o = src->o;
+
+	const char *what = !src->ep && o->framing == FRAMING_WHOLE ? "message" : "record";
+
+	if (errno == EMSGSIZE)
+		return xfer_too_large(src->size_ep, what, src->bad_len, src->r.len_minimum,
+				      src->msgsize);
+	if (errno == ETIMEDOUT && src->ep)
+		return xfer_recv_timed_out(o, src->ep, moved, true);
+	if (src->ep)
+		cmd_warn("cannot read from '%s'", src->ep->text);
+	else
+		cmd_warn("cannot read standard input");
+	return EXIT_FAIL;
+}
+
+int xfer_source_fd(struct xfer_source *src, const struct xfer_opts *o, int fd,
+		   const struct endpoint *ep, size_t msgsize, const struct endpoint *size_ep)
+{
+	memset(src, 0, sizeof(*src));
+	src->kind = XFER_KIND_FD;
+	src->next = xfer_fd_next;
+	src->failed = xfer_fd_failed;
+	/* What was read is gone from the descriptor. */
+	src->taken_early = true;
+	src->o = o;
+	src->ep = ep;
+	src->size_ep = size_ep;
+	src->msgsize = msgsize;
+	if (framing_reader_init(&src->r, fd, o->framing, msgsize) < 0) {
+		cmd_warn("cannot allocate a buffer of %zu bytes", msgsize);
+		return -1;
+	}
+	/* Standard input of send waits as long as it takes; a relay SOURCE
+	 * only as long as --timeout says. */
+	if (ep)
+		src->r.timeout_ms = duration_to_poll(o->timeout_ms);
+	return 0;
+}
+
+/* A message endpoint that can peek: one message at a time, taken only once the sink has it. */
+static int xfer_peek_next(struct xfer_source *src, struct xfer_msg *msg, const struct deadline *d)
+{
+	struct iovec iov;
+	size_t n;
+	int rc;
+
+	memset(msg, 0, sizeof(*msg));
+	rc = msgend_peekv(src->me, &iov, 1, SIZE_MAX, 0, &n, d);
+	if (rc <= 0)
+		return rc < 0 ? -1 : XFER_END;
+	msg->data = iov.iov_base;
+	msg->len = iov.iov_len;
+	return XFER_MSG;
+}
+
+static void xfer_peek_take(struct xfer_source *src)
+{
+	msgend_peek_commit(src->me);
+}
+
+static void xfer_peek_leave(struct xfer_source *src)
+{
+	msgend_peek_abort(src->me);
+}
+
+/* One that cannot (or the sink wants the metadata only a receive gives). */
+static int xfer_recv_next(struct xfer_source *src, struct xfer_msg *msg, const struct deadline *d)
+{
+	int rc;
+
+	memset(msg, 0, sizeof(*msg));
+	rc = msgend_recv(src->me, src->buf, &msg->len, &msg->meta, d);
+	msg->data = src->buf;
+	return rc < 0 ? -1 : rc == MSGEND_EOS ? XFER_END : XFER_MSG;
+}
+
+static int xfer_msgend_failed(struct xfer_source *src, uint64_t moved)
+{
+	return xfer_recv_failed(src->o, src->me, moved);
+}
+
+int xfer_source_msgend(struct xfer_source *src, const struct xfer_opts *o, struct msgend *me,
+		       bool with_meta)
+{
+	memset(src, 0, sizeof(*src));
+	src->kind = XFER_KIND_MSGEND;
+	src->failed = xfer_msgend_failed;
+	src->empty_ends = o->eof;
+	src->o = o;
+	src->me = me;
+	src->ep = me->ep;
+	src->msgsize = me->msgsize;
+	if (!with_meta && msgend_can(me, MSGEND_FAST_PEEK)) {
+		src->next = xfer_peek_next;
+		src->take = xfer_peek_take;
+		src->leave = xfer_peek_leave;
+		return 0;
+	}
+	src->next = xfer_recv_next;
+	src->taken_early = true;
+	src->buf = malloc(me->msgsize ? me->msgsize : 1);
+	if (!src->buf) {
+		cmd_warn("cannot allocate buffers for messages of %zu bytes", me->msgsize);
+		return -1;
+	}
+	return 0;
+}
+
+void xfer_source_free(struct xfer_source *src)
+{
+	framing_reader_free(&src->r);
+	free(src->buf);
+	src->buf = NULL;
+}
+
+/* Sinks. */
+
+static int xfer_msgend_put(struct xfer_sink *dst, const struct xfer_msg *msg,
+			   const struct deadline *d)
+{
+	struct msg_meta meta = msg->meta;
+
+	if (dst->priority_set) {
+		meta.has_priority = true;
+		meta.priority = dst->priority;
+	}
+	if (dst->type && !meta.has_type) {
+		meta.has_type = true;
+		meta.type = dst->type;
+	}
+	return msgend_send(dst->me, msg->data, msg->len, &meta, d);
+}
+
+static int xfer_msgend_end(struct xfer_sink *dst, const struct deadline *d)
+{
+	/* Lowest priority, so that it comes after what is queued. */
+	struct msg_meta meta = { .has_priority = true, .priority = 0 };
+
+	if (dst->type) {
+		meta.has_type = true;
+		meta.type = dst->type;
+	}
+	return msgend_send(dst->me, "", 0, &meta, d);
+}
+
+static int xfer_msgend_put_failed(struct xfer_sink *dst, const struct xfer_msg *msg,
+				  uint64_t moved)
+{
+	return xfer_send_failed(dst->o, dst->me, msg ? msg->len : 0, moved);
+}
+
+void xfer_sink_msgend(struct xfer_sink *dst, const struct xfer_opts *o, struct msgend *me,
+		      bool type_from_opts)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->kind = XFER_KIND_MSGEND;
+	dst->put = xfer_msgend_put;
+	dst->failed = xfer_msgend_put_failed;
+	dst->end = xfer_msgend_end;
+	dst->o = o;
+	dst->me = me;
+	dst->ep = me->ep;
+	dst->priority_set = o->priority_set;
+	dst->priority = (unsigned)o->priority;
+	dst->type = type_from_opts && o->type_set ? (long)o->type : 0;
+	dst->w.fd = -1;
+}
+
+static int xfer_fd_put(struct xfer_sink *dst, const struct xfer_msg *msg, const struct deadline *d)
+{
+	(void)d;
+	return framing_writer_put(&dst->w, msg->data, msg->len);
+}
+
+static int xfer_json_put(struct xfer_sink *dst, const struct xfer_msg *msg,
+			 const struct deadline *d)
+{
+	(void)d;
+	return framing_writer_raw(&dst->w, dst->jbuf,
+				  json_message(dst->jbuf, msg->data, msg->len, &msg->meta));
+}
+
+static int xfer_fd_flush(struct xfer_sink *dst)
+{
+	return framing_writer_flush(&dst->w);
+}
+
+static bool xfer_fd_pending(const struct xfer_sink *dst)
+{
+	return dst->w.len > 0;
+}
+
+static int xfer_fd_put_failed(struct xfer_sink *dst, const struct xfer_msg *msg, uint64_t moved)
+{
+	(void)msg;
+	(void)moved;
+	if (dst->ep)
+		cmd_warn("cannot write to '%s'", dst->ep->text);
+	else
+		cmd_warn("cannot write to standard output");
+	return EXIT_FAIL;
+}
+
+int xfer_sink_fd(struct xfer_sink *dst, const struct xfer_opts *o, int fd,
+		 const struct endpoint *ep, bool json, size_t msgsize)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->kind = XFER_KIND_FD;
+	dst->put = json ? xfer_json_put : xfer_fd_put;
+	dst->flush = xfer_fd_flush;
+	dst->pending = xfer_fd_pending;
+	dst->failed = xfer_fd_put_failed;
+	dst->o = o;
+	dst->ep = ep;
+	dst->json = json;
+	if (json)
+		dst->jbuf = malloc(json_message_max(msgsize));
+	if ((json && !dst->jbuf) ||
+	    framing_writer_init(&dst->w, fd, o->framing, XFER_OUT_BUFSIZE) < 0) {
+		cmd_warn("cannot allocate buffers for messages of %zu bytes", msgsize);
+		free(dst->jbuf);
+		dst->jbuf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void xfer_sink_free(struct xfer_sink *dst)
+{
+	if (dst->kind == XFER_KIND_FD)
+		framing_writer_free(&dst->w);
+	free(dst->jbuf);
+	dst->jbuf = NULL;
+}
+
+/* Fast paths. */
+
+/*
+ * --framing chunk from a descriptor into a ring: each read(2) goes straight
+ * into the ring as one message (no buffer in between). The input is taken
+ * by the read; the ring has it once the call returns.
+ */
+static int xfer_pump_from_fd(const struct xfer_opts *o, struct xfer_source *src,
+			     struct xfer_sink *dst, struct xfer_meter *m)
+{
+	struct msgend *me = dst->me;
+	struct deadline d;
+	size_t n;
+	bool input_failed;
+	int rc;
+
+	/* A pipe on the input: fewer, larger records. */
+	fifo_grow(src->r.fd, me->msgsize);
+	while (!o->count || m->messages < o->count) {
+		rc = msgend_send_from_fd(me, src->r.fd, xfer_deadline(o, &d), &n, &input_failed);
+		if (rc == 0)
+			return EXIT_OK;
+		if (rc < 0 && input_failed)
+			return src->failed(src, m->messages);
+		if (rc < 0)
+			return dst->failed(dst, NULL, m->messages);
+		m->messages++;
+		xfer_meter_update(m, m->bytes + n);
+	}
+	return EXIT_OK;
+}
+
+/*
+ * --framing chunk out of a ring onto a descriptor: records are written
+ * straight from the ring (one writev(2) for all that are there) and taken
+ * only once written; a failed write leaves them in the ring.
+ */
+static int xfer_pump_to_fd(const struct xfer_opts *o, struct xfer_source *src,
+			   struct xfer_sink *dst, struct xfer_meter *m)
+{
+	struct msgend *me = src->me;
+	struct deadline d;
+	size_t n, records, max;
+	bool output_failed;
+	int rc;
+
+	fifo_grow(dst->w.fd, me->msgsize);
+	while (!o->count || m->messages < o->count) {
+		/* With --eof, one record at a time: the empty one ends. */
+		max = o->eof ? 1 : o->count ? (size_t)(o->count - m->messages) : SIZE_MAX;
+		rc = msgend_recv_to_fd(me, dst->w.fd, max, xfer_deadline(o, &d), &n, &records,
+				       &output_failed);
+		if (rc == MSGEND_EOS)
+			return EXIT_OK;
+		if (rc < 0 && output_failed)
+			return dst->failed(dst, NULL, m->messages);
+		if (rc < 0)
+			return src->failed(src, m->messages);
+		if (n == 0 && o->eof)
+			return EXIT_OK;
+		m->messages += records;
+		xfer_meter_update(m, m->bytes + n);
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Line and null records from a descriptor into a ring: every record one
+ * read(2) brought in goes into the ring under one publication. Only records
+ * already buffered go into a batch: reading more input, which may block,
+ * happens outside it. A record is the ring's once batch_put returned; the
+ * batch makes them visible together.
+ */
+static int xfer_pump_batches(const struct xfer_opts *o, struct xfer_source *src,
+			     struct xfer_sink *dst, struct xfer_meter *m)
+{
+	struct msgend *me = dst->me;
+	struct xfer_msg msg;
+	struct deadline d;
+	int rc;
+
+	while (!o->count || m->messages < o->count) {
+		/* Outside the batch: this may block reading the input. */
+		rc = src->next(src, &msg, NULL);
+		if (rc == XFER_END)
+			return EXIT_OK;
+		if (rc < 0)
+			return src->failed(src, m->messages);
+		if (msgend_batch_begin(me, xfer_deadline(o, &d)) < 0)
+			return dst->failed(dst, &msg, m->messages);
+		for (;;) {
+			if (msgend_batch_put(me, msg.data, msg.len, xfer_deadline(o, &d)) < 0) {
+				int err = errno;
+
+				msgend_batch_end(me);
+				errno = err;
+				return dst->failed(dst, &msg, m->messages);
+			}
+			m->messages++;
+			m->bytes += msg.len;
+			/* Only what is buffered: never block on input in a batch. */
+			if ((o->count && m->messages >= o->count) ||
+			    !framing_reader_ready(&src->r) || src->next(src, &msg, NULL) != XFER_MSG)
+				break;
+		}
+		msgend_batch_end(me);
+		xfer_meter_update(m, m->bytes);
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Peek a batch out of a ring for a descriptor sink, flushing the sink's
+ * buffer once nothing more arrives within XFER_FLUSH_MS: 1 (*n records in
+ * iov, not taken yet), MSGEND_EOS, or -1 with errno (*flush_failed: the
+ * sink's write).
+ */
+static int xfer_peek_batch(const struct xfer_opts *o, struct xfer_source *src,
+			   struct xfer_sink *dst, struct iovec *iov, size_t max, size_t *n,
+			   uint64_t *since, bool *flush_failed)
+{
+	struct framing_writer *w = &dst->w;
+	struct deadline d, soon;
+	size_t room = w->cap - w->len;
+	unsigned flags = o->eof ? MSGEND_STOP_EMPTY : 0;
+	int rc;
+
+	*flush_failed = false;
+	/* Records and separators fit the buffer (the first one in any case). */
+	room = room / 2 > 0 ? room / 2 : 1;
+	if (w->len == 0)
+		*since = 0;
+	if (w->len > 0) {
+		int64_t ms = xfer_flush_wait_ms(o, since);
+
+		if (ms > 0) {
+			deadline_start(&soon, ms);
+			rc = msgend_peekv(src->me, iov, max, room, flags, n, &soon);
+			if (rc >= 0 || errno != ETIMEDOUT)
+				return rc;
+		}
+		*since = 0;
+		if (dst->flush(dst) < 0) {
+			*flush_failed = true;
+			return -1;
+		}
+		room = w->cap / 2;
+	}
+	return msgend_peekv(src->me, iov, max, room, flags, n, xfer_deadline(o, &d));
+}
+
+/*
+ * Line and null records out of a ring onto a descriptor: all records that
+ * are there are copied into the sink's buffer, then taken from the ring
+ * together (peek_commit): a record leaves the ring only once the sink has
+ * it.
+ */
+static int xfer_pump_peeked(const struct xfer_opts *o, struct xfer_source *src,
+			    struct xfer_sink *dst, struct xfer_meter *m)
+{
+	struct iovec iov[XFER_PEEK_BATCH];
+	struct xfer_msg msg;
+	uint64_t since = 0;
+	size_t n, i, max;
+	bool flush_failed;
+	int rc;
+
+	while (!o->count || m->messages < o->count) {
+		max = o->count && o->count - m->messages < XFER_PEEK_BATCH
+			      ? (size_t)(o->count - m->messages)
+			      : XFER_PEEK_BATCH;
+		rc = xfer_peek_batch(o, src, dst, iov, max, &n, &since, &flush_failed);
+		if (rc < 0)
+			return flush_failed ? dst->failed(dst, NULL, m->messages)
+					    : src->failed(src, m->messages);
+		if (rc == MSGEND_EOS)
+			return EXIT_OK;
+		for (i = 0; i < n; i++) {
+			if (o->eof && iov[i].iov_len == 0) {
+				msgend_peek_commit(src->me);
+				return EXIT_OK;
+			}
+			memset(&msg, 0, sizeof(msg));
+			msg.data = iov[i].iov_base;
+			msg.len = iov[i].iov_len;
+			if (dst->put(dst, &msg, NULL) < 0) {
+				/* The buffer took the first i: they are the sink's. */
+				int err = errno;
+
+				msgend_peek_commit(src->me);
+				errno = err;
+				return dst->failed(dst, &msg, m->messages);
+			}
+			m->messages++;
+			m->bytes += iov[i].iov_len;
+		}
+		/* Hand-over: the sink's buffer has them all; take them. */
+		msgend_peek_commit(src->me);
+		xfer_meter_update(m, m->bytes);
+	}
+	return EXIT_OK;
+}
+
+/* The generic loop. */
+
+/*
+ * The next message from src: while the sink holds buffered output, wait at
+ * most XFER_FLUSH_MS for it, then flush and wait as --timeout says.
+ * XFER_MSG, XFER_END, -1 with errno, or -2 with errno when the flush failed.
+ */
+static int xfer_pump_next(const struct xfer_opts *o, struct xfer_source *src,
+			  struct xfer_sink *dst, struct xfer_msg *msg, uint64_t *since)
+{
+	struct deadline d, soon;
+	int rc;
+
+	if (!dst->pending || !dst->pending(dst))
+		*since = 0;
+	else {
+		/* Output waits in the buffer while messages keep coming, but
+		 * never longer than XFER_FLUSH_MS: a steady trickle is shown
+		 * as promptly as a burst followed by a pause. */
+		int64_t ms = xfer_flush_wait_ms(o, since);
+
+		if (ms > 0) {
+			deadline_start(&soon, ms);
+			rc = src->next(src, msg, &soon);
+			if (rc >= 0 || (errno != ETIMEDOUT && errno != EAGAIN))
+				return rc;
+		}
+		*since = 0;
+		if (dst->flush(dst) < 0)
+			return -2;
+	}
+	return src->next(src, msg, xfer_deadline(o, &d));
+}
+
+static int xfer_pump_each(const struct xfer_opts *o, struct xfer_source *src,
+			  struct xfer_sink *dst, struct xfer_meter *m)
+{
+	struct xfer_msg msg;
+	struct deadline d;
+	uint64_t since = 0;
+	int rc;
+
+	while (!o->count || m->messages < o->count) {
+		rc = xfer_pump_next(o, src, dst, &msg, &since);
+		if (rc == -2)
+			return dst->failed(dst, NULL, m->messages);
+		if (rc < 0)
+			return src->failed(src, m->messages);
+		if (rc == XFER_END)
+			return EXIT_OK;
+		if (src->empty_ends && msg.len == 0) {
+			/* The end marker is consumed, not passed on. */
+			if (src->take)
+				src->take(src);
+			return EXIT_OK;
+		}
+		/* Hand-over: the message is the source's until put accepts it. */
+		if (dst->put(dst, &msg, xfer_deadline(o, &d)) < 0) {
+			int err = errno;
+
+			/* Refused: a peeking source keeps it. A taken_early
+			 * one has lost it here: this is where putting it back
+			 * or a dead-letter file would go. */
+			if (src->leave)
+				src->leave(src);
+			errno = err;
+			return dst->failed(dst, &msg, m->messages);
+		}
+		/* Accepted: the sink owns it now; the source lets go. */
+		if (src->take)
+			src->take(src);
+		m->messages++;
+		xfer_meter_update(m, m->bytes + msg.len);
+	}
+	return EXIT_OK;
+}
+
+int xfer_pump(const struct xfer_opts *o, struct xfer_source *src, struct xfer_sink *dst,
+	      struct xfer_meter *m)
+{
+	bool records = o->framing == FRAMING_LINE || o->framing == FRAMING_NULL;
+	bool from_fd = src->kind == XFER_KIND_FD, to_fd = dst->kind == XFER_KIND_FD && !dst->json;
+	struct deadline d;
+	int status;
+
+	/*
+	 * The one place where fast paths are chosen. Chunks straight from a
+	 * descriptor are one per read(2), not of the message size: only for
+	 * send's standard input, where that has always been so.
+	 */
+	if (from_fd && !src->ep && dst->kind == XFER_KIND_MSGEND && o->framing == FRAMING_CHUNK &&
+	    msgend_can(dst->me, MSGEND_FAST_FD))
+		status = xfer_pump_from_fd(o, src, dst, m);
+	else if (from_fd && dst->kind == XFER_KIND_MSGEND && records &&
+		 msgend_can(dst->me, MSGEND_FAST_BATCH))
+		status = xfer_pump_batches(o, src, dst, m);
+	else if (src->kind == XFER_KIND_MSGEND && to_fd && o->framing == FRAMING_CHUNK &&
+		 msgend_can(src->me, MSGEND_FAST_FD))
+		status = xfer_pump_to_fd(o, src, dst, m);
+	else if (src->kind == XFER_KIND_MSGEND && to_fd && records && !src->taken_early &&
+		 msgend_can(src->me, MSGEND_FAST_PEEK))
+		status = xfer_pump_peeked(o, src, dst, m);
+	else
+		status = xfer_pump_each(o, src, dst, m);
+	if (status == EXIT_OK && o->eof && dst->end && dst->end(dst, xfer_deadline(o, &d)) < 0) {
+		struct xfer_msg empty = { .data = "", .len = 0 };
+
+		status = dst->failed(dst, &empty, m->messages);
+	}
+	if (dst->flush && dst->flush(dst) < 0 && status == EXIT_OK)
+		status = dst->failed(dst, NULL, m->messages);
+	return status;
+}
