@@ -205,11 +205,6 @@ static const struct deadline *shmring_deadline(const struct deadline *d, struct 
 	return forever;
 }
 
-struct ring *shmring_ring(struct msgend *me)
-{
-	return &((struct shmring *)me->priv)->ring;
-}
-
 /* The smallest room a stream record waits for: an eighth of the ring, so
  * that a writer that waits for room is woken to write a big record. */
 static size_t shmring_min_chunk(const struct shmring *p, size_t msgsize)
@@ -219,8 +214,13 @@ static size_t shmring_min_chunk(const struct shmring *p, size_t msgsize)
 	return min < msgsize ? min : msgsize;
 }
 
-int shmring_send_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
-		    bool *input_failed)
+/*
+ * Read once from fd into the ring as one record of at most me->msgsize
+ * bytes (as much as is free before the wrap, waiting for an eighth of the
+ * ring). 1 (*moved bytes sent), 0 at the end of the input, or -1.
+ */
+static int shmring_send_fd(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
+			   bool *input_failed)
 {
 	struct shmring *p = me->priv;
 	struct deadline forever;
@@ -276,8 +276,9 @@ static int shmring_writev_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
-int shmring_recv_fd(struct msgend *me, int fd, size_t max, const struct deadline *d,
-		    size_t *moved, size_t *records, bool *output_failed)
+/* Write the next records, as many as are there (at most max), with one writev(2). */
+static int shmring_recv_fd(struct msgend *me, int fd, size_t max, const struct deadline *d,
+			   size_t *moved, size_t *records, bool *output_failed)
 {
 	struct shmring *p = me->priv;
 	struct deadline forever;

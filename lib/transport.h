@@ -14,7 +14,17 @@
 
 #include "endpoint.h"
 
-/* Capabilities: which options and behaviours apply to a transport. */
+/*
+ * Capabilities: which options and behaviours apply to a transport. They
+ * give today's usage checks their answers: --create on a stream is for
+ * TP_CREATE (fifo:), --reuse and --rm on a stream for TP_REUSE and TP_RM
+ * (fifo:, unix:), --listen/--connect for TP_SOCKET, --priority for
+ * TP_PRIORITY, --type for TP_TYPE, --capacity for TP_CAPACITY, recv -k on
+ * a message endpoint for TP_KEEP (a stream's also needs a FIFO or a
+ * listening socket), and "--maxmsg/--msgsize need --create" for TP_MAXMSG
+ * (queues). Message endpoints are lenient where these bits are not: a ring
+ * ignores --maxmsg and --msgsize, udp: --rm and --reuse, as they always did.
+ */
 #define TP_MESSAGE  (1u << 0)	/* keeps message boundaries (else a byte stream) */
 #define TP_SOCKET   (1u << 1)	/* listen/connect roles: --listen, --connect */
 #define TP_CREATE   (1u << 2)	/* --create (with --mode) */
