@@ -111,14 +111,19 @@ load helpers
 	assert_equal "$(cat "$f")" "keep"
 }
 
-@test "recv keeps memory flat over a large stream (peak RSS well under 16 MiB)" {
+@test "recv keeps memory flat over a large stream (peak RSS grows by well under 8 MiB)" {
 	[ -x /usr/bin/time ] || skip "GNU time is missing"
-	local s=$TEST_DIR/$(uniq_name sock)
-	bg /usr/bin/time -f '%M' -o "$TEST_DIR/rss" "$IPCTOOL" recv "unix:$s"
-	local rpid=$BG_PID
-	head -c 256M /dev/zero | ipctool send --wait "unix:$s"
-	wait "$rpid"
-	[ "$(cat "$TEST_DIR/rss")" -lt 16384 ]
+	local s rpid
+	# The same binary's peak for one byte is the baseline: a sanitizer's
+	# shadow memory alone is about 20 MiB.
+	for n in 1 256M; do
+		s=$TEST_DIR/$(uniq_name sock)
+		bg /usr/bin/time -f '%M' -o "$TEST_DIR/rss.$n" "$IPCTOOL" recv "unix:$s"
+		rpid=$BG_PID
+		head -c "$n" /dev/zero | ipctool send --wait "unix:$s"
+		wait "$rpid"
+	done
+	[ "$(cat "$TEST_DIR/rss.256M")" -lt $(($(cat "$TEST_DIR/rss.1") + 8192)) ]
 }
 
 @test "recv -k: long lines among busy short senders arrive whole, never mixed" {
