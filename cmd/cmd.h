@@ -3,6 +3,7 @@
 #define IPCTOOL_CMD_H
 
 #include <popt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -153,6 +154,13 @@ int cmd_opt_number(const char *opt, const char *text, long long min, long long m
  */
 void cleanup_push(void (*fn)(void *), void *arg);
 void cleanup_run(void);
+/*
+ * Hold SIGINT, SIGTERM and SIGHUP from before an object is made until its
+ * clean-up is pushed: a signal between the two would leave it behind. Only
+ * around calls that do not wait.
+ */
+void cleanup_hold(sigset_t *old);
+void cleanup_release(const sigset_t *old);
 void cleanup_signals(void);
 
 #endif

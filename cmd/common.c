@@ -339,6 +339,24 @@ void cleanup_run(void)
 	}
 }
 
+static const int cleanup_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+void cleanup_hold(sigset_t *old)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(cleanup_sigs) / sizeof(cleanup_sigs[0]); i++)
+		sigaddset(&set, cleanup_sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+void cleanup_release(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 static void cleanup_on_signal(int sig)
 {
 	cleanup_run();
@@ -348,14 +366,13 @@ static void cleanup_on_signal(int sig)
 void cleanup_signals(void)
 {
 	struct sigaction sa;
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = cleanup_on_signal;
 	sigfillset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (i = 0; i < sizeof(cleanup_sigs) / sizeof(cleanup_sigs[0]); i++)
+		sigaction(cleanup_sigs[i], &sa, NULL);
 }
 
 /* Verbs of object commands. */

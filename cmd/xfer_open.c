@@ -91,9 +91,12 @@ static int xfer_open_fifo(struct xfer_stream *s, const struct xfer_opts *o,
 			  const struct deadline *d)
 {
 	const char *path = s->ep->path;
+	sigset_t old;
 
+	cleanup_hold(&old);
 	if (o->create) {
 		if (fifo_create(path, o->mode, o->reuse, &s->fifo_created) < 0) {
+			cleanup_release(&old);
 			struct stat st;
 			bool link = errno == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 
@@ -113,6 +116,7 @@ static int xfer_open_fifo(struct xfer_stream *s, const struct xfer_opts *o,
 	}
 	if (o->rm)
 		cleanup_push(xfer_remove_fifo, s);
+	cleanup_release(&old);
 	if (s->role == XFER_SENDER)
 		s->fd = fifo_open_write(path, d, o->wait);
 	else
@@ -151,11 +155,15 @@ int xfer_open_stream(struct xfer_stream *s, const struct xfer_opts *o, const str
 	}
 	if (xfer_listens(o, ep, role)) {
 		struct sock_listen_opts lo = { .mode = o->mode, .reuse = o->reuse };
+		sigset_t old;
 
+		cleanup_hold(&old);
 		s->lfd = sock_listen(ep, &lo, &s->sockfile, &why);
+		if (s->lfd >= 0)
+			cleanup_push(xfer_remove_sockfile, &s->sockfile);
+		cleanup_release(&old);
 		if (s->lfd < 0)
 			return xfer_open_failed(s, "listen on", why);
-		cleanup_push(xfer_remove_sockfile, &s->sockfile);
 		if (defer_accept)
 			return EXIT_OK;
 		deadline_start(&d, o->timeout_ms);
@@ -237,11 +245,22 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 		.keep = o->keep,
 	};
 	const char *why = NULL;
-	int err;
+	/* Opening waits only with --wait, and never to create. */
+	bool hold = o->create || !o->wait;
+	sigset_t old;
+	int rc, err;
 
-	if (msgend_open(me, ep, role == XFER_SENDER ? MSGEND_SENDER : MSGEND_RECEIVER, &mo,
-			&why) < 0) {
-		err = errno;
+	if (hold)
+		cleanup_hold(&old);
+	rc = msgend_open(me, ep, role == XFER_SENDER ? MSGEND_SENDER : MSGEND_RECEIVER, &mo, &why);
+	err = errno;
+	/* A socket file we bound goes at exit and on SIGINT/SIGTERM, as for
+	 * unix: streams; other objects only with --rm. */
+	if (rc == 0 && (o->rm || endpoint_is_socket(ep)))
+		cleanup_push(xfer_remove_msgend, me);
+	if (hold)
+		cleanup_release(&old);
+	if (rc < 0) {
 		if (err == ETIMEDOUT) {
 			cmd_warnx("timed out waiting for '%s' to appear", ep->text);
 			return EXIT_TIMEOUT;
@@ -257,10 +276,6 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 				  strerror(err), xfer_msg_open_hint(o, ep, err));
 		return EXIT_FAIL;
 	}
-	/* A socket file we bound goes at exit and on SIGINT/SIGTERM, as for
-	 * unix: streams; other objects only with --rm. */
-	if (o->rm || endpoint_is_socket(ep))
-		cleanup_push(xfer_remove_msgend, me);
 	if (!o->rm && ep->kind == EP_MQ && ep->obj.is_private)
 		cmd_warnx("created 'mq:%s'", me->name);
 	me->recv_type = o->type_set ? o->type : 0;
