@@ -19,7 +19,7 @@
 #include "../lib/ipcref.h"
 #include "../lib/table.h"
 #include "cmd.h"
-#include "inventory.h"
+#include "cmd_inventory.h"
 
 enum {
 	COL_KIND, COL_API, COL_NAME, COL_KEY, COL_ID, COL_OWNER, COL_GROUP, COL_CREATOR,
@@ -402,7 +402,7 @@ static int ls_limits(void)
 	if (rc != EXIT_OK)
 		return rc;
 	/* Use is counted over everything, whatever -t says. */
-	rc = inventory_gather(&list, (LS_KINDS & ~LS_SOCKET) | LS_APIS | INVENTORY_PROCS);
+	rc = cmd_inventory_gather(&list, (LS_KINDS & ~LS_SOCKET) | LS_APIS | INVENTORY_PROCS);
 	n = ipcinfo_get_limits(&list, rows, IPCINFO_LIMITS_MAX);
 	for (i = 0; i < n; i++) {
 		const struct ipcinfo_limit *r = &rows[i];
@@ -460,7 +460,7 @@ static int ls_objects(const char **names, int nnames, unsigned sel)
 	rc = t ? EXIT_OK : errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	if (rc != EXIT_OK)
 		goto out;
-	rc = inventory_gather(&list, sel | INVENTORY_PROCS);
+	rc = cmd_inventory_gather(&list, sel | INVENTORY_PROCS);
 	/* An empty list has no array at all: qsort(3) must not see NULL. */
 	if (list.n > 0)
 		qsort(list.v, list.n, sizeof(*list.v), ls_obj_cmp);

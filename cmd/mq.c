@@ -14,7 +14,7 @@
 #include "../lib/msgend.h"
 #include "../lib/table.h"
 #include "cmd.h"
-#include "inventory.h"
+#include "cmd_inventory.h"
 #include "xfer.h"
 
 /* create */
@@ -283,7 +283,7 @@ static int mq_ls(int argc, const char **argv)
 		poptFreeContext(pc);
 		return errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	}
-	rc = inventory_gather(&list, INVENTORY_MQ | INVENTORY_POSIX | INVENTORY_SYSV);
+	rc = cmd_inventory_gather(&list, INVENTORY_MQ | INVENTORY_POSIX | INVENTORY_SYSV);
 	for (i = 0; i < list.n; i++) {
 		mq_info_from_obj(&list.v[i], &info);
 		mq_row(&info, t);

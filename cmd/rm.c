@@ -16,7 +16,7 @@
 #include "../lib/ipcref.h"
 #include "../lib/ipcrm.h"
 #include "cmd.h"
-#include "inventory.h"
+#include "cmd_inventory.h"
 
 enum { RM_ALL = 1 };
 
@@ -78,7 +78,7 @@ static int rm_parse_kinds(const char *text, unsigned *sel)
 /* Queues, segments and semaphores of the selected kinds, with their users. */
 static int rm_gather(struct ipcinfo_list *list, unsigned sel, bool procs)
 {
-	int rc = inventory_gather(list, sel | INVENTORY_QUIET | (procs ? INVENTORY_PROCS : 0));
+	int rc = cmd_inventory_gather(list, sel | INVENTORY_QUIET | (procs ? INVENTORY_PROCS : 0));
 
 	/* Sleepers in msgrcv or open() of a FIFO hold nothing ipcinfo_procs sees. */
 	if (procs && ipcinfo_get_waits(list) < 0) {

@@ -14,7 +14,7 @@
 #include "../lib/shm.h"
 #include "../lib/table.h"
 #include "cmd.h"
-#include "inventory.h"
+#include "cmd_inventory.h"
 
 /* Shared by the verbs' option tables. */
 static struct {
@@ -592,7 +592,7 @@ static int shm_verb_ls(int argc, const char **argv)
 		rc = errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
-	rc = inventory_gather(&list, INVENTORY_SHM | INVENTORY_RING | INVENTORY_POSIX |
+	rc = cmd_inventory_gather(&list, INVENTORY_SHM | INVENTORY_RING | INVENTORY_POSIX |
 					     INVENTORY_SYSV | INVENTORY_PROCS);
 	for (i = 0; i < list.n; i++) {
 		struct ring_info ri;

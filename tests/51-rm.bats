@@ -35,7 +35,9 @@ key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
 	for r in "${refs[@]}"; do
 		assert_line "removed $r"
 	done
-	[ ! -e "/dev/shm$s" ] && [ ! -e "/dev/shm/sem.${m#/}" ] && [ ! -e "$f" ]
+	[ ! -e "/dev/shm$s" ]
+	[ ! -e "/dev/shm/sem.${m#/}" ]
+	[ ! -e "$f" ]
 	[ ! -e "/dev/mqueue$q" ]
 	run ipctool ls "mq:id:$sq"
 	assert_failure 1
@@ -173,7 +175,9 @@ wait_asleep() {
 	assert_failure 1
 	assert_line "ipctool rm: cannot remove 'fifo:$TEST_DIR/file': not a FIFO"
 	assert_line "ipctool rm: cannot remove 'fifo:$TEST_DIR/link': a symbolic link, which is not followed"
-	[ -f "$TEST_DIR/file" ] && [ -L "$TEST_DIR/link" ] && [ -p "$f" ]
+	[ -f "$TEST_DIR/file" ]
+	[ -L "$TEST_DIR/link" ]
+	[ -p "$f" ]
 	run ipctool rm "fifo:$f"
 	assert_success
 	[ ! -e "$f" ]
@@ -192,7 +196,9 @@ wait_asleep() {
 	assert_line "ipctool rm: cannot remove 'unix:$live': in use: a process listens on it"
 	assert_line "ipctool rm: cannot remove 'unix:$TEST_DIR/link.sock': a symbolic link, which is not followed"
 	assert_line "ipctool rm: cannot remove 'unix:$TEST_DIR': not a socket"
-	[ ! -e "$stale" ] && [ -S "$live" ] && [ -L "$TEST_DIR/link.sock" ]
+	[ ! -e "$stale" ]
+	[ -S "$live" ]
+	[ -L "$TEST_DIR/link.sock" ]
 }
 
 @test "an ftok reference names the System V object" {

@@ -1,11 +1,11 @@
 /*
  * The one inventory the object commands read: ls, rm (--all, --stale),
- * mq ls and shm ls gather IPC objects through inventory_gather, which
+ * mq ls and shm ls gather IPC objects through cmd_inventory_gather, which
  * calls the lib/ipcinfo*.c gatherers of the kinds asked for and reports
  * a source that cannot be read.
  */
-#ifndef IPCTOOL_INVENTORY_H
-#define IPCTOOL_INVENTORY_H
+#ifndef IPCTOOL_CMD_INVENTORY_H
+#define IPCTOOL_CMD_INVENTORY_H
 
 #include "../lib/ipcinfo.h"
 
@@ -26,8 +26,8 @@ enum {
  * EXIT_FAIL after reporting a source that could not be read; the rest is
  * gathered all the same. No mqueue file system is reported, not a failure.
  */
-int inventory_gather(struct ipcinfo_list *list, unsigned sel);
+int cmd_inventory_gather(struct ipcinfo_list *list, unsigned sel);
 /* Where POSIX queues are listed from: $IPCTOOL_MQUEUE_DIR, else /dev/mqueue. */
-const char *inventory_mqueue_dir(void);
+const char *cmd_inventory_mqueue_dir(void);
 
 #endif

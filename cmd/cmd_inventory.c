@@ -1,21 +1,21 @@
-/* The one inventory of ls, rm, mq ls and shm ls: see inventory.h. */
-#include "inventory.h"
+/* The one inventory of ls, rm, mq ls and shm ls: see cmd_inventory.h. */
+#include "cmd_inventory.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
 #include "cmd.h"
 
-const char *inventory_mqueue_dir(void)
+const char *cmd_inventory_mqueue_dir(void)
 {
 	const char *dir = getenv("IPCTOOL_MQUEUE_DIR");
 
 	return dir && *dir ? dir : IPCINFO_MQUEUE_DIR;
 }
 
-int inventory_gather(struct ipcinfo_list *list, unsigned sel)
+int cmd_inventory_gather(struct ipcinfo_list *list, unsigned sel)
 {
-	const char *mqdir = inventory_mqueue_dir();
+	const char *mqdir = cmd_inventory_mqueue_dir();
 	unsigned shm = sel & (INVENTORY_SHM | INVENTORY_RING);
 	int rc = EXIT_OK;
 
