@@ -131,7 +131,7 @@ wait_blocked() {
 @test "recv onto a failing output: exit 1, the message stays in a POSIX queue with its priority" {
 	ipctool mq create --maxmsg 10 --msgsize 1K "$A"
 	ipctool send "mq:$A" -p 6 keep
-	run ipctool recv -c 1 "mq:$A" >/dev/full
+	run bash -c "'$IPCTOOL' recv -c 1 'mq:$A' >/dev/full"
 	assert_failure 1
 	assert_output --partial "standard output"
 	run ipctool recv -J -c 1 -t 2s "mq:$A"
@@ -147,7 +147,7 @@ wait_blocked() {
 @test "recv onto a failing output: the message stays in a System V queue with its type" {
 	ipctool mq create "key:$SVKEY"
 	ipctool send "mq:key:$SVKEY" --type 8 keep
-	run ipctool recv -c 1 "mq:key:$SVKEY" >/dev/full
+	run bash -c "'$IPCTOOL' recv -c 1 'mq:key:$SVKEY' >/dev/full"
 	assert_failure 1
 	run ipctool recv -J -c 1 -t 2s "mq:key:$SVKEY"
 	assert_output --partial '"data":"keep","size":4,"type":8'
@@ -156,13 +156,13 @@ wait_blocked() {
 @test "recv from a ring onto a failing output: the records stay, in every framing" {
 	ipctool shm create "$R" --capacity 64K
 	ipctool send "shm:$R" one two
-	run ipctool recv -c 2 "shm:$R" >/dev/full
+	run bash -c "'$IPCTOOL' recv -c 2 -t 2s 'shm:$R' >/dev/full"
 	assert_failure 1
-	run ipctool recv -J -c 1 "shm:$R" >/dev/full
+	run bash -c "'$IPCTOOL' recv -J -c 1 -t 2s 'shm:$R' >/dev/full"
 	assert_failure 1
-	run ipctool recv -F chunk -c 1 "shm:$R" >/dev/full
+	run bash -c "'$IPCTOOL' recv -F chunk -c 1 -t 2s 'shm:$R' >/dev/full"
 	assert_failure 1
-	run ipctool recv -F whole -c 1 "shm:$R" >/dev/full
+	run bash -c "'$IPCTOOL' recv -F whole -c 1 -t 2s 'shm:$R' >/dev/full"
 	assert_failure 1
 	run ipctool recv -n -c 2 "shm:$R"
 	assert_success
