@@ -4,6 +4,8 @@
  * hand-over rules are in cmd/xfer.h.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +123,9 @@ static int xfer_peek_next(struct xfer_source *src, struct xfer_msg *msg, const s
 		return rc < 0 ? -1 : XFER_END;
 	msg->data = iov.iov_base;
 	msg->len = iov.iov_len;
+	/* A ring's records carry nothing but their time of arrival. */
+	if (src->with_meta)
+		clock_gettime(CLOCK_REALTIME, &msg->meta.time);
 	return XFER_MSG;
 }
 
@@ -144,6 +149,11 @@ static int xfer_recv_next(struct xfer_source *src, struct xfer_msg *msg, const s
 	return rc < 0 ? -1 : rc == MSGEND_EOS ? XFER_END : XFER_MSG;
 }
 
+static int xfer_recv_put_back(struct xfer_source *src, const struct xfer_msg *msg)
+{
+	return msgend_unrecv(src->me, msg->data, msg->len, &msg->meta);
+}
+
 static int xfer_msgend_failed(struct xfer_source *src, uint64_t moved)
 {
 	return xfer_recv_failed(src->o, src->me, moved);
@@ -160,14 +170,18 @@ int xfer_source_msgend(struct xfer_source *src, const struct xfer_opts *o, struc
 	src->me = me;
 	src->ep = me->ep;
 	src->msgsize = me->msgsize;
-	if (!with_meta && msgend_can(me, MSGEND_FAST_PEEK)) {
+	/* A transport that can peek has no metadata but the time (rings). */
+	if (msgend_can(me, MSGEND_FAST_PEEK) && (!with_meta || !endpoint_is_socket(me->ep))) {
 		src->next = xfer_peek_next;
 		src->take = xfer_peek_take;
 		src->leave = xfer_peek_leave;
+		src->with_meta = with_meta;
 		return 0;
 	}
 	src->next = xfer_recv_next;
 	src->taken_early = true;
+	if (msgend_can_unrecv(me))
+		src->put_back = xfer_recv_put_back;
 	src->buf = malloc(me->msgsize ? me->msgsize : 1);
 	if (!src->buf) {
 		cmd_warn("cannot allocate buffers for messages of %zu bytes", me->msgsize);
@@ -498,20 +512,28 @@ static int xfer_pump_peeked(const struct xfer_opts *o, struct xfer_source *src,
 			msg.data = iov[i].iov_base;
 			msg.len = iov[i].iov_len;
 			if (dst->put(dst, &msg, NULL) < 0) {
-				/* The output failed. peek_commit takes all or
-				 * none: the first i are the sink's, the rest
-				 * go with the output that failed (leaving them
-				 * would repeat the first i to the next reader). */
+				/* The output failed: the batch stays in the
+				 * ring (at-least-once: what the output had
+				 * taken of it comes again to the next reader). */
 				int err = errno;
 
-				msgend_peek_commit(src->me);
+				msgend_peek_abort(src->me);
 				errno = err;
 				return dst->failed(dst, &msg, m->messages);
 			}
 			m->messages++;
 			m->bytes += iov[i].iov_len;
 		}
-		/* Hand-over: the sink's buffer has them all; take them. */
+		/* Hand-over: taken only once written. A reader killed while
+		 * the output blocks leaves the batch for the next one. */
+		if (dst->flush(dst) < 0) {
+			int err = errno;
+
+			msgend_peek_abort(src->me);
+			m->messages -= n;
+			errno = err;
+			return dst->failed(dst, NULL, m->messages);
+		}
 		msgend_peek_commit(src->me);
 		xfer_meter_update(m, m->bytes);
 	}
@@ -552,44 +574,124 @@ static int xfer_pump_next(const struct xfer_opts *o, struct xfer_source *src,
 	return src->next(src, msg, xfer_deadline(o, &d));
 }
 
+/*
+ * The message in flight from a source that took it early and can put it
+ * back: a signal (SIGINT, SIGTERM, SIGHUP) while the sink blocks puts it
+ * back before the exit (cleanup_signals runs xfer_inflight_put_back).
+ * Static: a process runs one pump, and the handler needs no pointer into
+ * a frame that may be gone when cleanup_run runs at the end.
+ */
+static struct {
+	volatile sig_atomic_t armed;
+	struct msgend *me;
+	const void *data;
+	size_t len;
+	struct msg_meta meta;
+} xfer_inflight;
+
+static void xfer_inflight_put_back(void *arg)
+{
+	static const char lost[] = ": 1 message in transit was lost (it could not be put back)\n";
+	ssize_t n;
+
+	(void)arg;
+	if (!xfer_inflight.armed)
+		return;
+	xfer_inflight.armed = 0;
+	if (msgend_unrecv(xfer_inflight.me, xfer_inflight.data, xfer_inflight.len,
+			  &xfer_inflight.meta) == 0)
+		return;
+	n = write(STDERR_FILENO, cmd_prog, strlen(cmd_prog));
+	n = write(STDERR_FILENO, lost, sizeof(lost) - 1);
+	(void)n;
+}
+
+/*
+ * A message taken early was not delivered (msg NULL: the n messages the
+ * sink held): put it back, or say it was lost. The exit status given,
+ * EXIT_FAIL when something was lost.
+ */
+static int xfer_undelivered(struct xfer_source *src, const struct xfer_msg *msg, uint64_t n,
+			    int status)
+{
+	const char *what = src->ep ? src->ep->text : "standard input";
+
+	if (!src->taken_early || n == 0)
+		return status;
+	if (msg && src->put_back) {
+		if (src->put_back(src, msg) == 0) {
+			cmd_warnx("'%s': the message in transit was put back", what);
+			return status;
+		}
+		cmd_warnx("'%s': 1 message in transit was lost: it could not be put back: %s", what,
+			  strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (src->ep)
+		cmd_warnx("'%s': %" PRIu64 " message%s received from it %s lost", what, n,
+			  n == 1 ? "" : "s", n == 1 ? "was" : "were");
+	return EXIT_FAIL;
+}
+
 static int xfer_pump_each(const struct xfer_opts *o, struct xfer_source *src,
 			  struct xfer_sink *dst, struct xfer_meter *m)
 {
 	struct xfer_msg msg;
 	struct deadline d;
-	uint64_t since = 0;
-	int rc;
+	uint64_t since = 0, held = 0;
+	/* Written before taken when the source can keep or put back. */
+	bool write_through = dst->flush && (src->take || src->put_back);
+	bool guard = src->taken_early && src->put_back && src->me;
+	int rc, status;
 
 	memset(&msg, 0, sizeof(msg));
+	if (guard) {
+		xfer_inflight.me = src->me;
+		cleanup_push(xfer_inflight_put_back, NULL);
+	}
 	while (!o->count || m->messages < o->count) {
 		rc = xfer_pump_next(o, src, dst, &msg, &since);
 		if (rc == -2)
-			return dst->failed(dst, NULL, m->messages);
+			return xfer_undelivered(src, NULL, held,
+						dst->failed(dst, NULL, m->messages));
 		if (rc < 0)
 			return src->failed(src, m->messages);
 		if (rc == XFER_END)
 			return EXIT_OK;
+		held = dst->pending && dst->pending(dst) ? held : 0;
 		if (src->empty_ends && msg.len == 0) {
 			/* The end marker is consumed, not passed on. */
 			if (src->take)
 				src->take(src);
 			return EXIT_OK;
 		}
-		/* Hand-over: the message is the source's until put accepts it. */
-		if (dst->put(dst, &msg, xfer_deadline(o, &d)) < 0) {
+		if (guard) {
+			xfer_inflight.data = msg.data;
+			xfer_inflight.len = msg.len;
+			xfer_inflight.meta = msg.meta;
+			xfer_inflight.armed = 1;
+		}
+		/* Hand-over: the message is the source's until put accepts it
+		 * (and, for a source that can keep it, the output has it). */
+		rc = dst->put(dst, &msg, xfer_deadline(o, &d));
+		if (rc == 0 && write_through && dst->flush(dst) < 0)
+			rc = -2;
+		if (rc < 0) {
 			int err = errno;
 
-			/* Refused: a peeking source keeps it. A taken_early
-			 * one has lost it here: this is where putting it back
-			 * or a dead-letter file would go. */
+			xfer_inflight.armed = 0;
+			/* Refused: a peeking source keeps it; a queue gets it back. */
 			if (src->leave)
 				src->leave(src);
 			errno = err;
-			return dst->failed(dst, &msg, m->messages);
+			status = dst->failed(dst, rc == -2 ? NULL : &msg, m->messages);
+			return xfer_undelivered(src, &msg, held + 1, status);
 		}
+		xfer_inflight.armed = 0;
 		/* Accepted: the sink owns it now; the source lets go. */
 		if (src->take)
 			src->take(src);
+		held++;
 		m->messages++;
 		xfer_meter_update(m, m->bytes + msg.len);
 	}

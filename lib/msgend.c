@@ -170,3 +170,15 @@ int msgend_recv_to_fd(struct msgend *me, int fd, size_t max, const struct deadli
 		return msgend_absent();
 	return me->ops->recv_to_fd(me, fd, max, d, moved, records, output_failed);
 }
+
+bool msgend_can_unrecv(const struct msgend *me)
+{
+	return me->ops && !me->closed && me->ops->unrecv && me->role == MSGEND_RECEIVER;
+}
+
+int msgend_unrecv(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta)
+{
+	if (!msgend_can_unrecv(me))
+		return msgend_absent();
+	return me->ops->unrecv(me, buf, len, meta);
+}

@@ -88,6 +88,12 @@ struct msgend_ops {
 		     unsigned flags, size_t *n, const struct deadline *d);
 	void (*peek_commit)(struct msgend *me);
 	void (*peek_abort)(struct msgend *me);
+	/*
+	 * Put a received message back (queues, which cannot peek): never
+	 * blocks, async-signal-safe (a signal handler puts back the message
+	 * in flight). NULL: the transport cannot.
+	 */
+	int (*unrecv)(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta);
 	/* A byte stream straight between fd and the transport (--framing chunk). */
 	int (*send_from_fd)(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
 			    bool *input_failed);
@@ -102,6 +108,7 @@ struct msgend {
 	size_t msgsize;		/* largest message, set by open */
 	bool created;		/* open created the object */
 	bool closed;		/* msgend_close ran */
+	bool writable;		/* a receiver may also send (to put back): POSIX queues */
 	bool has_priority;	/* messages carry a POSIX priority */
 	bool has_type;		/* messages carry a System V type */
 	long recv_type;		/* System V: msgrcv(2)'s msgtyp (0: the first message) */
@@ -187,6 +194,16 @@ int msgend_send_from_fd(struct msgend *me, int fd, const struct deadline *d, siz
 			bool *input_failed);
 int msgend_recv_to_fd(struct msgend *me, int fd, size_t max, const struct deadline *d,
 		      size_t *moved, size_t *records, bool *output_failed);
+
+/*
+ * Put back a message msgend_recv returned (with its metadata: a POSIX
+ * priority, a System V type) when it could not be delivered. It goes to
+ * the back of the queue (of its priority class). Never blocks: -1 with
+ * errno EAGAIN when the queue filled up meanwhile, ENOTSUP when the
+ * transport cannot (msgend_can_unrecv tells beforehand). Async-signal-safe.
+ */
+int msgend_unrecv(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta);
+bool msgend_can_unrecv(const struct msgend *me);
 
 enum msgend_fast {
 	MSGEND_FAST_BATCH,	/* msgend_batch_* */

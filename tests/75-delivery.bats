@@ -173,9 +173,9 @@ wait_blocked() {
 	s="$TEST_DIR/s"
 	bg socat "UNIX-LISTEN:$s" SYSTEM:'sleep 30'
 	wait_for_path "$s"
-	big=$(head -c 300000 /dev/zero | tr '\0' x)
+	big=$(head -c 100000 /dev/zero | tr '\0' x)
 	SECONDS=0
-	run timeout 20 "$IPCTOOL" send -t 1s "unix:$s" "$big" "$big" "$big"
+	run timeout 20 "$IPCTOOL" send -t 1s "unix:$s" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big"
 	assert_failure 124
 	[ "$SECONDS" -lt 10 ]
 }
