@@ -650,6 +650,11 @@ static int xfer_pump_each(const struct xfer_opts *o, struct xfer_source *src,
 		cleanup_push(xfer_inflight_put_back, NULL);
 	}
 	while (!o->count || m->messages < o->count) {
+		/* Take from a queue only once the queue it goes to has room:
+		 * put-back (which reorders) is then for races and refusals. */
+		if (guard && dst->kind == XFER_KIND_MSGEND &&
+		    msgend_wait_room(dst->me, xfer_deadline(o, &d)) < 0)
+			return dst->failed(dst, NULL, m->messages);
 		rc = xfer_pump_next(o, src, dst, &msg, &since);
 		if (rc == -2)
 			return xfer_undelivered(src, NULL, held,

@@ -182,3 +182,10 @@ int msgend_unrecv(struct msgend *me, const void *buf, size_t len, const struct m
 		return msgend_absent();
 	return me->ops->unrecv(me, buf, len, meta);
 }
+
+int msgend_wait_room(struct msgend *me, const struct deadline *d)
+{
+	if (!me->ops || !me->ops->wait_room || me->closed)
+		return 0;
+	return me->ops->wait_room(me, d);
+}

@@ -94,6 +94,8 @@ struct msgend_ops {
 	 * in flight). NULL: the transport cannot.
 	 */
 	int (*unrecv)(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta);
+	/* Wait until a send would not block (POSIX queues: poll(2)); NULL: unknown. */
+	int (*wait_room)(struct msgend *me, const struct deadline *d);
 	/* A byte stream straight between fd and the transport (--framing chunk). */
 	int (*send_from_fd)(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
 			    bool *input_failed);
@@ -204,6 +206,12 @@ int msgend_recv_to_fd(struct msgend *me, int fd, size_t max, const struct deadli
  */
 int msgend_unrecv(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta);
 bool msgend_can_unrecv(const struct msgend *me);
+/*
+ * Wait until d (NULL: no limit) for room for one message: 0, or -1 with
+ * errno ETIMEDOUT. 0 at once where the transport cannot tell (a send may
+ * still block: this only makes taking before sending rarely wasted).
+ */
+int msgend_wait_room(struct msgend *me, const struct deadline *d);
 
 enum msgend_fast {
 	MSGEND_FAST_BATCH,	/* msgend_batch_* */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,20 @@ static int posixmq_unrecv(struct msgend *me, const void *buf, size_t len,
 	return rc;
 }
 
+static int posixmq_wait_room(struct msgend *me, const struct deadline *d)
+{
+	/* Linux: a queue descriptor polls writable while the queue has room. */
+	struct pollfd pfd = { .fd = me->fd, .events = POLLOUT };
+	int rc;
+
+	do
+		rc = poll(&pfd, 1, d ? deadline_poll_ms(d) : -1);
+	while (rc < 0 && errno == EINTR);
+	if (rc == 0)
+		errno = ETIMEDOUT;
+	return rc > 0 ? 0 : -1;
+}
+
 static void posixmq_close(struct msgend *me)
 {
 	if (me->fd >= 0)
@@ -190,6 +205,7 @@ const struct msgend_ops msgend_posix_mq_ops = {
 	.send = posixmq_send,
 	.recv = posixmq_recv,
 	.unrecv = posixmq_unrecv,
+	.wait_room = posixmq_wait_room,
 	.close = posixmq_close,
 	.remove = posixmq_remove,
 };
