@@ -219,6 +219,18 @@ static bool xfer_is_queue(const struct endpoint *ep)
 	return endpoint_can(ep, TP_MAXMSG);
 }
 
+/*
+ * --mode and --reuse say how --create makes an object; a listening socket
+ * (which makes its file) takes them alone. Elsewhere they would be ignored.
+ */
+static int xfer_check_create(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	if (o->create || endpoint_can(ep, TP_SOCKET) || (!o->mode_set && !o->reuse))
+		return EXIT_OK;
+	return cmd_usage_error("%s applies with --create (or to a listening socket), not alone "
+			       "on '%s'", o->mode_set ? "--mode" : "--reuse", ep->text);
+}
+
 int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 {
 	const char *opt = o->priority_set && !endpoint_can(ep, TP_PRIORITY) ? "--priority"
@@ -239,6 +251,8 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 				       ep->text);
 	if (o->rm && !endpoint_can(ep, TP_RM))
 		return cmd_usage_error("--rm applies to objects, not '%s'", ep->text);
+	if (xfer_check_create(o, ep) != EXIT_OK)
+		return EXIT_USAGE;
 	if (!endpoint_can(ep, TP_SOCKET) && (o->listen || o->connect))
 		return cmd_usage_error("%s applies to socket endpoints, not '%s'",
 				       o->listen ? "--listen" : "--connect", ep->text);
@@ -266,7 +280,7 @@ static int xfer_check_msg_objects(const struct xfer_opts *o, const struct endpoi
 	if (xfer_is_queue(ep) && ep->obj.is_private && !o->create)
 		return cmd_usage_error("'%s': key:private names a new queue: use it with --create",
 				       ep->text);
-	return EXIT_OK;
+	return xfer_check_create(o, ep);
 }
 
 int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role)
@@ -277,6 +291,9 @@ int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xf
 	if (o->type_set && !endpoint_can(ep, TP_TYPE))
 		return cmd_usage_error("--type applies to System V queues (mq:key:, mq:id:, "
 				       "mq:ftok:), not '%s'", ep->text);
+	if (o->priority_set && role == XFER_RECEIVER)
+		return cmd_usage_error("--priority sets the priority of messages sent; recv takes "
+				       "every priority, highest first");
 	if (o->type_set && role == XFER_SENDER && o->type <= 0)
 		return cmd_usage_error("--type: '%lld' is not a message type to send "
 				       "(expected a number above 0)", o->type);
