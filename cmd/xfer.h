@@ -154,6 +154,9 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 
 struct xfer_meter {
 	uint64_t start_ns, last_ns;
+	/* The active transfer: first and last moment bytes moved, and how
+	 * many the first update counted (the rate leaves idle time out). */
+	uint64_t first_ns, moved_ns, first_bytes;
 	uint64_t bytes, messages, connections;
 	bool progress, stats;	/* -P, --stats */
 	bool live;		/* a live line is on the terminal */
