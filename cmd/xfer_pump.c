@@ -123,9 +123,8 @@ static int xfer_peek_next(struct xfer_source *src, struct xfer_msg *msg, const s
 		return rc < 0 ? -1 : XFER_END;
 	msg->data = iov.iov_base;
 	msg->len = iov.iov_len;
-	/* A ring's records carry nothing but their time of arrival. */
 	if (src->with_meta)
-		clock_gettime(CLOCK_REALTIME, &msg->meta.time);
+		msgend_peek_meta(src->me, &msg->meta);
 	return XFER_MSG;
 }
 
@@ -170,8 +169,7 @@ int xfer_source_msgend(struct xfer_source *src, const struct xfer_opts *o, struc
 	src->me = me;
 	src->ep = me->ep;
 	src->msgsize = me->msgsize;
-	/* A transport that can peek has no metadata but the time (rings). */
-	if (msgend_can(me, MSGEND_FAST_PEEK) && (!with_meta || !endpoint_is_socket(me->ep))) {
+	if (msgend_can(me, MSGEND_FAST_PEEK)) {
 		src->next = xfer_peek_next;
 		src->take = xfer_peek_take;
 		src->leave = xfer_peek_leave;

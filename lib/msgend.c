@@ -189,3 +189,11 @@ int msgend_wait_room(struct msgend *me, const struct deadline *d)
 		return 0;
 	return me->ops->wait_room(me, d);
 }
+
+void msgend_peek_meta(struct msgend *me, struct msg_meta *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	if (me->ops && me->ops->peek_meta)
+		me->ops->peek_meta(me, meta);
+	clock_gettime(CLOCK_REALTIME, &meta->time);
+}

@@ -86,6 +86,8 @@ struct msgend_ops {
 	 */
 	int (*peekv)(struct msgend *me, struct iovec *iov, size_t max, size_t maxbytes,
 		     unsigned flags, size_t *n, const struct deadline *d);
+	/* The metadata msgend_recv would give the peeked messages (optional). */
+	void (*peek_meta)(struct msgend *me, struct msg_meta *meta);
 	void (*peek_commit)(struct msgend *me);
 	void (*peek_abort)(struct msgend *me);
 	/*
@@ -182,6 +184,8 @@ int msgend_peekv(struct msgend *me, struct iovec *iov, size_t max, size_t maxbyt
 		 unsigned flags, size_t *n, const struct deadline *d);
 void msgend_peek_commit(struct msgend *me);
 void msgend_peek_abort(struct msgend *me);
+/* The metadata msgend_recv would have given them (time, sender), into meta. */
+void msgend_peek_meta(struct msgend *me, struct msg_meta *meta);
 /*
  * A byte stream without a copy in between. msgend_send_from_fd reads once
  * from fd straight into the transport as one message of at most
