@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -573,132 +574,235 @@ static int xfer_pump_next(const struct xfer_opts *o, struct xfer_source *src,
 }
 
 /*
- * The message in flight from a source that took it early and can put it
- * back: a signal (SIGINT, SIGTERM, SIGHUP) while the sink blocks puts it
- * back before the exit (cleanup_signals runs xfer_inflight_put_back).
- * Static: a process runs one pump, and the handler needs no pointer into
- * a frame that may be gone when cleanup_run runs at the end.
+ * Messages a queue gave up (taken early) that its sink has not yet written
+ * out: their copies, to put back if the output fails, or from the signal
+ * handler (cleanup_signals) when SIGINT, SIGTERM or SIGHUP ends ipctool
+ * while the sink blocks. Static: a process runs one pump, and the handler
+ * needs no pointer into a frame that is gone when cleanup_run runs.
  */
+#define XFER_HELD_MAX 1024
 static struct {
-	volatile sig_atomic_t armed;
+	volatile sig_atomic_t n;	/* held messages; the handler's view */
 	struct msgend *me;
-	const void *data;
-	size_t len;
-	struct msg_meta meta;
-} xfer_inflight;
+	char *buf;
+	size_t used, cap;
+	struct {
+		size_t off, len;
+		bool has_priority, has_type;
+		unsigned priority;
+		long type;
+	} msg[XFER_HELD_MAX];
+} xfer_held;
 
-static void xfer_inflight_put_back(void *arg)
+static void xfer_held_meta(size_t i, struct msg_meta *meta)
 {
-	static const char lost[] = ": 1 message in transit was lost (it could not be put back)\n";
+	memset(meta, 0, sizeof(*meta));
+	meta->has_priority = xfer_held.msg[i].has_priority;
+	meta->priority = xfer_held.msg[i].priority;
+	meta->has_type = xfer_held.msg[i].has_type;
+	meta->type = xfer_held.msg[i].type;
+}
+
+/* Put back what is held, in order: how many could not be. Async-signal-safe. */
+static size_t xfer_held_put_back(void)
+{
+	struct msg_meta meta;
+	size_t i, n = (size_t)xfer_held.n, lost = 0;
+
+	xfer_held.n = 0;
+	for (i = 0; i < n; i++) {
+		xfer_held_meta(i, &meta);
+		if (msgend_unrecv(xfer_held.me, xfer_held.buf + xfer_held.msg[i].off,
+				  xfer_held.msg[i].len, &meta) < 0)
+			lost++;
+	}
+	xfer_held.used = 0;
+	return lost;
+}
+
+static void xfer_held_on_signal(void *arg)
+{
+	static const char lost[] = ": messages in transit were lost (they could not be put back)\n";
 	ssize_t n;
 
 	(void)arg;
-	if (!xfer_inflight.armed)
-		return;
-	xfer_inflight.armed = 0;
-	if (msgend_unrecv(xfer_inflight.me, xfer_inflight.data, xfer_inflight.len,
-			  &xfer_inflight.meta) == 0)
+	if (xfer_held.n == 0 || xfer_held_put_back() == 0)
 		return;
 	n = write(STDERR_FILENO, cmd_prog, strlen(cmd_prog));
 	n = write(STDERR_FILENO, lost, sizeof(lost) - 1);
 	(void)n;
 }
 
+/* Keep a copy of msg; false when there is no room (flush, then retry). */
+static bool xfer_held_add(const struct xfer_msg *msg)
+{
+	size_t i = (size_t)xfer_held.n;
+
+	if (i >= XFER_HELD_MAX || xfer_held.used + msg->len > xfer_held.cap)
+		return false;
+	memcpy(xfer_held.buf + xfer_held.used, msg->data, msg->len);
+	xfer_held.msg[i].off = xfer_held.used;
+	xfer_held.msg[i].len = msg->len;
+	xfer_held.msg[i].has_priority = msg->meta.has_priority;
+	xfer_held.msg[i].priority = msg->meta.priority;
+	xfer_held.msg[i].has_type = msg->meta.has_type;
+	xfer_held.msg[i].type = msg->meta.type;
+	xfer_held.used += msg->len;
+	/* The entry is whole before the handler sees it counted. */
+	atomic_signal_fence(memory_order_release);
+	xfer_held.n = (sig_atomic_t)(i + 1);
+	return true;
+}
+
+/* The sink has written what it held: forget the copies. */
+static void xfer_held_clear(void)
+{
+	xfer_held.n = 0;
+	xfer_held.used = 0;
+}
+
 /*
- * A message taken early was not delivered (msg NULL: the n messages the
- * sink held): put it back, or say it was lost. The exit status given,
- * EXIT_FAIL when something was lost.
+ * The sink failed with messages of a queue held: put them back, or say how
+ * many were lost (lost: those a source that cannot put back lost). The exit
+ * status given, EXIT_FAIL when something was lost.
  */
-static int xfer_undelivered(struct xfer_source *src, const struct xfer_msg *msg, uint64_t n,
-			    int status)
+static int xfer_undelivered(struct xfer_source *src, uint64_t lost, int status)
 {
 	const char *what = src->ep ? src->ep->text : "standard input";
+	size_t n = (size_t)xfer_held.n, failed;
 
-	if (!src->taken_early || n == 0)
-		return status;
-	if (msg && src->put_back) {
-		if (src->put_back(src, msg) == 0) {
-			cmd_warnx("'%s': the message in transit was put back", what);
-			return status;
-		}
-		cmd_warnx("'%s': 1 message in transit was lost: it could not be put back: %s", what,
-			  strerror(errno));
-		return EXIT_FAIL;
+	if (n > 0) {
+		failed = xfer_held_put_back();
+		if (n > failed)
+			cmd_warnx("'%s': %zu message%s put back", what, n - failed,
+				  n - failed == 1 ? "" : "s");
+		lost += failed;
 	}
-	if (src->ep)
-		cmd_warnx("'%s': %" PRIu64 " message%s received from it %s lost", what, n,
-			  n == 1 ? "" : "s", n == 1 ? "was" : "were");
+	if (lost == 0 || !src->ep)
+		return status;
+	cmd_warnx("'%s': %" PRIu64 " message%s received from it %s lost", what, lost,
+		  lost == 1 ? "" : "s", lost == 1 ? "was" : "were");
 	return EXIT_FAIL;
 }
 
-static int xfer_pump_each(const struct xfer_opts *o, struct xfer_source *src,
-			  struct xfer_sink *dst, struct xfer_meter *m)
+static int xfer_pump_loop(const struct xfer_opts *o, struct xfer_source *src,
+			  struct xfer_sink *dst, struct xfer_meter *m, bool hold)
 {
 	struct xfer_msg msg;
 	struct deadline d;
-	uint64_t since = 0, held = 0;
-	/* Written before taken when the source can keep or put back. */
-	bool write_through = dst->flush && (src->take || src->put_back);
-	bool guard = src->taken_early && src->put_back && src->me;
+	uint64_t since = 0, buffered = 0;
+	/* A peeking source's message is written out before it is taken. */
+	bool write_through = dst->flush && src->take;
+	bool lossy = src->taken_early && !hold;
 	int rc, status;
 
 	memset(&msg, 0, sizeof(msg));
-	if (guard) {
-		xfer_inflight.me = src->me;
-		cleanup_push(xfer_inflight_put_back, NULL);
-	}
 	while (!o->count || m->messages < o->count) {
 		/* Take from a queue only once the queue it goes to has room:
-		 * put-back (which reorders) is then for races and refusals. */
-		if (guard && dst->kind == XFER_KIND_MSGEND &&
+		 * putting back (which reorders) is then for races and refusals. */
+		if (hold && dst->kind == XFER_KIND_MSGEND &&
 		    msgend_wait_room(dst->me, xfer_deadline(o, &d)) < 0)
 			return dst->failed(dst, NULL, m->messages);
 		rc = xfer_pump_next(o, src, dst, &msg, &since);
-		if (rc == -2)
-			return xfer_undelivered(src, NULL, held,
-						dst->failed(dst, NULL, m->messages));
+		if (rc == -2) {
+			status = dst->failed(dst, NULL, m->messages);
+			return xfer_undelivered(src, lossy ? buffered : 0, status);
+		}
+		if (!dst->pending || !dst->pending(dst)) {
+			/* Written out: what was held is delivered. */
+			buffered = 0;
+			if (hold)
+				xfer_held_clear();
+		}
 		if (rc < 0)
 			return src->failed(src, m->messages);
 		if (rc == XFER_END)
 			return EXIT_OK;
-		held = dst->pending && dst->pending(dst) ? held : 0;
 		if (src->empty_ends && msg.len == 0) {
 			/* The end marker is consumed, not passed on. */
 			if (src->take)
 				src->take(src);
 			return EXIT_OK;
 		}
-		if (guard) {
-			xfer_inflight.data = msg.data;
-			xfer_inflight.len = msg.len;
-			xfer_inflight.meta = msg.meta;
-			xfer_inflight.armed = 1;
+		/* Hold a copy until written; no room: write out what is held. */
+		if (hold && !xfer_held_add(&msg)) {
+			if (dst->flush && dst->flush(dst) < 0) {
+				status = dst->failed(dst, NULL, m->messages);
+				return xfer_undelivered(src, 1, status);
+			}
+			xfer_held_clear();
+			if (!xfer_held_add(&msg)) {
+				/* (Never: a message fits the copies' buffer.) */
+				status = dst->failed(dst, &msg, m->messages);
+				return xfer_undelivered(src, 1, status);
+			}
 		}
 		/* Hand-over: the message is the source's until put accepts it
-		 * (and, for a source that can keep it, the output has it). */
+		 * (and, from a peeking source, the output has it). */
 		rc = dst->put(dst, &msg, xfer_deadline(o, &d));
 		if (rc == 0 && write_through && dst->flush(dst) < 0)
 			rc = -2;
 		if (rc < 0) {
 			int err = errno;
 
-			xfer_inflight.armed = 0;
 			/* Refused: a peeking source keeps it; a queue gets it back. */
 			if (src->leave)
 				src->leave(src);
 			errno = err;
 			status = dst->failed(dst, rc == -2 ? NULL : &msg, m->messages);
-			return xfer_undelivered(src, &msg, held + 1, status);
+			return xfer_undelivered(src, lossy ? buffered + 1 : 0, status);
 		}
-		xfer_inflight.armed = 0;
 		/* Accepted: the sink owns it now; the source lets go. */
 		if (src->take)
 			src->take(src);
-		held++;
+		if (hold && (!dst->pending || !dst->pending(dst)))
+			xfer_held_clear();
+		buffered++;
 		m->messages++;
 		xfer_meter_update(m, m->bytes + msg.len);
 	}
 	return EXIT_OK;
+}
+
+/*
+ * The generic loop. A queue source (taken early, put back when refused)
+ * has every message it gave up held as a copy until the sink wrote it.
+ */
+static int xfer_pump_each(const struct xfer_opts *o, struct xfer_source *src,
+			  struct xfer_sink *dst, struct xfer_meter *m)
+{
+	bool hold = src->taken_early && src->put_back && src->me;
+	int status;
+
+	if (hold) {
+		xfer_held.cap = XFER_OUT_BUFSIZE > src->me->msgsize ? XFER_OUT_BUFSIZE
+								    : src->me->msgsize;
+		xfer_held.buf = malloc(xfer_held.cap);
+		if (!xfer_held.buf) {
+			cmd_warn("cannot allocate buffers for messages of %zu bytes",
+				 src->me->msgsize);
+			return EXIT_FAIL;
+		}
+		xfer_held.me = src->me;
+		xfer_held_clear();
+		cleanup_push(xfer_held_on_signal, NULL);
+	}
+	status = xfer_pump_loop(o, src, dst, m, hold);
+	if (hold && xfer_held.n > 0) {
+		/* The last output before the exit: written, or put back. */
+		if (dst->flush && dst->flush(dst) < 0) {
+			int st = dst->failed(dst, NULL, m->messages);
+
+			status = xfer_undelivered(src, 0, status == EXIT_OK ? st : status);
+		}
+		xfer_held_clear();
+	}
+	if (hold) {
+		free(xfer_held.buf);
+		xfer_held.buf = NULL;
+		xfer_held.cap = 0;
+	}
+	return status;
 }
 
 int xfer_pump(const struct xfer_opts *o, struct xfer_source *src, struct xfer_sink *dst,
