@@ -238,6 +238,8 @@ struct xfer_source {
 	/*
 	 * A message next had taken early could not be delivered: put it back
 	 * into the source, 0 or -1 with errno (NULL: it cannot, it is lost).
+	 * Never blocks, and is async-signal-safe: a signal handler calls it
+	 * for the messages in transit when SIGINT, SIGTERM or SIGHUP ends us.
 	 */
 	int (*put_back)(struct xfer_source *src, const struct xfer_msg *msg);
 	bool taken_early;	/* next has already taken the message from the transport */

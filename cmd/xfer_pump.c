@@ -583,7 +583,7 @@ static int xfer_pump_next(const struct xfer_opts *o, struct xfer_source *src,
 #define XFER_HELD_MAX 1024
 static struct {
 	volatile sig_atomic_t n;	/* held messages; the handler's view */
-	struct msgend *me;
+	struct xfer_source *src;	/* whose put_back takes them back */
 	char *buf;
 	size_t used, cap;
 	struct {
@@ -594,26 +594,23 @@ static struct {
 	} msg[XFER_HELD_MAX];
 } xfer_held;
 
-static void xfer_held_meta(size_t i, struct msg_meta *meta)
-{
-	memset(meta, 0, sizeof(*meta));
-	meta->has_priority = xfer_held.msg[i].has_priority;
-	meta->priority = xfer_held.msg[i].priority;
-	meta->has_type = xfer_held.msg[i].has_type;
-	meta->type = xfer_held.msg[i].type;
-}
 
 /* Put back what is held, in order: how many could not be. Async-signal-safe. */
 static size_t xfer_held_put_back(void)
 {
-	struct msg_meta meta;
+	struct xfer_msg msg;
 	size_t i, n = (size_t)xfer_held.n, lost = 0;
 
 	xfer_held.n = 0;
+	memset(&msg, 0, sizeof(msg));
 	for (i = 0; i < n; i++) {
-		xfer_held_meta(i, &meta);
-		if (msgend_unrecv(xfer_held.me, xfer_held.buf + xfer_held.msg[i].off,
-				  xfer_held.msg[i].len, &meta) < 0)
+		msg.data = xfer_held.buf + xfer_held.msg[i].off;
+		msg.len = xfer_held.msg[i].len;
+		msg.meta.has_priority = xfer_held.msg[i].has_priority;
+		msg.meta.priority = xfer_held.msg[i].priority;
+		msg.meta.has_type = xfer_held.msg[i].has_type;
+		msg.meta.type = xfer_held.msg[i].type;
+		if (xfer_held.src->put_back(xfer_held.src, &msg) < 0)
 			lost++;
 	}
 	xfer_held.used = 0;
@@ -622,14 +619,31 @@ static size_t xfer_held_put_back(void)
 
 static void xfer_held_on_signal(void *arg)
 {
-	static const char lost[] = ": messages in transit were lost (they could not be put back)\n";
+	static const char lost[] = " in transit could not be put back: lost\n";
+	char line[200], num[24];
+	size_t len, k = sizeof(num), failed;
 	ssize_t n;
 
 	(void)arg;
-	if (xfer_held.n == 0 || xfer_held_put_back() == 0)
+	if (xfer_held.n == 0 || (failed = xfer_held_put_back()) == 0)
 		return;
-	n = write(STDERR_FILENO, cmd_prog, strlen(cmd_prog));
-	n = write(STDERR_FILENO, lost, sizeof(lost) - 1);
+	/* One write, no stdio: this runs in a signal handler. */
+	do
+		num[--k] = (char)('0' + failed % 10);
+	while ((failed /= 10) > 0 && k > 0);
+	len = strlen(cmd_prog);
+	if (len > 100)
+		len = 100;
+	memcpy(line, cmd_prog, len);
+	memcpy(line + len, ": ", 2);
+	len += 2;
+	memcpy(line + len, num + k, sizeof(num) - k);
+	len += sizeof(num) - k;
+	memcpy(line + len, " message(s)", 11);
+	len += 11;
+	memcpy(line + len, lost, sizeof(lost) - 1);
+	len += sizeof(lost) - 1;
+	n = write(STDERR_FILENO, line, len);
 	(void)n;
 }
 
@@ -771,19 +785,17 @@ static int xfer_pump_loop(const struct xfer_opts *o, struct xfer_source *src,
 static int xfer_pump_each(const struct xfer_opts *o, struct xfer_source *src,
 			  struct xfer_sink *dst, struct xfer_meter *m)
 {
-	bool hold = src->taken_early && src->put_back && src->me;
+	bool hold = src->taken_early && src->put_back;
 	int status;
 
 	if (hold) {
-		xfer_held.cap = XFER_OUT_BUFSIZE > src->me->msgsize ? XFER_OUT_BUFSIZE
-								    : src->me->msgsize;
+		xfer_held.cap = XFER_OUT_BUFSIZE > src->msgsize ? XFER_OUT_BUFSIZE : src->msgsize;
 		xfer_held.buf = malloc(xfer_held.cap);
 		if (!xfer_held.buf) {
-			cmd_warn("cannot allocate buffers for messages of %zu bytes",
-				 src->me->msgsize);
+			cmd_warn("cannot allocate buffers for messages of %zu bytes", src->msgsize);
 			return EXIT_FAIL;
 		}
-		xfer_held.me = src->me;
+		xfer_held.src = src;
 		xfer_held_clear();
 		cleanup_push(xfer_held_on_signal, NULL);
 	}

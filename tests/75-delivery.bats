@@ -217,3 +217,25 @@ wait_blocked() {
 	run grep -c 'write(2, ' "$TEST_DIR/trace"
 	assert_output 1
 }
+
+@test "recv SIGTERM while standard output blocks: the queue gets back what was not written" {
+	ipctool mq create --maxmsg 10 --msgsize 8K "$A"
+	mkfifo "$TEST_DIR/out"
+	exec 5<>"$TEST_DIR/out"
+	line=$(head -c 8000 /dev/zero | tr '\0' x)
+	bg ipctool recv "mq:$A" >"$TEST_DIR/out"
+	# Ten fit the queue (room to put back), and are more than a pipe holds.
+	ipctool send -t 10s "mq:$A" "$line" "$line" "$line" "$line" "$line" "$line" "$line" "$line" \
+		"$line" "$line"
+	wait_blocked "$BG_PID"
+	sleep 0.2
+	kill -TERM "$BG_PID"
+	bg_exits "$BG_PID" 143
+	# What reached the pipe, and what is back in the queue: all ten, at least.
+	written=$(timeout 2 cat <&5 | tr -cd '\n' | wc -c || true)
+	exec 5<&-
+	queued=$(ipctool recv -n "mq:$A" | wc -l)
+	echo "written $written queued $queued" >&2
+	[ "$queued" -gt 0 ]
+	[ "$((written + queued))" -ge 10 ]
+}
