@@ -23,7 +23,7 @@
 /* The output buffer of a descriptor sink. */
 #define XFER_OUT_BUFSIZE COPY_BUFSIZE_MIN
 /* Records one peek of a ring hands over at most. */
-#define XFER_PEEK_BATCH 256
+#define XFER_PEEK_BATCH 1024
 
 /* Sources. */
 
@@ -437,43 +437,21 @@ static int xfer_pump_batches(const struct xfer_opts *o, struct xfer_source *src,
 }
 
 /*
- * Peek a batch out of a ring for a descriptor sink, flushing the sink's
- * buffer once nothing more arrives within XFER_FLUSH_MS: 1 (*n records in
- * iov, not taken yet), MSGEND_EOS, or -1 with errno (*flush_failed: the
- * sink's write).
+ * Peek a batch out of a ring for a descriptor sink whose buffer is empty
+ * (each batch is written out before it is taken): as many records as are
+ * there, up to max and what the buffer holds with their separators. 1 (*n
+ * records in iov, not taken yet), MSGEND_EOS, or -1 with errno.
  */
 static int xfer_peek_batch(const struct xfer_opts *o, struct xfer_source *src,
-			   struct xfer_sink *dst, struct iovec *iov, size_t max, size_t *n,
-			   uint64_t *since, bool *flush_failed)
+			   struct xfer_sink *dst, struct iovec *iov, size_t max, size_t *n)
 {
-	struct framing_writer *w = &dst->w;
-	struct deadline d, soon;
-	size_t room = w->cap - w->len;
-	unsigned flags = o->eof ? MSGEND_STOP_EMPTY : 0;
-	int rc;
-
-	*flush_failed = false;
+	size_t cap = dst->w.cap;
 	/* Records and separators fit the buffer (the first one in any case). */
-	room = room / 2 > 0 ? room / 2 : 1;
-	if (w->len == 0)
-		*since = 0;
-	if (w->len > 0) {
-		int64_t ms = xfer_flush_wait_ms(o, since);
+	size_t room = cap > 2 * max ? cap - max : cap / 2;
+	struct deadline d;
 
-		if (ms > 0) {
-			deadline_start(&soon, ms);
-			rc = msgend_peekv(src->me, iov, max, room, flags, n, &soon);
-			if (rc >= 0 || errno != ETIMEDOUT)
-				return rc;
-		}
-		*since = 0;
-		if (dst->flush(dst) < 0) {
-			*flush_failed = true;
-			return -1;
-		}
-		room = w->cap / 2;
-	}
-	return msgend_peekv(src->me, iov, max, room, flags, n, xfer_deadline(o, &d));
+	return msgend_peekv(src->me, iov, max, room, o->eof ? MSGEND_STOP_EMPTY : 0, n,
+			    xfer_deadline(o, &d));
 }
 
 /*
@@ -487,9 +465,7 @@ static int xfer_pump_peeked(const struct xfer_opts *o, struct xfer_source *src,
 {
 	struct iovec iov[XFER_PEEK_BATCH];
 	struct xfer_msg msg;
-	uint64_t since = 0;
 	size_t n, i, max;
-	bool flush_failed;
 	int rc;
 
 	memset(&msg, 0, sizeof(msg));
@@ -497,10 +473,9 @@ static int xfer_pump_peeked(const struct xfer_opts *o, struct xfer_source *src,
 		max = o->count && o->count - m->messages < XFER_PEEK_BATCH
 			      ? (size_t)(o->count - m->messages)
 			      : XFER_PEEK_BATCH;
-		rc = xfer_peek_batch(o, src, dst, iov, max, &n, &since, &flush_failed);
+		rc = xfer_peek_batch(o, src, dst, iov, max, &n);
 		if (rc < 0)
-			return flush_failed ? dst->failed(dst, NULL, m->messages)
-					    : src->failed(src, m->messages);
+			return src->failed(src, m->messages);
 		if (rc == MSGEND_EOS)
 			return EXIT_OK;
 		for (i = 0; i < n; i++) {
