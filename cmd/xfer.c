@@ -50,7 +50,7 @@ struct poptOption xfer_options[] = {
 	{ "timeout", 't', POPT_ARG_STRING, NULL, XOPT_TIMEOUT,
 	  "exit 124 when nothing arrives or is accepted for DURATION", "DURATION" },
 	{ "nonblock", 'n', POPT_ARG_NONE, NULL, XOPT_NONBLOCK, "same as --timeout 0", NULL },
-	{ "priority", 'p', POPT_ARG_STRING, NULL, XOPT_PRIORITY, "message priority (POSIX queues)", "N" },
+	{ "priority", 'p', POPT_ARG_STRING, NULL, XOPT_PRIORITY, "priority of messages sent (POSIX queues)", "N" },
 	{ "type", '\0', POPT_ARG_STRING, NULL, XOPT_TYPE, "message type (System V queues)", "N" },
 	{ "create", '\0', POPT_ARG_NONE, NULL, XOPT_CREATE, "create the object (exclusively)", NULL },
 	{ "mode", '\0', POPT_ARG_STRING, NULL, XOPT_MODE, "mode of what --create makes (default 0600)", "MODE" },
@@ -65,7 +65,7 @@ struct poptOption xfer_options[] = {
 	{ "connect", '\0', POPT_ARG_NONE, NULL, XOPT_CONNECT, "connect to a socket endpoint", NULL },
 	{ "buffer", 'b', POPT_ARG_STRING, NULL, XOPT_BUFFER, "bytes per read or splice (default 1M, at least 128K)", "SIZE" },
 	{ "progress", 'P', POPT_ARG_NONE, NULL, XOPT_PROGRESS, "show a live progress line on stderr", NULL },
-	{ "stats", '\0', POPT_ARG_NONE, NULL, XOPT_STATS, "print a summary on stderr at exit", NULL },
+	{ "stats", '\0', POPT_ARG_NONE, NULL, XOPT_STATS, "print a summary on stderr at exit (rate over the active transfer)", NULL },
 	{ "wait", 'w', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, XOPT_WAIT,
 	  "wait for the peer, listener or FIFO to appear (at most DURATION)", "DURATION" },
 	POPT_TABLEEND
