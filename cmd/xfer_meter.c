@@ -27,17 +27,16 @@ void xfer_meter_start(struct xfer_meter *m, const struct xfer_opts *o)
 /*
  * Seconds and bytes/s of the active transfer: from the first update that
  * moved bytes to the last one, the bytes of the first update left out (they
- * moved before it); with one update only, from the start.
+ * moved before it). Waiting before the first byte and after the last is
+ * idle time, never counted: one update alone is 0 s (and no rate).
  */
 static void xfer_meter_active(const struct xfer_meter *m, double *secs, double *rate)
 {
-	uint64_t from = m->first_ns, bytes = m->bytes - m->first_bytes;
+	uint64_t bytes = m->bytes - m->first_bytes;
 
-	if (!m->first_ns || m->moved_ns <= m->first_ns) {
-		from = m->start_ns;
-		bytes = m->bytes;
-	}
-	*secs = m->moved_ns > from ? (double)(m->moved_ns - from) / 1e9 : 0;
+	*secs = m->first_ns && m->moved_ns > m->first_ns
+			? (double)(m->moved_ns - m->first_ns) / 1e9
+			: 0;
 	*rate = *secs > 0 ? (double)bytes / *secs : 0;
 }
 
@@ -109,9 +108,6 @@ void xfer_meter_finish(struct xfer_meter *m)
 		xfer_meter_put("\r\033[K", 4);
 	if (!m->stats)
 		return;
-	/* Counted without an update (lib/copy.c sets bytes at the end). */
-	if (!m->moved_ns && m->bytes)
-		m->moved_ns = clock_now_ns();
 	xfer_meter_active(m, &secs, &rate);
 	n = snprintf(line, sizeof(line), "%s: %" PRIu64 " bytes", cmd_prog, m->bytes);
 	if (m->messages)
