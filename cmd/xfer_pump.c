@@ -715,15 +715,15 @@ static int xfer_pump_loop(const struct xfer_opts *o, struct xfer_source *src,
 		}
 		/* Hold a copy until written; no room: write out what is held. */
 		if (hold && !xfer_held_add(&msg)) {
-			if (dst->flush && dst->flush(dst) < 0) {
-				status = dst->failed(dst, NULL, m->messages);
-				return xfer_undelivered(src, 1, status);
-			}
-			xfer_held_clear();
+			rc = dst->flush ? dst->flush(dst) : 0;
+			if (rc == 0)
+				xfer_held_clear();
+			/* (The add fails again only when the flush did.) */
 			if (!xfer_held_add(&msg)) {
-				/* (Never: a message fits the copies' buffer.) */
-				status = dst->failed(dst, &msg, m->messages);
-				return xfer_undelivered(src, 1, status);
+				status = dst->failed(dst, NULL, m->messages);
+				status = xfer_undelivered(src, 0, status);
+				return src->put_back(src, &msg) == 0 ? status
+								      : xfer_undelivered(src, 1, status);
 			}
 		}
 		/* Hand-over: the message is the source's until put accepts it
