@@ -1,5 +1,7 @@
 /* ipctool send: standard input or MESSAGE arguments to an endpoint. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,21 +16,74 @@ static struct poptOption send_options[] = {
 	POPT_TABLEEND
 };
 
-/* Each MESSAGE argument, followed by the framing's separator. */
+/*
+ * write_all within --timeout: ETIMEDOUT when the peer accepts nothing for
+ * timeout_ms (-1: wait as long as it takes). The descriptor is made
+ * non-blocking meanwhile, so a large write cannot block past the timeout.
+ */
+static int send_write_timed(int fd, const void *buf, size_t len, int timeout_ms)
+{
+	const char *p = buf;
+	int flags, rc = 0;
+
+	if (timeout_ms < 0)
+		return write_all(fd, buf, len);
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0))
+		return write_all(fd, buf, len);
+	while (len > 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		ssize_t n = write(fd, p, len);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN) {
+			rc = -1;
+			break;
+		}
+		do
+			rc = poll(&pfd, 1, timeout_ms);
+		while (rc < 0 && errno == EINTR);
+		if (rc <= 0) {
+			if (rc == 0)
+				errno = ETIMEDOUT;
+			rc = -1;
+			break;
+		}
+		rc = 0;
+	}
+	if (!(flags & O_NONBLOCK)) {
+		int err = errno;
+
+		fcntl(fd, F_SETFL, flags);
+		errno = err;
+	}
+	return rc;
+}
+
+/* Each MESSAGE argument, followed by the framing's separator, within --timeout. */
 static int send_arguments(const struct xfer_opts *o, int fd, const char **msgs, int n,
-			  struct xfer_meter *m)
+			  struct xfer_meter *m, uint64_t *bytes)
 {
 	int sep = framing_separator(o->framing);
+	int timeout = duration_to_poll(o->timeout_ms);
 	char sepc = (char)sep;
 	int i;
 
 	for (i = 0; i < n && (!o->count || (uint64_t)i < o->count); i++) {
 		size_t len = strlen(msgs[i]);
 
-		if (write_all(fd, msgs[i], len) < 0 || (sep >= 0 && write_all(fd, &sepc, 1) < 0))
+		if (send_write_timed(fd, msgs[i], len, timeout) < 0 ||
+		    (sep >= 0 && send_write_timed(fd, &sepc, 1, timeout) < 0))
 			return -1;
 		m->messages++;
-		xfer_meter_update(m, m->bytes + len + (sep >= 0));
+		*bytes += len + (sep >= 0);
+		xfer_meter_update(m, *bytes);
 	}
 	return 0;
 }
@@ -53,7 +108,7 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 	c.progress = xfer_meter_progress_cb;
 	c.progress_arg = &m;
 	if (nmsgs > 0) {
-		rc = send_arguments(o, s.fd, msgs, nmsgs, &m);
+		rc = send_arguments(o, s.fd, msgs, nmsgs, &m, &c.bytes);
 		if (rc < 0)
 			c.failed = COPY_SIDE_WRITE;
 	} else if (o->count && framing_separator(o->framing) >= 0) {

@@ -50,7 +50,7 @@ struct poptOption xfer_options[] = {
 	{ "timeout", 't', POPT_ARG_STRING, NULL, XOPT_TIMEOUT,
 	  "exit 124 when nothing arrives or is accepted for DURATION", "DURATION" },
 	{ "nonblock", 'n', POPT_ARG_NONE, NULL, XOPT_NONBLOCK, "same as --timeout 0", NULL },
-	{ "priority", 'p', POPT_ARG_STRING, NULL, XOPT_PRIORITY, "message priority (POSIX queues)", "N" },
+	{ "priority", 'p', POPT_ARG_STRING, NULL, XOPT_PRIORITY, "priority of messages sent (POSIX queues)", "N" },
 	{ "type", '\0', POPT_ARG_STRING, NULL, XOPT_TYPE, "message type (System V queues)", "N" },
 	{ "create", '\0', POPT_ARG_NONE, NULL, XOPT_CREATE, "create the object (exclusively)", NULL },
 	{ "mode", '\0', POPT_ARG_STRING, NULL, XOPT_MODE, "mode of what --create makes (default 0600)", "MODE" },
@@ -65,7 +65,7 @@ struct poptOption xfer_options[] = {
 	{ "connect", '\0', POPT_ARG_NONE, NULL, XOPT_CONNECT, "connect to a socket endpoint", NULL },
 	{ "buffer", 'b', POPT_ARG_STRING, NULL, XOPT_BUFFER, "bytes per read or splice (default 1M, at least 128K)", "SIZE" },
 	{ "progress", 'P', POPT_ARG_NONE, NULL, XOPT_PROGRESS, "show a live progress line on stderr", NULL },
-	{ "stats", '\0', POPT_ARG_NONE, NULL, XOPT_STATS, "print a summary on stderr at exit", NULL },
+	{ "stats", '\0', POPT_ARG_NONE, NULL, XOPT_STATS, "print a summary on stderr at exit (rate over the active transfer)", NULL },
 	{ "wait", 'w', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, XOPT_WAIT,
 	  "wait for the peer, listener or FIFO to appear (at most DURATION)", "DURATION" },
 	POPT_TABLEEND
@@ -219,6 +219,18 @@ static bool xfer_is_queue(const struct endpoint *ep)
 	return endpoint_can(ep, TP_MAXMSG);
 }
 
+/*
+ * --mode and --reuse say how --create makes an object; a listening socket
+ * (which makes its file) takes them alone. Elsewhere they would be ignored.
+ */
+static int xfer_check_create(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	if (o->create || endpoint_can(ep, TP_SOCKET) || (!o->mode_set && !o->reuse))
+		return EXIT_OK;
+	return cmd_usage_error("%s applies with --create (or to a listening socket), not alone "
+			       "on '%s'", o->mode_set ? "--mode" : "--reuse", ep->text);
+}
+
 int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 {
 	const char *opt = o->priority_set && !endpoint_can(ep, TP_PRIORITY) ? "--priority"
@@ -239,6 +251,8 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 				       ep->text);
 	if (o->rm && !endpoint_can(ep, TP_RM))
 		return cmd_usage_error("--rm applies to objects, not '%s'", ep->text);
+	if (xfer_check_create(o, ep) != EXIT_OK)
+		return EXIT_USAGE;
 	if (!endpoint_can(ep, TP_SOCKET) && (o->listen || o->connect))
 		return cmd_usage_error("%s applies to socket endpoints, not '%s'",
 				       o->listen ? "--listen" : "--connect", ep->text);
@@ -266,7 +280,7 @@ static int xfer_check_msg_objects(const struct xfer_opts *o, const struct endpoi
 	if (xfer_is_queue(ep) && ep->obj.is_private && !o->create)
 		return cmd_usage_error("'%s': key:private names a new queue: use it with --create",
 				       ep->text);
-	return EXIT_OK;
+	return xfer_check_create(o, ep);
 }
 
 int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role)
@@ -277,6 +291,9 @@ int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xf
 	if (o->type_set && !endpoint_can(ep, TP_TYPE))
 		return cmd_usage_error("--type applies to System V queues (mq:key:, mq:id:, "
 				       "mq:ftok:), not '%s'", ep->text);
+	if (o->priority_set && role == XFER_RECEIVER)
+		return cmd_usage_error("--priority sets the priority of messages sent; recv takes "
+				       "every priority, highest first");
 	if (o->type_set && role == XFER_SENDER && o->type <= 0)
 		return cmd_usage_error("--type: '%lld' is not a message type to send "
 				       "(expected a number above 0)", o->type);

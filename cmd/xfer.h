@@ -154,6 +154,9 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 
 struct xfer_meter {
 	uint64_t start_ns, last_ns;
+	/* The active transfer: first and last moment bytes moved, and how
+	 * many the first update counted (the rate leaves idle time out). */
+	uint64_t first_ns, moved_ns, first_bytes;
 	uint64_t bytes, messages, connections;
 	bool progress, stats;	/* -P, --stats */
 	bool live;		/* a live line is on the terminal */
@@ -179,15 +182,22 @@ void xfer_meter_finish(struct xfer_meter *m);
  * - source->next offers a message; it stays the source's (its data valid
  *   until take or leave). A source that can peek (a ring) has not taken it
  *   from the transport yet; one that cannot (queues, sockets) has, and
- *   says so in taken_early: a message the sink refuses is then lost, and
- *   the pump is the one place to add putting back or a dead-letter file.
+ *   says so in taken_early. A queue puts such a message back (put_back)
+ *   when the sink refuses it, also from a signal handler while the sink
+ *   blocks; a source that cannot put back (sockets, standard input) loses
+ *   it, and the pump says how many were lost.
  * - sink->put accepts the message (0: the sink owns a copy from now on, in
  *   its buffer or in the transport) or refuses it (-1 with errno).
+ * - For a descriptor sink, accepted means written: a source that can keep
+ *   or put back a message (take or put_back set) has its message flushed
+ *   before it is taken (at-least-once: a process killed between the write
+ *   and the take leaves it for the next reader).
  * - source->take commits: the message leaves the source for good, only
  *   after the sink accepted it. source->leave gives it back to the source
  *   (a ring keeps it for the next receive) after a refusal.
- * - sink->flush writes out what the sink buffered; output waits there at
- *   most XFER_FLUSH_MS while messages keep coming.
+ * - sink->flush writes out what the sink buffered; output from a source
+ *   that cannot keep it waits there at most XFER_FLUSH_MS while messages
+ *   keep coming.
  * Fast paths are chosen in xfer_pump alone, from what the endpoints offer
  * (msgend_can): batches of already-buffered records into a ring, peeked
  * batches out of a ring, --framing chunk straight between a descriptor and
@@ -225,7 +235,15 @@ struct xfer_source {
 	 * with nothing to wait for).
 	 */
 	int (*failed)(struct xfer_source *src, uint64_t moved);
+	/*
+	 * A message next had taken early could not be delivered: put it back
+	 * into the source, 0 or -1 with errno (NULL: it cannot, it is lost).
+	 * Never blocks, and is async-signal-safe: a signal handler calls it
+	 * for the messages in transit when SIGINT, SIGTERM or SIGHUP ends us.
+	 */
+	int (*put_back)(struct xfer_source *src, const struct xfer_msg *msg);
 	bool taken_early;	/* next has already taken the message from the transport */
+	bool with_meta;		/* a peeking source: stamp msg->meta.time (-J) */
 	bool empty_ends;	/* --eof: an empty message ends the transfer, unsent */
 	/* Kinds (constructors below); priv for others (tests). */
 	enum xfer_kind kind;

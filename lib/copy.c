@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -260,6 +261,10 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 	ssize_t n;
 	char *p, *end;
 	bool partial = false; /* bytes of an unfinished record were written */
+	struct stat st;
+	/* A socket is peeked and only whole records taken: what follows the
+	 * last one stays unread, so the sender learns it was not delivered. */
+	bool peek = fstat(in, &st) == 0 && S_ISSOCK(st.st_mode);
 
 	*done = 0;
 	c->failed = COPY_SIDE_NONE;
@@ -268,7 +273,7 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 	while (*done < count) {
 		if (copy_wait(c, in, POLLIN, COPY_SIDE_READ) < 0)
 			return -1;
-		n = read(in, c->buf, c->bufsize);
+		n = peek ? recv(in, c->buf, c->bufsize, MSG_PEEK) : read(in, c->buf, c->bufsize);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -291,6 +296,9 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 		partial = p > c->buf && p[-1] != (char)sep;
 		if (write_all(out, c->buf, (size_t)(p - c->buf)) < 0)
 			return copy_fail(c, COPY_SIDE_WRITE);
+		/* Take what was written (ours alone: the same bytes). */
+		if (peek && p > c->buf && recv(in, c->buf, (size_t)(p - c->buf), MSG_WAITALL) < 0)
+			return copy_fail(c, COPY_SIDE_READ);
 		copy_moved(c, (size_t)(p - c->buf));
 	}
 	return 0;

@@ -155,6 +155,16 @@ static int shmring_send(struct msgend *me, const void *buf, size_t len,
 	return ring_write(&p->ring, buf, len, d);
 }
 
+/* The sender: the last writer to attach. */
+static void shmring_meta(struct msgend *me, struct msg_meta *meta)
+{
+	struct shmring *p = me->priv;
+	pid_t pid = ring_writer_pid(&p->ring);
+
+	if (pid)
+		snprintf(meta->sender, sizeof(meta->sender), "pid %d", (int)pid);
+}
+
 static int shmring_recv(struct msgend *me, void *buf, size_t *len, struct msg_meta *meta,
 			const struct deadline *d)
 {
@@ -167,13 +177,8 @@ static int shmring_recv(struct msgend *me, void *buf, size_t *len, struct msg_me
 		d = &forever;
 	}
 	rc = ring_read(&p->ring, buf, me->msgsize, len, d);
-	if (rc > 0 && meta) {
-		/* The sender: the last writer to attach. */
-		pid_t pid = ring_writer_pid(&p->ring);
-
-		if (pid)
-			snprintf(meta->sender, sizeof(meta->sender), "pid %d", (int)pid);
-	}
+	if (rc > 0 && meta)
+		shmring_meta(me, meta);
 	return rc;
 }
 
@@ -373,6 +378,7 @@ const struct msgend_ops msgend_ring_ops = {
 	.batch_put = shmring_batch_put,
 	.batch_end = shmring_batch_end,
 	.peekv = shmring_peekv,
+	.peek_meta = shmring_meta,
 	.peek_commit = shmring_peek_commit,
 	.peek_abort = shmring_peek_abort,
 	.send_from_fd = shmring_send_fd,
