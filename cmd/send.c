@@ -65,6 +65,10 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 	}
 	if (c.bytes)
 		m.bytes = c.bytes;
+	if (rc == 0 && xfer_stream_confirm(&s) < 0) {
+		rc = -1;
+		c.failed = COPY_SIDE_WRITE;
+	}
 	if (rc < 0) {
 		if (errno == ETIMEDOUT) {
 			status = xfer_send_timed_out(o, ep, c.bytes);

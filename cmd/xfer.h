@@ -138,6 +138,13 @@ int xfer_open_stream(struct xfer_stream *s, const struct xfer_opts *o, const str
 		     enum xfer_role role, bool defer_accept);
 /* For a listener: accept the next connection into s->fd. */
 int xfer_accept(struct xfer_stream *s, const struct deadline *d);
+/*
+ * A sender's socket after its last byte (unix:, tcp:): half-close, then
+ * wait (within --timeout) until the receiver closes: 0 when it read
+ * everything, -1 with errno ECONNRESET when it closed with data unread
+ * (it refused the peer, or stopped early), ETIMEDOUT. Others: 0 at once.
+ */
+int xfer_stream_confirm(struct xfer_stream *s);
 void xfer_close_stream(struct xfer_stream *s);
 /* Whether this role listens on a socket endpoint. */
 bool xfer_listens(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role);

@@ -1,11 +1,14 @@
 /* Opening stream and message endpoints for send, recv and relay. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../lib/fifo.h"
+#include "../lib/parse.h"
 #include "cmd.h"
 #include "xfer.h"
 
@@ -87,6 +90,22 @@ int xfer_accept(struct xfer_stream *s, const struct deadline *d)
 	return EXIT_OK;
 }
 
+/*
+ * A one-connection listener closes its listening socket once it has its
+ * peer: a second peer is refused at connect instead of writing into the
+ * backlog and being dropped unread. A socket file stays until exit.
+ */
+static int xfer_accept_one(struct xfer_stream *s, const struct deadline *d)
+{
+	int rc = xfer_accept(s, d);
+
+	if (rc == EXIT_OK) {
+		close(s->lfd);
+		s->lfd = -1;
+	}
+	return rc;
+}
+
 static int xfer_open_fifo(struct xfer_stream *s, const struct xfer_opts *o,
 			  const struct deadline *d)
 {
@@ -159,12 +178,41 @@ int xfer_open_stream(struct xfer_stream *s, const struct xfer_opts *o, const str
 		if (defer_accept)
 			return EXIT_OK;
 		deadline_start(&d, o->timeout_ms);
-		return xfer_accept(s, &d);
+		return xfer_accept_one(s, &d);
 	}
 	s->fd = sock_connect(ep, &d, o->wait, &why);
 	if (s->fd < 0)
 		return xfer_open_failed(s, "connect to", why);
 	return EXIT_OK;
+}
+
+int xfer_stream_confirm(struct xfer_stream *s)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	char buf[512];
+	ssize_t n;
+	int rc;
+
+	if (s->ep->kind != EP_UNIX && s->ep->kind != EP_TCP)
+		return 0;
+	if (shutdown(s->fd, SHUT_WR) < 0)
+		return -1;
+	/* The receiver closes once it has read our end of stream: EOF here.
+	 * A receiver that closed with our data unread resets the connection. */
+	for (;;) {
+		rc = poll(&pfd, 1, duration_to_poll(s->o->timeout_ms));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc == 0)
+			errno = ETIMEDOUT;
+		if (rc <= 0)
+			return -1;
+		n = read(s->fd, buf, sizeof(buf));
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
 }
 
 void xfer_close_stream(struct xfer_stream *s)

@@ -123,6 +123,9 @@ static int msgsock_accept(struct msgend *me, const struct deadline *d)
 	me->fd = sock_accept(me->lfd, d);
 	if (me->fd < 0)
 		return -1;
+	/* One peer: a second one is refused at connect, not queued unread. */
+	close(me->lfd);
+	me->lfd = -1;
 	if (msgsock_bufsize(me->fd, me->msgsize, NULL) < 0) {
 		int err = errno;
 
