@@ -1,5 +1,6 @@
 /* ipctool send: standard input or MESSAGE arguments to an endpoint. */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,9 +25,18 @@ static int send_arguments(const struct xfer_opts *o, int fd, const char **msgs, 
 
 	for (i = 0; i < n && (!o->count || (uint64_t)i < o->count); i++) {
 		size_t len = strlen(msgs[i]);
+		char one[PIPE_BUF];
 
-		if (write_all(fd, msgs[i], len) < 0 || (sep >= 0 && write_all(fd, &sepc, 1) < 0))
+		/* A message and its separator in one write: whole on a shared FIFO. */
+		if (sep >= 0 && len < sizeof(one)) {
+			memcpy(one, msgs[i], len);
+			one[len] = sepc;
+			if (write_all(fd, one, len + 1) < 0)
+				return -1;
+		} else if (write_all(fd, msgs[i], len) < 0 ||
+			   (sep >= 0 && write_all(fd, &sepc, 1) < 0)) {
 			return -1;
+		}
 		m->messages++;
 		xfer_meter_update(m, m->bytes + len + (sep >= 0));
 	}
@@ -56,6 +66,11 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 		rc = send_arguments(o, s.fd, msgs, nmsgs, &m);
 		if (rc < 0)
 			c.failed = COPY_SIDE_WRITE;
+	} else if (ep->kind == EP_FIFO && framing_separator(o->framing) >= 0) {
+		/* Other senders may share the FIFO: lines up to PIPE_BUF whole. */
+		rc = copy_records_atomic(STDIN_FILENO, s.fd, framing_separator(o->framing),
+					 PIPE_BUF, o->count, &done, &c);
+		m.messages = done;
 	} else if (o->count && framing_separator(o->framing) >= 0) {
 		rc = copy_records(STDIN_FILENO, s.fd, framing_separator(o->framing), o->count,
 				  &done, &c);
