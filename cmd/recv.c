@@ -300,7 +300,7 @@ static int recv_keep_sockets(const struct xfer_opts *o, struct xfer_stream *s,
 			int fd;
 
 			deadline_start(&now, 0);
-			fd = sock_accept(s->lfd, &now);
+			fd = sock_accept_allowed(s->lfd, &now, &s->allow);
 
 			if (fd >= 0) {
 				char *buf = malloc(RECV_CLIENT_BUF);
@@ -410,7 +410,7 @@ static int recv_messages(const struct xfer_opts *o, const struct endpoint *ep, b
 	    xfer_sink_fd(&dst, o, STDOUT_FILENO, NULL, json, me.msgsize) < 0)
 		rc = EXIT_FAIL;
 	else
-		rc = xfer_pump(o, &src, &dst, &m);
+		rc = xfer_msg_losses(&me, xfer_pump(o, &src, &dst, &m));
 	xfer_sink_free(&dst);
 	xfer_source_free(&src);
 	msgend_close(&me);

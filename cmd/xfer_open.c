@@ -9,6 +9,7 @@
 
 #include "../lib/fifo.h"
 #include "../lib/parse.h"
+#include "../lib/transport.h"
 #include "cmd.h"
 #include "xfer.h"
 
@@ -82,9 +83,34 @@ static int xfer_open_failed(const struct xfer_stream *s, const char *what, const
 	return EXIT_FAIL;
 }
 
+/* A refused peer: reported, not fatal; the first few only, against a flood. */
+#define XFER_REFUSED_REPORTS 10
+static void xfer_report_refused(uid_t uid, gid_t gid, pid_t pid, void *arg)
+{
+	static unsigned reported;
+	const struct endpoint *ep = arg;
+
+	if (reported >= XFER_REFUSED_REPORTS)
+		return;
+	cmd_warnx("'%s': refused a peer of uid %u, gid %u (pid %d): not this user's "
+		  "(--allow-uid, --allow-gid)%s", ep->text, (unsigned)uid, (unsigned)gid, (int)pid,
+		  ++reported == XFER_REFUSED_REPORTS ? "; further refusals are not reported" : "");
+}
+
+void xfer_allow_init(struct sock_allow *a, const struct xfer_opts *o, const struct endpoint *ep)
+{
+	*a = o->allow;
+	/* An abstract socket has no file mode to keep others out; a socket
+	 * file has, and is checked only when --allow-* are given. */
+	a->check = endpoint_can(ep, TP_ABSTRACT) &&
+		   (ep->is_abstract || o->allow.nuids || o->allow.ngids);
+	a->refused = xfer_report_refused;
+	a->arg = (void *)ep;
+}
+
 int xfer_accept(struct xfer_stream *s, const struct deadline *d)
 {
-	s->fd = sock_accept(s->lfd, d);
+	s->fd = sock_accept_allowed(s->lfd, d, &s->allow);
 	if (s->fd < 0)
 		return xfer_open_failed(s, "accept on", NULL);
 	return EXIT_OK;
@@ -153,6 +179,7 @@ int xfer_open_stream(struct xfer_stream *s, const struct xfer_opts *o, const str
 	s->ep = ep;
 	s->role = role;
 	s->fd = s->lfd = s->keepfd = -1;
+	xfer_allow_init(&s->allow, o, ep);
 	deadline_start(&d, xfer_open_ms(o));
 	switch (ep->kind) {
 	case EP_STDIO:
@@ -231,6 +258,22 @@ void xfer_close_stream(struct xfer_stream *s)
 
 /* Message endpoints. */
 
+int xfer_msg_losses(const struct msgend *me, int status)
+{
+	if (me->lost)
+		cmd_warnx("'%s': %llu of %llu chunk%s %s lost (UDP does not resend: the "
+			  "receiver fell behind, or the network dropped them)%s", me->ep->text,
+			  (unsigned long long)me->lost, (unsigned long long)me->lost_of,
+			  me->lost_of == 1 ? "" : "s", me->lost == 1 ? "was" : "were",
+			  me->lost_tail ? "; more at the end may be" : "");
+	else if (me->lost_tail)
+		cmd_warnx("'%s': the sender's end marker did not arrive: chunks at the end may "
+			  "be lost", me->ep->text);
+	if ((me->lost || me->lost_tail) && status == EXIT_OK)
+		return EXIT_FAIL;
+	return status;
+}
+
 static bool xfer_is_posix_mq(const struct endpoint *ep)
 {
 	return ep->kind == EP_MQ && !objref_is_sysv(&ep->obj);
@@ -271,6 +314,7 @@ static const char *xfer_msg_open_hint(const struct xfer_opts *o, const struct en
 int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct endpoint *ep,
 		  enum xfer_role role)
 {
+	struct sock_allow allow;
 	struct msgend_opts mo = {
 		.create = o->create,
 		.reuse = o->reuse,
@@ -283,10 +327,13 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 		.wait = o->wait,
 		.wait_ms = xfer_open_ms(o),
 		.keep = o->keep,
+		.allow = &allow,
+		.sequenced = o->framing == FRAMING_CHUNK,
 	};
 	const char *why = NULL;
 	int err;
 
+	xfer_allow_init(&allow, o, ep);
 	if (msgend_open(me, ep, role == XFER_SENDER ? MSGEND_SENDER : MSGEND_RECEIVER, &mo,
 			&why) < 0) {
 		err = errno;
