@@ -17,7 +17,8 @@ enum { RECV_KEEP = 100, RECV_JSON };
 
 static struct poptOption recv_options[] = {
 	{ "keep", 'k', POPT_ARG_NONE, NULL, RECV_KEEP,
-	  "serve senders one after another and at once, never mixing their lines", NULL },
+	  "serve senders one after another and at once, never mixing their lines "
+	  "(FIFO: lines up to 4096 bytes from ipctool senders)", NULL },
 	{ "json", 'J', POPT_ARG_NONE, NULL, RECV_JSON,
 	  "one JSON object per message (message endpoints)", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, xfer_options, 0, "Transfer options:", NULL },
