@@ -50,6 +50,7 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 	struct xfer_meter m;
 	struct copy_ctx c;
 	uint64_t done;
+	bool unread = false;
 	int rc, status = EXIT_OK;
 
 	rc = xfer_open_stream(&s, o, ep, XFER_SENDER, false);
@@ -83,9 +84,14 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 	if (rc == 0 && xfer_stream_confirm(&s) < 0) {
 		rc = -1;
 		c.failed = COPY_SIDE_WRITE;
+		unread = errno == ECONNRESET;
 	}
 	if (rc < 0) {
-		if (errno == ETIMEDOUT) {
+		if (unread) {
+			cmd_warnx("'%s': the receiver closed the connection with data unread "
+				  "(it refused this sender, or stopped early)", ep->text);
+			status = EXIT_FAIL;
+		} else if (errno == ETIMEDOUT) {
 			status = xfer_send_timed_out(o, ep, c.bytes);
 		} else if (c.failed == COPY_SIDE_READ) {
 			cmd_warn("cannot read standard input");
