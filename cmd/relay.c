@@ -78,6 +78,9 @@ static int relay_messages(const struct xfer_opts *o, struct relay_side *src,
 	else if (xfer_sink_fd(&to, o, dst->s.fd, dst->ep, false, msgsize) < 0)
 		goto out;
 	rc = xfer_pump(o, &from, &to, m);
+	/* Chunks a udp: SOURCE knows it lost (-F chunk's sequence numbers). */
+	if (src->message)
+		rc = xfer_msg_losses(&src->me, rc);
 out:
 	xfer_sink_free(&to);
 	xfer_source_free(&from);

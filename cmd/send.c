@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,10 +78,18 @@ static int send_arguments(const struct xfer_opts *o, int fd, const char **msgs, 
 
 	for (i = 0; i < n && (!o->count || (uint64_t)i < o->count); i++) {
 		size_t len = strlen(msgs[i]);
+		char one[PIPE_BUF];
 
-		if (send_write_timed(fd, msgs[i], len, timeout) < 0 ||
-		    (sep >= 0 && send_write_timed(fd, &sepc, 1, timeout) < 0))
+		/* A message and its separator in one write: whole on a shared FIFO. */
+		if (sep >= 0 && len < sizeof(one)) {
+			memcpy(one, msgs[i], len);
+			one[len] = sepc;
+			if (send_write_timed(fd, one, len + 1, timeout) < 0)
+				return -1;
+		} else if (send_write_timed(fd, msgs[i], len, timeout) < 0 ||
+			   (sep >= 0 && send_write_timed(fd, &sepc, 1, timeout) < 0)) {
 			return -1;
+		}
 		m->messages++;
 		*bytes += len + (sep >= 0);
 		xfer_meter_update(m, *bytes);
@@ -95,6 +104,7 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 	struct xfer_meter m;
 	struct copy_ctx c;
 	uint64_t done;
+	bool unread = false;
 	int rc, status = EXIT_OK;
 
 	rc = xfer_open_stream(&s, o, ep, XFER_SENDER, false);
@@ -111,6 +121,11 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 		rc = send_arguments(o, s.fd, msgs, nmsgs, &m, &c.bytes);
 		if (rc < 0)
 			c.failed = COPY_SIDE_WRITE;
+	} else if (ep->kind == EP_FIFO && framing_separator(o->framing) >= 0) {
+		/* Other senders may share the FIFO: lines up to PIPE_BUF whole. */
+		rc = copy_records_atomic(STDIN_FILENO, s.fd, framing_separator(o->framing),
+					 PIPE_BUF, o->count, &done, &c);
+		m.messages = done;
 	} else if (o->count && framing_separator(o->framing) >= 0) {
 		rc = copy_records(STDIN_FILENO, s.fd, framing_separator(o->framing), o->count,
 				  &done, &c);
@@ -120,8 +135,17 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 	}
 	if (c.bytes)
 		m.bytes = c.bytes;
+	if (rc == 0 && xfer_stream_confirm(&s) < 0) {
+		rc = -1;
+		c.failed = COPY_SIDE_WRITE;
+		unread = errno == ECONNRESET;
+	}
 	if (rc < 0) {
-		if (errno == ETIMEDOUT) {
+		if (unread) {
+			cmd_warnx("'%s': the receiver closed the connection with data unread "
+				  "(it refused this sender, or stopped early)", ep->text);
+			status = EXIT_FAIL;
+		} else if (errno == ETIMEDOUT) {
 			status = xfer_send_timed_out(o, ep, c.bytes);
 		} else if (c.failed == COPY_SIDE_READ) {
 			cmd_warn("cannot read standard input");

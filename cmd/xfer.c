@@ -5,8 +5,10 @@
 #include "xfer.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,8 @@ enum {
 	XOPT_PROGRESS,
 	XOPT_STATS,
 	XOPT_WAIT,
+	XOPT_ALLOW_UID,
+	XOPT_ALLOW_GID,
 	XOPT_END,
 };
 
@@ -68,6 +72,10 @@ struct poptOption xfer_options[] = {
 	{ "stats", '\0', POPT_ARG_NONE, NULL, XOPT_STATS, "print a summary on stderr at exit (rate over the active transfer)", NULL },
 	{ "wait", 'w', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, XOPT_WAIT,
 	  "wait for the peer, listener or FIFO to appear (at most DURATION)", "DURATION" },
+	{ "allow-uid", '\0', POPT_ARG_STRING, NULL, XOPT_ALLOW_UID,
+	  "unix: listener: also take peers of these users (default: own user and root)", "LIST" },
+	{ "allow-gid", '\0', POPT_ARG_STRING, NULL, XOPT_ALLOW_GID,
+	  "unix: listener: also take peers of these groups", "LIST" },
 	POPT_TABLEEND
 };
 
@@ -79,6 +87,48 @@ void xfer_opts_init(struct xfer_opts *o)
 	o->framing = FRAMING_LINE;
 	o->bufsize = COPY_BUFSIZE_DEFAULT;
 	o->mode = 0600;
+}
+
+/* A comma list of users or groups (names or numbers) into a. */
+static int xfer_parse_allow(struct sock_allow *a, const char *opt, const char *arg, bool groups)
+{
+	char *copy = strdup(arg), *item, *save = NULL;
+	int rc = 0;
+
+	if (!copy) {
+		cmd_warn("cannot allocate memory");
+		return -1;
+	}
+	for (item = strtok_r(copy, ",", &save); item && rc == 0; item = strtok_r(NULL, ",", &save)) {
+		long long n;
+		const char *err = NULL;
+		size_t *count = groups ? &a->ngids : &a->nuids;
+
+		n = strtonum(item, 0, UINT32_MAX - 1, &err);
+		if (err && groups) {
+			struct group *gr = getgrnam(item);
+
+			n = gr ? (long long)gr->gr_gid : -1;
+		} else if (err) {
+			struct passwd *pw = getpwnam(item);
+
+			n = pw ? (long long)pw->pw_uid : -1;
+		}
+		if (n < 0) {
+			cmd_warnx("%s: '%s' is not a %s (expected a name or a number)", opt, item,
+				  groups ? "group" : "user");
+			rc = -1;
+		} else if (*count == SOCK_ALLOW_MAX) {
+			cmd_warnx("%s: more than %d entries", opt, SOCK_ALLOW_MAX);
+			rc = -1;
+		} else if (groups) {
+			a->gids[a->ngids++] = (gid_t)n;
+		} else {
+			a->uids[a->nuids++] = (uid_t)n;
+		}
+	}
+	free(copy);
+	return rc;
 }
 
 /* One option with its argument: 0, or -1 after reporting a bad value. */
@@ -151,6 +201,10 @@ static int xfer_opts_apply(struct xfer_opts *o, poptContext pc, int opt, const c
 	case XOPT_STATS:
 		o->stats = true;
 		return 0;
+	case XOPT_ALLOW_UID:
+		return xfer_parse_allow(&o->allow, "--allow-uid", arg, false);
+	case XOPT_ALLOW_GID:
+		return xfer_parse_allow(&o->allow, "--allow-gid", arg, true);
 	case XOPT_WAIT:
 		o->wait = true;
 		if (arg && (strchr(arg, ':') || strcmp(arg, "-") == 0)) {
@@ -231,6 +285,19 @@ static int xfer_check_create(const struct xfer_opts *o, const struct endpoint *e
 			       "on '%s'", o->mode_set ? "--mode" : "--reuse", ep->text);
 }
 
+/* --allow-uid/--allow-gid for unix sockets only; no --mode where there is no file. */
+static int xfer_check_unix(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	if ((o->allow.nuids || o->allow.ngids) && !endpoint_can(ep, TP_ABSTRACT))
+		return cmd_usage_error("%s applies to unix: sockets, not '%s'",
+				       o->allow.nuids ? "--allow-uid" : "--allow-gid", ep->text);
+	if (o->mode_set && ep->is_abstract && endpoint_can(ep, TP_ABSTRACT))
+		return cmd_usage_error("--mode: '%s' is an abstract socket, which has no file "
+				       "mode (it takes only its own user's peers; --allow-uid "
+				       "and --allow-gid add others)", ep->text);
+	return EXIT_OK;
+}
+
 int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 {
 	const char *opt = o->priority_set && !endpoint_can(ep, TP_PRIORITY) ? "--priority"
@@ -239,7 +306,10 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 			  : o->msgsize && !endpoint_can(ep, TP_MSGSIZE)	      ? "--msgsize"
 			  : o->capacity && !endpoint_can(ep, TP_CAPACITY)     ? "--capacity"
 									      : NULL;
+	int rc = xfer_check_unix(o, ep);
 
+	if (rc != EXIT_OK)
+		return rc;
 	if (opt)
 		return cmd_usage_error("%s applies to message queues and rings, not '%s'", opt,
 				       ep->text);
@@ -262,6 +332,10 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 /* What every use of a message endpoint checks; --priority and --type aside. */
 static int xfer_check_msg_objects(const struct xfer_opts *o, const struct endpoint *ep)
 {
+	int rc = xfer_check_unix(o, ep);
+
+	if (rc != EXIT_OK)
+		return rc;
 	if (o->capacity && !endpoint_can(ep, TP_CAPACITY))
 		return cmd_usage_error("--capacity applies to shm: rings, not '%s'", ep->text);
 	if (xfer_is_queue(ep) && (o->maxmsg || o->msgsize) && !o->create)

@@ -46,6 +46,7 @@ struct xfer_opts {
 	bool type_set;
 	bool eof;
 	bool keep;		/* recv -k */
+	struct sock_allow allow; /* --allow-uid, --allow-gid (check: set per endpoint) */
 	const char *scheme;	/* before every endpoint argument ("mq": `mq send OBJECT`), or NULL */
 	bool error;		/* an option value was bad (already reported) */
 };
@@ -126,6 +127,7 @@ struct xfer_stream {
 	int keepfd;		/* recv -k on a FIFO: our own writer, or -1 */
 	struct sock_file sockfile;
 	bool fifo_created;
+	struct sock_allow allow; /* which peers a unix: listener takes */
 };
 
 /*
@@ -136,8 +138,20 @@ struct xfer_stream {
  */
 int xfer_open_stream(struct xfer_stream *s, const struct xfer_opts *o, const struct endpoint *ep,
 		     enum xfer_role role, bool defer_accept);
-/* For a listener: accept the next connection into s->fd. */
+/*
+ * Which peers a listener on ep takes (o's --allow-uid/--allow-gid; an
+ * abstract unix socket checks them always); refusals are reported.
+ */
+void xfer_allow_init(struct sock_allow *a, const struct xfer_opts *o, const struct endpoint *ep);
+/* For a listener: accept the next connection (an allowed peer) into s->fd. */
 int xfer_accept(struct xfer_stream *s, const struct deadline *d);
+/*
+ * A sender's socket after its last byte (unix:, tcp:): half-close, then
+ * wait (within --timeout) until the receiver closes: 0 when it read
+ * everything, -1 with errno ECONNRESET when it closed with data unread
+ * (it refused the peer, or stopped early), ETIMEDOUT. Others: 0 at once.
+ */
+int xfer_stream_confirm(struct xfer_stream *s);
 void xfer_close_stream(struct xfer_stream *s);
 /* Whether this role listens on a socket endpoint. */
 bool xfer_listens(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role);
@@ -149,6 +163,13 @@ const char *xfer_addrinuse_hint(const struct xfer_opts *o, const struct endpoint
  */
 int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct endpoint *ep,
 		  enum xfer_role role);
+
+/*
+ * After receiving from me: report messages the transport knows were lost
+ * (udp: -F chunk's sequence numbers); the exit status, EXIT_FAIL instead
+ * of EXIT_OK when some were.
+ */
+int xfer_msg_losses(const struct msgend *me, int status);
 
 /* Progress (-P) and statistics (--stats) on stderr (cmd/xfer_meter.c). */
 

@@ -42,6 +42,8 @@ struct msgend_opts {
 	bool wait;		/* wait for the object or the peer to appear */
 	int64_t wait_ms;	/* how long (-1: forever) */
 	bool keep;		/* rings: a writer's close is not end of stream (recv -k) */
+	const struct sock_allow *allow; /* unix sockets: which peers (copied), or NULL */
+	bool sequenced;		/* udp: -F chunk's sequence header (lib/msgsock.c) */
 };
 
 #define MSGEND_SENDER_MAX 128
@@ -123,6 +125,9 @@ struct msgend {
 	key_t key;
 	struct sock_file sockfile;
 	void *priv;		/* anything else a backend needs (freed by its close) */
+	uint64_t lost;		/* messages the transport knows were lost (udp -F chunk) */
+	uint64_t lost_of;	/* ...out of this many sent */
+	bool lost_tail;		/* ...and whether some at the end may be (no end marker yet) */
 	char name[OBJREF_NAME_MAX + 16]; /* canonical object name, for messages */
 };
 
