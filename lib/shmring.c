@@ -32,7 +32,7 @@ static int shmring_fail(struct shmring *p, int err)
 	return -1;
 }
 
-/* Create the segment and lay out an empty ring, unless --reuse finds one. */
+/* Create the segment and lay out an empty ring, unless --reuse finds a segment. */
 static int shmring_create(struct msgend *me, struct shmring *p, const struct msgend_opts *o,
 			  const char **why)
 {
@@ -51,7 +51,9 @@ static int shmring_create(struct msgend *me, struct shmring *p, const struct msg
 		me->id = p->seg.id;
 	if (shm_map(&p->seg) < 0)
 		goto fail;
-	if (!p->seg.created && ring_probe(p->seg.base, (size_t)p->seg.size))
+	/* What --reuse found is never formatted: ring_attach checks it (and
+	 * waits, with --wait, for its creator to finish formatting it). */
+	if (!p->seg.created)
 		return 0;
 	if (ring_format(p->seg.base, (size_t)p->seg.size, ring_capacity_for(p->seg.size), why) < 0)
 		goto fail;
@@ -132,6 +134,7 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 		deadline_backoff(&d, &step);
 	}
 	p->ring.keep = o->keep;
+	p->ring.counted = o->counted;
 	me->msgsize = ring_max_record(p->ring.capacity);
 	me->priv = p;
 	if (p->seg.sysv)
