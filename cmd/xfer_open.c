@@ -235,6 +235,7 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 		.wait = o->wait,
 		.wait_ms = xfer_open_ms(o),
 		.keep = o->keep,
+		.counted = role == XFER_RECEIVER && o->count,
 	};
 	const char *why = NULL;
 	int err;
@@ -261,8 +262,9 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 	 * unix: streams; other objects only with --rm. */
 	if (o->rm || endpoint_is_socket(ep))
 		cleanup_push(xfer_remove_msgend, me);
-	if (!o->rm && ep->kind == EP_MQ && ep->obj.is_private)
-		cmd_warnx("created 'mq:%s'", me->name);
+	/* A key:private queue or ring is reachable only by the id we print. */
+	if (!o->rm && (ep->kind == EP_MQ || ep->kind == EP_SHM) && ep->obj.is_private)
+		cmd_warnx("created '%s:%s'", ep->kind == EP_MQ ? "mq" : "shm", me->name);
 	me->recv_type = o->type_set ? o->type : 0;
 	return EXIT_OK;
 }
