@@ -42,6 +42,8 @@ struct msgend_opts {
 	bool wait;		/* wait for the object or the peer to appear */
 	int64_t wait_ms;	/* how long (-1: forever) */
 	bool keep;		/* rings: a writer's close is not end of stream (recv -k) */
+	bool counted;		/* rings: the receiver waits for a count (recv -c): a close
+				 * with no writer left waits for the next writer */
 };
 
 #define MSGEND_SENDER_MAX 128

@@ -730,8 +730,10 @@ static bool ring_writers_closed(const struct ring *r)
 {
 	struct ring_line *wl = ring_line(r, RING_WRITER);
 
-	/* Acquire: the records published before the flag are seen with it. */
-	if (r->keep || !atomic_load_explicit(&wl->closed, memory_order_acquire))
+	/* Acquire: the records published before the flag are seen with it.
+	 * A counted reader outlives a close: another writer may be on its way
+	 * (writers that start one after another each close the stream). */
+	if (r->keep || r->counted || !atomic_load_explicit(&wl->closed, memory_order_acquire))
 		return false;
 	return !(r->stale_close &&
 		 atomic_load_explicit(&wl->session, memory_order_relaxed) == r->session);

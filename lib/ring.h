@@ -55,6 +55,8 @@ struct ring {
 	int slot;		/* our pid slot, or -1 */
 	pid_t pid;
 	bool keep;		/* reader: a writer's close is not end of stream */
+	bool counted;		/* reader: waits for a count, so a close with no writer
+				 * left waits for the next writer (dead ones still fail) */
 	bool locked;		/* between *_begin and *_end/commit */
 	uint64_t cached;	/* our copy of the other side's index */
 	uint64_t pos;		/* writer: head after the reservation's pad */
