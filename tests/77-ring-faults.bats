@@ -113,17 +113,27 @@ wait_for_ring_peer() {
 }
 
 @test "a POSIX ring truncated mid-transfer: both sides exit 1, neither by a signal" {
-	ipctool shm create "$R" --capacity 64K
-	bg bash -c "exec timeout 60 '$IPCTOOL' recv 'shm:$R' >/dev/null 2>'$TEST_DIR/rerr'"
-	local rpid=$BG_PID
-	bg bash -c "yes | exec timeout 60 '$IPCTOOL' send 'shm:$R' 2>'$TEST_DIR/serr'"
-	local spid=$BG_PID
-	wait_for_ring_peer "$R" reader ""
-	truncate -s 0 "/dev/shm$R"
-	bg_exits "$rpid" 1
-	bg_exits "$spid" 1
-	run cat "$TEST_DIR/rerr" "$TEST_DIR/serr"
-	assert_output --partial "truncated"
+	local framing size rpid spid
+	# Header and data gone (line records); data gone, header kept (chunks).
+	for framing in "line 0" "chunk 8192"; do
+		set -- $framing
+		framing=$1 size=$2
+		ipctool shm create "$R" --capacity 64K
+		bg bash -c "exec timeout 60 '$IPCTOOL' recv -F $framing 'shm:$R' >/dev/null 2>'$TEST_DIR/rerr'"
+		rpid=$BG_PID
+		bg bash -c "yes | exec timeout 60 '$IPCTOOL' send -F $framing 'shm:$R' 2>'$TEST_DIR/serr'"
+		spid=$BG_PID
+		wait_for_ring_peer "$R" reader ""
+		wait_for_ring_peer "$R" writer ""
+		truncate -s "$size" "/dev/shm$R"
+		bg_exits "$rpid" 1
+		bg_exits "$spid" 1
+		run cat "$TEST_DIR/rerr"
+		assert_output --partial "(the segment was truncated)"
+		run cat "$TEST_DIR/serr"
+		assert_output --partial "(the segment was truncated)"
+		ipctool shm rm "$R"
+	done
 }
 
 @test "System V send --create --reuse on a ring: unread records stay" {
