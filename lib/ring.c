@@ -10,12 +10,14 @@
 #include "ring.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -228,9 +230,35 @@ static bool ring_pid_valid(int32_t pid)
 	return pid > 0 && pid <= RING_PID_MAX;
 }
 
+/*
+ * Whether pid is a zombie: it exited (killed, say) and its parent has not
+ * reaped it yet; kill(2) still finds it, but it holds no ring any more.
+ * The state follows the last ')' of /proc/PID/stat.
+ */
+static bool ring_pid_zombie(int32_t pid)
+{
+	char path[32], buf[128];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
 static bool ring_pid_alive(int32_t pid)
 {
-	return ring_pid_valid(pid) && (kill(pid, 0) == 0 || errno == EPERM);
+	return ring_pid_valid(pid) && (kill(pid, 0) == 0 || errno == EPERM) &&
+	       !ring_pid_zombie(pid);
 }
 
 /* Whether pid surely names no process (not merely an invalid value). */

@@ -84,6 +84,27 @@ wait_for_ring_peer() {
 	assert_output --partial "the sender died without closing"
 }
 
+@test "a killed writer not reaped yet (a zombie) is no live writer: recv -c fails, never hangs" {
+	ipctool shm create "$R" --capacity 16K
+	bg timeout 60 "$IPCTOOL" recv -c 2000 "shm:$R" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	local rpid=$BG_PID
+	mkfifo "$TEST_DIR/fifo"
+	# The writer's parent becomes sleep, which never reaps it: killed, it
+	# stays a zombie.
+	bg bash -c "'$IPCTOOL' send 'shm:$R' <'$TEST_DIR/fifo' & echo \$! >'$TEST_DIR/wpid'; exec sleep 120"
+	exec 5<>"$TEST_DIR/fifo"
+	wait_for_nonempty "$TEST_DIR/wpid"
+	local wpid=$(cat "$TEST_DIR/wpid")
+	wait_for_ring_peer "$R" writer "$wpid"
+	seq 1000 | ipctool send "shm:$R"
+	kill -KILL "$wpid"
+	exec 5>&-
+	bg_exits "$rpid" 1
+	[ "$(wc -l <"$TEST_DIR/out")" -eq 1000 ]
+	run cat "$TEST_DIR/err"
+	assert_output --partial "the sender died without closing"
+}
+
 @test "a POSIX ring truncated under a waiting reader: recv exits 1 saying so, not SIGBUS" {
 	ipctool shm create "$R" --capacity 16K
 	bg ipctool recv -t 60s "shm:$R" 2>"$TEST_DIR/err"
