@@ -255,10 +255,17 @@ static bool ring_pid_zombie(int32_t pid)
 	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
-static bool ring_pid_alive(int32_t pid)
+/* Whether pid lives; zombies count as dead only when thorough (it costs a
+ * read of /proc, too much for every wake-up of a waiter). */
+static bool ring_pid_lives(int32_t pid, bool thorough)
 {
 	return ring_pid_valid(pid) && (kill(pid, 0) == 0 || errno == EPERM) &&
-	       !ring_pid_zombie(pid);
+	       !(thorough && ring_pid_zombie(pid));
+}
+
+static bool ring_pid_alive(int32_t pid)
+{
+	return ring_pid_lives(pid, true);
 }
 
 /* Whether pid surely names no process (not merely an invalid value). */
@@ -282,7 +289,7 @@ static int ring_side_alive(struct ring *r, enum ring_role side, pid_t *dead)
 
 		if (pid == 0 || pid == r->pid)
 			continue;
-		if (ring_pid_alive(pid))
+		if (ring_pid_lives(pid, r->idle))
 			return 1;
 		found = -1;
 		*dead = pid;
@@ -524,6 +531,7 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_ch
 		if (ready(r))
 			return 0;
 	}
+	r->idle = false;
 	for (;;) {
 		int left, slice;
 
@@ -543,7 +551,9 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_ch
 			atomic_store(&mine->wake, 0);
 			return 0;
 		}
-		ring_futex_wait(&mine->wake, 1, slice);
+		/* A whole slice without a wake-up: the next peer check also
+		 * looks for zombies. */
+		r->idle = ring_futex_wait(&mine->wake, 1, slice) < 0 && errno == ETIMEDOUT;
 		atomic_store(&mine->wake, 0);
 		if (ready(r))
 			return 0;

@@ -68,6 +68,7 @@ struct ring {
 	size_t reserved;	/* writer: payload bytes reserved */
 	pid_t dead_pid;		/* the peer found dead, for messages */
 	bool recovered;		/* a lock was taken over from a dead holder */
+	bool idle;		/* a wait slept a whole slice without a wake-up */
 	uint32_t session;	/* reader: the writers' session when it attached */
 	bool stale_close;	/* reader: that session had closed, nothing left */
 };
