@@ -1,7 +1,8 @@
 /*
  * The shm: transport: ipctool's ring (lib/ring.c) in a POSIX or System V
  * segment (lib/shm.c), behind the message-endpoint interface. A record is a
- * message; the writer's close is end of stream.
+ * message; the last attached writer's close is end of stream, except for a
+ * receiver that waits for a count (it waits for the next writer).
  */
 #include <errno.h>
 #include <signal.h>
