@@ -48,7 +48,7 @@ static bool shmring_sigbus_set;
 static void shmring_sigbus(int sig, siginfo_t *si, void *ctx)
 {
 	uintptr_t addr = (uintptr_t)si->si_addr;
-	int i;
+	int i, err = errno;
 
 	(void)sig;
 	(void)ctx;
@@ -61,10 +61,12 @@ static void shmring_sigbus(int sig, siginfo_t *si, void *ctx)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 			break;
 		shmring_guards[i].truncated = 1;
+		errno = err;
 		return;
 	}
 	/* Not a ring's page: what SIGBUS did before us (the fault repeats). */
 	sigaction(SIGBUS, &shmring_old_sigbus, NULL);
+	errno = err;
 }
 
 /* Watch a POSIX ring's mapping for truncation; -1 when no slot is free
@@ -108,11 +110,16 @@ static void shmring_unguard(struct shmring *p)
 static bool shmring_truncated(const struct shmring *p, bool failed)
 {
 	struct stat st;
+	int err = errno;
+	bool shrunk;
 
 	if (p->guard >= 0 && shmring_guards[p->guard].truncated)
 		return true;
-	return failed && !p->seg.sysv && fstat(p->seg.fd, &st) == 0 &&
-	       (uint64_t)st.st_size < p->seg.size;
+	if (!failed || p->seg.sysv)
+		return false;
+	shrunk = fstat(p->seg.fd, &st) == 0 && (uint64_t)st.st_size < p->seg.size;
+	errno = err;
+	return shrunk;
 }
 
 /* The result of a ring call: -1 with ENXIO when the segment was truncated,
@@ -311,8 +318,9 @@ static void shmring_close(struct msgend *me)
 	 * close for the end of a stream whose records vanished. */
 	if (!shmring_truncated(p, true))
 		ring_close(&p->ring);
-	shm_close(&p->seg);
+	/* Unwatched before unmapped: the range may be mapped anew. */
 	shmring_unguard(p);
+	shm_close(&p->seg);
 	free(p);
 	me->priv = NULL;
 }
