@@ -453,6 +453,9 @@ int xfer_send_failed(const struct xfer_opts *o, struct msgend *me, size_t len, u
 	else if (errno == EIDRM || errno == EINVAL)
 		cmd_warnx("cannot send to '%s': %s (was the queue removed?)", me->ep->text,
 			  strerror(errno));
+	else if (errno == ENXIO && me->ep->kind == EP_SHM)
+		cmd_warnx("cannot send to '%s': %s (the segment was truncated)", me->ep->text,
+			  strerror(errno));
 	else
 		cmd_warn("cannot send to '%s'", me->ep->text);
 	return EXIT_FAIL;
@@ -465,6 +468,9 @@ int xfer_recv_failed(const struct xfer_opts *o, struct msgend *me, uint64_t rece
 		return xfer_recv_timed_out(o, me->ep, received, o->count || o->eof);
 	if (errno == EBADMSG)
 		cmd_warnx("cannot receive from '%s': %s (the ring is corrupt)", me->ep->text,
+			  strerror(errno));
+	else if (errno == ENXIO && me->ep->kind == EP_SHM)
+		cmd_warnx("cannot receive from '%s': %s (the segment was truncated)", me->ep->text,
 			  strerror(errno));
 	else if (errno == ECONNRESET && me->ep->kind == EP_SHM)
 		cmd_warnx("cannot receive from '%s': %s (the sender died without closing)",

@@ -348,6 +348,7 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 		.keep = o->keep,
 		.allow = &allow,
 		.sequenced = o->framing == FRAMING_CHUNK,
+		.counted = role == XFER_RECEIVER && o->count,
 	};
 	const char *why = NULL;
 	/*
@@ -387,8 +388,9 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 				  strerror(err), xfer_msg_open_hint(o, ep, err));
 		return EXIT_FAIL;
 	}
-	if (!o->rm && ep->kind == EP_MQ && ep->obj.is_private)
-		cmd_warnx("created 'mq:%s'", me->name);
+	/* A key:private queue or ring is reachable only by the id we print. */
+	if (!o->rm && (ep->kind == EP_MQ || ep->kind == EP_SHM) && ep->obj.is_private)
+		cmd_warnx("created '%s:%s'", ep->kind == EP_MQ ? "mq" : "shm", me->name);
 	me->recv_type = o->type_set ? o->type : 0;
 	return EXIT_OK;
 }

@@ -44,6 +44,8 @@ struct msgend_opts {
 	bool keep;		/* rings: a writer's close is not end of stream (recv -k) */
 	const struct sock_allow *allow; /* unix sockets: which peers (copied), or NULL */
 	bool sequenced;		/* udp: -F chunk's sequence header (lib/msgsock.c) */
+	bool counted;		/* rings: the receiver waits for a count (recv -c): a close
+				 * with no writer left waits for the next writer */
 };
 
 #define MSGEND_SENDER_MAX 128

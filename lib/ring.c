@@ -10,13 +10,16 @@
 #include "ring.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +129,20 @@ static int ring_mutex_init(pthread_mutex_t *m)
 	return rc;
 }
 
+/* The magic as one 64-bit word, published and read as one atomic access. */
+static uint64_t ring_magic_word(void)
+{
+	uint64_t w;
+
+	memcpy(&w, RING_MAGIC, 8);
+	return w;
+}
+
+static uint64_t ring_magic_load(const void *base)
+{
+	return __atomic_load_n((const uint64_t *)base, __ATOMIC_ACQUIRE);
+}
+
 int ring_format(void *base, size_t size, uint64_t capacity, const char **why)
 {
 	struct ring_header *h = base;
@@ -141,15 +158,15 @@ int ring_format(void *base, size_t size, uint64_t capacity, const char **why)
 	h->creator_pid = (int32_t)getpid();
 	if (ring_mutex_init(&h->wlock) != 0 || ring_mutex_init(&h->rlock) != 0)
 		return ring_fail(why, "cannot initialise the ring's locks", ENOMEM);
-	atomic_thread_fence(memory_order_release);
-	memcpy(h->magic, RING_MAGIC, 8);
+	/* Release: a ring_attach that sees the magic (acquire) sees the rest. */
+	__atomic_store_n((uint64_t *)(void *)h->magic, ring_magic_word(), __ATOMIC_RELEASE);
 	atomic_thread_fence(memory_order_seq_cst);
 	return 0;
 }
 
 bool ring_probe(const void *base, size_t size)
 {
-	return size >= RING_DATA_OFFSET && memcmp(base, RING_MAGIC, 8) == 0;
+	return size >= RING_DATA_OFFSET && ring_magic_load(base) == ring_magic_word();
 }
 
 /*
@@ -182,16 +199,17 @@ static int ring_check_header(const unsigned char *base, size_t size, uint64_t *c
 {
 	const struct ring_header *h = (const struct ring_header *)base;
 	uint32_t version, hsize, flags;
-	uint64_t cap;
-	static const char zero[8];
+	uint64_t cap, magic;
 
 	if (size < RING_DATA_OFFSET + RING_MIN_CAPACITY)
 		return ring_fail(why, "too small to hold a ring", EBADMSG);
-	if (memcmp(h->magic, zero, 8) == 0)
+	/* Acquire, pairing with ring_format's release of the magic. */
+	magic = ring_magic_load(base);
+	if (magic == 0)
 		return ring_fail(why, "not formatted as a ring yet", EAGAIN);
-	if (memcmp(h->magic, RING_MAGIC, 8) != 0)
+	if (magic != ring_magic_word())
 		return ring_fail(why, "not an ipctool ring (bad magic)", EBADMSG);
-	version = __atomic_load_n(&h->version, __ATOMIC_ACQUIRE);
+	version = __atomic_load_n(&h->version, __ATOMIC_RELAXED);
 	hsize = __atomic_load_n(&h->header_size, __ATOMIC_RELAXED);
 	cap = __atomic_load_n(&h->capacity, __ATOMIC_RELAXED);
 	flags = __atomic_load_n(&h->flags, __ATOMIC_RELAXED);
@@ -212,9 +230,42 @@ static bool ring_pid_valid(int32_t pid)
 	return pid > 0 && pid <= RING_PID_MAX;
 }
 
+/*
+ * Whether pid is a zombie: it exited (killed, say) and its parent has not
+ * reaped it yet; kill(2) still finds it, but it holds no ring any more.
+ * The state follows the last ')' of /proc/PID/stat.
+ */
+static bool ring_pid_zombie(int32_t pid)
+{
+	char path[32], buf[128];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* Whether pid lives; zombies count as dead only when thorough (it costs a
+ * read of /proc, too much for every wake-up of a waiter). */
+static bool ring_pid_lives(int32_t pid, bool thorough)
+{
+	return ring_pid_valid(pid) && (kill(pid, 0) == 0 || errno == EPERM) &&
+	       !(thorough && ring_pid_zombie(pid));
+}
+
 static bool ring_pid_alive(int32_t pid)
 {
-	return ring_pid_valid(pid) && (kill(pid, 0) == 0 || errno == EPERM);
+	return ring_pid_lives(pid, true);
 }
 
 /* Whether pid surely names no process (not merely an invalid value). */
@@ -238,7 +289,7 @@ static int ring_side_alive(struct ring *r, enum ring_role side, pid_t *dead)
 
 		if (pid == 0 || pid == r->pid)
 			continue;
-		if (ring_pid_alive(pid))
+		if (ring_pid_lives(pid, r->idle))
 			return 1;
 		found = -1;
 		*dead = pid;
@@ -366,6 +417,7 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 
 	memset(r, 0, sizeof(*r));
 	r->slot = -1;
+	r->seg_fd = -1;
 	if (ring_check_header(base, size, &cap, why) < 0)
 		return -1;
 	r->base = base;
@@ -449,6 +501,21 @@ void ring_close(struct ring *r)
 }
 
 /*
+ * Whether r->seg_fd's segment shrank below the mapping (ENXIO): its pages
+ * are gone. Checked once per sleep, so a waiter never waits on a segment
+ * someone truncated, even where it touches no vanished page.
+ */
+static bool ring_seg_truncated(const struct ring *r)
+{
+	struct stat st;
+
+	if (r->seg_fd < 0 || fstat(r->seg_fd, &st) < 0 || (uint64_t)st.st_size >= r->size)
+		return false;
+	errno = ENXIO;
+	return true;
+}
+
+/*
  * Wait until ready(r) holds: spin, then sleep on our wake word in slices,
  * checking in between that the other side is still there. peer_check
  * returns 0 to go on waiting, or -1 with errno set to stop.
@@ -464,10 +531,11 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_ch
 		if (ready(r))
 			return 0;
 	}
+	r->idle = false;
 	for (;;) {
 		int left, slice;
 
-		if (peer_check(r) < 0)
+		if (ring_seg_truncated(r) || peer_check(r) < 0)
 			return -1;
 		left = deadline_poll_ms(d);
 		if (left == 0) {
@@ -476,11 +544,16 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_ch
 		}
 		slice = left < 0 || left > RING_SLICE_MS ? RING_SLICE_MS : left;
 		atomic_store(&mine->wake, 1);
+		/* "Sleeping" before the re-check of the index, paired with the
+		 * fence in ring_wake: one side always sees the other's store. */
+		atomic_thread_fence(memory_order_seq_cst);
 		if (ready(r)) {
 			atomic_store(&mine->wake, 0);
 			return 0;
 		}
-		ring_futex_wait(&mine->wake, 1, slice);
+		/* A whole slice without a wake-up: the next peer check also
+		 * looks for zombies. */
+		r->idle = ring_futex_wait(&mine->wake, 1, slice) < 0 && errno == ETIMEDOUT;
 		atomic_store(&mine->wake, 0);
 		if (ready(r))
 			return 0;
@@ -730,8 +803,10 @@ static bool ring_writers_closed(const struct ring *r)
 {
 	struct ring_line *wl = ring_line(r, RING_WRITER);
 
-	/* Acquire: the records published before the flag are seen with it. */
-	if (r->keep || !atomic_load_explicit(&wl->closed, memory_order_acquire))
+	/* Acquire: the records published before the flag are seen with it.
+	 * A counted reader outlives a close: another writer may be on its way
+	 * (writers that start one after another each close the stream). */
+	if (r->keep || r->counted || !atomic_load_explicit(&wl->closed, memory_order_acquire))
 		return false;
 	return !(r->stale_close &&
 		 atomic_load_explicit(&wl->session, memory_order_relaxed) == r->session);
