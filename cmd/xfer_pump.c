@@ -819,6 +819,15 @@ int xfer_pump(const struct xfer_opts *o, struct xfer_source *src, struct xfer_si
 		status = xfer_pump_peeked(o, src, dst, m);
 	else
 		status = xfer_pump_each(o, src, dst, m);
+	/* A receiver that was told how many to expect and saw the stream end
+	 * short of it did not get what it was asked for (--eof is the sender's
+	 * own word that it is done). */
+	if (status == EXIT_OK && src->kind == XFER_KIND_MSGEND && o->count && !o->eof &&
+	    m->messages < o->count) {
+		cmd_warnx("'%s': the stream ended after %" PRIu64 " of %" PRIu64 " messages",
+			  src->ep ? src->ep->text : "-", m->messages, o->count);
+		status = EXIT_FAIL;
+	}
 	if (status == EXIT_OK && o->eof && dst->end && dst->end(dst, xfer_deadline(o, &d)) < 0) {
 		struct xfer_msg empty = { .data = "", .len = 0 };
 

@@ -240,3 +240,14 @@ wait_blocked() {
 	[ "$queued" -gt 0 ]
 	[ "$((written + queued))" -ge 10 ]
 }
+
+@test "recv -c N whose stream ends short of N: exit 1 saying how many came" {
+	local s=$TEST_DIR/$(uniq_name sock)
+	bg ipctool recv -c 5 "unix-seqpacket:$s" >"$TEST_DIR/out" 2>"$TEST_DIR/err"
+	local rpid=$BG_PID
+	ipctool send --wait "unix-seqpacket:$s" a b c
+	bg_exits "$rpid" 1
+	assert_equal "$(cat "$TEST_DIR/out")" "$(printf 'a\nb\nc')"
+	run cat "$TEST_DIR/err"
+	assert_output "ipctool recv: 'unix-seqpacket:$s': the stream ended after 3 of 5 messages"
+}
