@@ -4,8 +4,8 @@
  *
  * Layout, offsets from the start of the segment:
  *   0     header page: magic "IPCTRING", version, header size, capacity,
- *         flags, creator pid, the writers' and readers' robust mutexes, and
- *         the pid slots of attached writers and readers
+ *         flags, creator pid, the writers' and readers' lock words
+ *         (lib/lockword.h), and the pid slots of attached writers and readers
  *   4096  the writer's cache line: head, closed flag, writer pid, wake word
  *   4224  the reader's cache line: tail, closed flag, reader pid, wake word
  *   8192  the data area, capacity bytes (a power of two)
@@ -28,7 +28,7 @@
 #include "clock.h"
 
 #define RING_MAGIC "IPCTRING"
-#define RING_VERSION 1u
+#define RING_VERSION 2u
 #define RING_WRITER_LINE 4096u
 #define RING_READER_LINE 4224u
 #define RING_DATA_OFFSET 8192u
@@ -54,6 +54,7 @@ struct ring {
 	enum ring_role role;
 	int slot;		/* our pid slot, or -1 */
 	pid_t pid;
+	uint64_t self;		/* lockword_self(): our identity in lock words */
 	bool keep;		/* reader: a writer's close is not end of stream */
 	bool locked;		/* between *_begin and *_end/commit */
 	uint64_t cached;	/* our copy of the other side's index */
