@@ -245,8 +245,13 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 		.keep = o->keep,
 	};
 	const char *why = NULL;
-	/* Opening waits only with --wait, and never to create. */
-	bool hold = o->create || !o->wait;
+	/*
+	 * Signals are held only where opening cannot wait: making a new object
+	 * (an exclusive create) or binding a socket. Attaching to an existing
+	 * ring may wait for its lock, connecting for a listener's backlog:
+	 * Ctrl-C must still work there.
+	 */
+	bool hold = (o->create && !o->reuse) || xfer_listens(o, ep, role);
 	sigset_t old;
 	int rc, err;
 
