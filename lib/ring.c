@@ -275,8 +275,11 @@ static struct lockword *ring_side_lock(const struct ring *r)
 	return r->role == RING_WRITER ? &ring_hdr(r)->wlock : &ring_hdr(r)->rlock;
 }
 
-/* Only a process in the side's pid slots may hold its lock: any other
- * holder (a live but unrelated pid written by a co-tenant) is corrupt. */
+/*
+ * Only a process in the side's pid slots may hold its lock; a dead holder
+ * (whose slot a newcomer may have taken) is taken over. A live holder that
+ * is not attached (an unrelated pid written by a co-tenant) is corrupt.
+ */
 static bool ring_lock_holder_ok(pid_t holder, void *arg)
 {
 	const struct ring *r = arg;
@@ -286,7 +289,7 @@ static bool ring_lock_holder_ok(pid_t holder, void *arg)
 	for (i = 0; i < RING_MAX_PEERS; i++)
 		if (ring_slot_pid(atomic_load_explicit(&pids[i], memory_order_relaxed)) == holder)
 			return true;
-	return false;
+	return !ring_pid_alive(holder);
 }
 
 /*
@@ -409,8 +412,10 @@ void ring_close(struct ring *r)
 	if (ring_lock(r, &d) < 0)
 		return;
 	pids = ring_side_pids(r, r->role);
+	/* Leaving (-pid) while we hold the lock, so that a waiter still finds
+	 * the holder in the slots; free once the lock is released. */
 	if (atomic_load(&pids[r->slot]) == (int32_t)r->pid)
-		atomic_store(&pids[r->slot], 0);
+		atomic_store(&pids[r->slot], -(int32_t)r->pid);
 	for (i = 0; i < RING_MAX_PEERS; i++) {
 		int32_t v = atomic_load(&pids[i]);
 
@@ -422,6 +427,11 @@ void ring_close(struct ring *r)
 		ring_wake(ring_line(r, r->role == RING_WRITER ? RING_READER : RING_WRITER));
 	}
 	ring_unlock(r);
+	{
+		int32_t leaving = -(int32_t)r->pid;
+
+		atomic_compare_exchange_strong(&pids[r->slot], &leaving, 0);
+	}
 	r->slot = -1;
 }
 
@@ -453,6 +463,11 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_ch
 		}
 		slice = left < 0 || left > RING_SLICE_MS ? RING_SLICE_MS : left;
 		atomic_store(&mine->wake, 1);
+		/* "I sleep" before the re-check, against the other side's
+		 * publish-then-check in ring_wake: without the full fence the
+		 * re-check may be ordered before the store, and a wake-up is
+		 * lost until the next slice. */
+		atomic_thread_fence(memory_order_seq_cst);
 		if (ready(r)) {
 			atomic_store(&mine->wake, 0);
 			return 0;

@@ -57,3 +57,45 @@ poke32() { # offset value
 		assert_output --partial "corrupt"
 	fi
 }
+
+@test "a writer's lock held by a live attached writer: SIGTERM stops the waiting send, exit 143" {
+	ipctool shm create "$R" --capacity 4K
+	sleep 60 &
+	local holder=$!
+	# The header (ipctool-shm(1)): the writers' lock word at 32, their pid
+	# slots from 64. A live process in a slot holding the lock.
+	poke32 64 "$holder"
+	poke32 32 "$holder"
+	bg ipctool send "shm:$R" x
+	local waiter=$BG_PID
+	sleep 0.5
+	kill -0 "$waiter"
+	kill -TERM "$waiter"
+	local i=0
+	while kill -0 "$waiter" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 "$waiter" 2>/dev/null; then
+		kill -KILL "$waiter" "$holder"
+		echo "send ignored SIGTERM while waiting for the lock" >&2
+		false
+	fi
+	bg_exits "$waiter" 143
+	# Once the holder is gone, its lock is taken over.
+	kill "$holder"
+	wait "$holder" || true
+	run -0 ipctool send -t 5s "shm:$R" y
+}
+
+@test "a -F chunk writer waiting for its input does not stop another writer" {
+	ipctool shm create "$R" --capacity 64K
+	bg ipctool recv -c 1 "shm:$R" >"$TEST_DIR/out"
+	local rpid=$BG_PID
+	sleep 60 | ipctool send -F chunk "shm:$R" &
+	local slow=$!
+	sleep 0.3
+	run -0 ipctool send -t 5s "shm:$R" hello
+	bg_exits "$rpid" 0
+	assert_equal "$(cat "$TEST_DIR/out")" "hello"
+	pkill -P "$slow" sleep 2>/dev/null || true
+	kill "$slow" 2>/dev/null || true
+}
+
