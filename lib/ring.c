@@ -354,12 +354,18 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 	if (r->slot < 0)
 		return ring_fail(why, "too many processes attached to the ring", EUSERS);
 	if (ring_lock(r, d) < 0) {
+		static char held[80];
 		int err = errno;
 
 		atomic_store(&pids[r->slot], 0);
 		r->slot = -1;
-		return ring_fail(why, err == ETIMEDOUT ? "its lock stayed taken" : "a ring with a corrupt lock",
-				 err);
+		if (err != ETIMEDOUT)
+			return ring_fail(why, "a ring with a corrupt lock", err);
+		/* Say what we waited for: the ring is there, its lock was not free. */
+		snprintf(held, sizeof(held), "the %s' lock stayed taken by pid %d",
+			 role == RING_WRITER ? "writers" : "readers",
+			 (int)lockword_holder(ring_side_lock(r)));
+		return ring_fail(why, held, err);
 	}
 	/* Others attached (not merely attaching) and alive: a session goes on. */
 	for (i = 0; i < RING_MAX_PEERS; i++) {

@@ -124,9 +124,12 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 				me->role == MSGEND_SENDER ? RING_WRITER : RING_READER, &lockd, &w) == 0)
 			break;
 		if (errno != EAGAIN || !o->wait || deadline_passed(&d)) {
-			int err = errno == EAGAIN && o->wait ? ETIMEDOUT : errno;
+			bool unformatted = errno == EAGAIN && o->wait;
+			int err = unformatted ? ETIMEDOUT : errno;
 
-			if (why && err != ETIMEDOUT)
+			/* A ring never formatted "did not appear"; anything else
+			 * (a lock that stayed taken) says what was waited for. */
+			if (why && !unformatted)
 				*why = w;
 			if (me->created)
 				shm_remove_seg(&p->seg);

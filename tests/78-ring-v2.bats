@@ -66,6 +66,9 @@ poke32() { # offset value
 	# slots from 64. A live process in a slot holding the lock.
 	poke32 64 "$holder"
 	poke32 32 "$holder"
+	# With a timeout: told what it waited for, not that the ring did not appear.
+	run -124 ipctool send -t 1s "shm:$R" x
+	assert_output "ipctool send: timed out opening 'shm:$R': the writers' lock stayed taken by pid $holder"
 	bg ipctool send "shm:$R" x
 	local waiter=$BG_PID
 	sleep 0.5
