@@ -92,7 +92,9 @@ int objref_unescape(const char *text, char *out, size_t len, const char **why)
 			p++;
 		} else if (c == '\\' && *p == 'x' && objref_hexval(p[1]) >= 0 &&
 			   objref_hexval(p[2]) >= 0) {
-			c = (char)(objref_hexval(p[1]) << 4 | objref_hexval(p[2]));
+			unsigned hi = (unsigned)objref_hexval(p[1]), lo = (unsigned)objref_hexval(p[2]);
+
+			c = (char)(hi << 4 | lo);
 			p += 3;
 			if (c == '\0')
 				return objref_fail(why, "a name with an escaped NUL byte");

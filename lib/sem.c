@@ -76,7 +76,7 @@ static int sem_sysv_mark_ready(int id, unsigned value)
 static void sem_sysv_wait_ready(int id)
 {
 	struct timespec pause = { 0, 5 * 1000 * 1000 };
-	struct semid_ds ds;
+	struct semid_ds ds = { 0 };
 	union sem_semun arg = { .buf = &ds };
 	int waited;
 

@@ -150,7 +150,8 @@ static void transport_append(char *buf, size_t size, size_t *len, const char *s)
 
 static bool transport_same_forms(size_t i)
 {
-	return i > 0 && strcmp(transport_table[i].forms, transport_table[i - 1].forms) == 0;
+	return i > 0 && i < transport_count &&
+	       strcmp(transport_table[i].forms, transport_table[i - 1].forms) == 0;
 }
 
 size_t transport_forms(char *buf, size_t size, const char *sep, const char *last_sep)
