@@ -4,8 +4,8 @@
  * process-private pointer in the segment) move records through a
  * power-of-two area. The writer publishes head with release order after
  * the record bytes; the reader publishes tail after it is done with them.
- * A side that must wait spins briefly, then raises the wake word of its own
- * cache line and sleeps on it with futex(2); the other side wakes it only
+ * A side that must wait spins briefly, then raises its wake word (on a
+ * cache line of its own) and sleeps on it with futex(2); the other side wakes it only
  * when that word is raised, so the fast path makes no system call.
  */
 #include "ring.h"
@@ -42,7 +42,6 @@ struct ring_line {
 	_Atomic uint64_t index;
 	_Atomic uint32_t closed;
 	_Atomic int32_t pid;
-	_Atomic uint32_t wake;	/* 1: this side sleeps on it */
 	_Atomic uint32_t session; /* writer: bumped when a first writer attaches */
 };
 
@@ -53,7 +52,8 @@ struct ring_record {
 
 _Static_assert(sizeof(struct ring_header) <= RING_WRITER_LINE, "header page overflows");
 _Static_assert(sizeof(struct ring_line) <= RING_READER_LINE - RING_WRITER_LINE, "line");
-_Static_assert(RING_READER_LINE + 128 <= RING_DATA_OFFSET, "reader line overflows");
+_Static_assert(RING_READER_LINE + 128 <= RING_WRITER_WAKE, "reader line overflows");
+_Static_assert(RING_READER_WAKE + 128 <= RING_DATA_OFFSET, "wake lines overflow");
 
 #define RING_KNOWN_FLAGS 0u
 #define RING_SPINS 2000
@@ -247,13 +247,25 @@ static void ring_futex_wake(_Atomic uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-/* Wake the other side if it sleeps; called after publishing an index. */
-static void ring_wake(struct ring_line *other)
+/*
+ * A side's wake word: 1 while it sleeps on it. Each has a cache line of its
+ * own, written only by a side about to sleep, so the check after every
+ * publish reads a line both sides keep, not the other side's busy index.
+ */
+static _Atomic uint32_t *ring_wake_word(const struct ring *r, enum ring_role side)
 {
+	return (_Atomic uint32_t *)(r->base +
+				   (side == RING_WRITER ? RING_WRITER_WAKE : RING_READER_WAKE));
+}
+
+/* Wake the other side if it sleeps; called after publishing an index. */
+static void ring_wake(struct ring *r, enum ring_role other)
+{
+	_Atomic uint32_t *w = ring_wake_word(r, other);
+
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&other->wake, memory_order_relaxed) == 1 &&
-	    atomic_exchange(&other->wake, 0) == 1)
-		ring_futex_wake(&other->wake);
+	if (atomic_load_explicit(w, memory_order_relaxed) == 1 && atomic_exchange(w, 0) == 1)
+		ring_futex_wake(w);
 }
 
 static void ring_pause(void)
@@ -430,7 +442,7 @@ void ring_close(struct ring *r)
 	}
 	if (!others) {
 		atomic_store(&ring_line(r, r->role)->closed, 1);
-		ring_wake(ring_line(r, r->role == RING_WRITER ? RING_READER : RING_WRITER));
+		ring_wake(r, r->role == RING_WRITER ? RING_READER : RING_WRITER);
 	}
 	ring_unlock(r);
 	{
@@ -449,7 +461,7 @@ void ring_close(struct ring *r)
 static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_check)(struct ring *),
 		     const struct deadline *d)
 {
-	struct ring_line *mine = ring_line(r, r->role);
+	_Atomic uint32_t *wake = ring_wake_word(r, r->role);
 	int i;
 
 	for (i = 0; i < RING_SPINS; i++) {
@@ -468,18 +480,18 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_ch
 			return -1;
 		}
 		slice = left < 0 || left > RING_SLICE_MS ? RING_SLICE_MS : left;
-		atomic_store(&mine->wake, 1);
+		atomic_store(wake, 1);
 		/* "I sleep" before the re-check, against the other side's
 		 * publish-then-check in ring_wake: without the full fence the
 		 * re-check may be ordered before the store, and a wake-up is
 		 * lost until the next slice. */
 		atomic_thread_fence(memory_order_seq_cst);
 		if (ready(r)) {
-			atomic_store(&mine->wake, 0);
+			atomic_store(wake, 0);
 			return 0;
 		}
-		ring_futex_wait(&mine->wake, 1, slice);
-		atomic_store(&mine->wake, 0);
+		ring_futex_wait(wake, 1, slice);
+		atomic_store(wake, 0);
 		if (ready(r))
 			return 0;
 	}
@@ -522,7 +534,7 @@ static void ring_publish(struct ring *r)
 		return;
 	atomic_store_explicit(&ring_line(r, RING_WRITER)->index, r->pos, memory_order_release);
 	r->published = r->pos;
-	ring_wake(ring_line(r, RING_READER));
+	ring_wake(r, RING_READER);
 }
 
 /* Take the writers' lock and read head (ours to move while we hold it). */
@@ -896,7 +908,7 @@ void ring_read_end(struct ring *r)
 	if (!r->locked)
 		return;
 	atomic_store_explicit(&ring_line(r, RING_READER)->index, r->next, memory_order_release);
-	ring_wake(ring_line(r, RING_WRITER));
+	ring_wake(r, RING_WRITER);
 	r->locked = false;
 	ring_unlock(r);
 }

@@ -6,8 +6,9 @@
  *   0     header page: magic "IPCTRING", version, header size, capacity,
  *         flags, creator pid, the writers' and readers' lock words
  *         (lib/lockword.h), and the pid slots of attached writers and readers
- *   4096  the writer's cache line: head, closed flag, writer pid, wake word
- *   4224  the reader's cache line: tail, closed flag, reader pid, wake word
+ *   4096  the writer's cache line: head, closed flag, writer pid, session
+ *   4224  the reader's cache line: tail, closed flag, reader pid
+ *   4352  the writer's wake word, 4480 the reader's: a cache line each
  *   8192  the data area, capacity bytes (a power of two)
  * A record is an 8-byte header {uint32 length, uint32 kind} and the payload,
  * padded to 8 bytes. A record never wraps: a pad record fills the end of the
@@ -31,6 +32,8 @@
 #define RING_VERSION 2u
 #define RING_WRITER_LINE 4096u
 #define RING_READER_LINE 4224u
+#define RING_WRITER_WAKE 4352u
+#define RING_READER_WAKE 4480u
 #define RING_DATA_OFFSET 8192u
 #define RING_MIN_CAPACITY 4096u
 #define RING_MAX_CAPACITY (1ull << 40)
