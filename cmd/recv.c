@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../lib/copy.h"
@@ -16,7 +17,8 @@ enum { RECV_KEEP = 100, RECV_JSON };
 
 static struct poptOption recv_options[] = {
 	{ "keep", 'k', POPT_ARG_NONE, NULL, RECV_KEEP,
-	  "serve senders one after another and at once, never mixing their lines", NULL },
+	  "serve senders one after another and at once, never mixing their lines "
+	  "(FIFO: lines up to 4096 bytes from ipctool senders)", NULL },
 	{ "json", 'J', POPT_ARG_NONE, NULL, RECV_JSON,
 	  "one JSON object per message (message endpoints)", NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, xfer_options, 0, "Transfer options:", NULL },
@@ -104,6 +106,13 @@ static int recv_mux_flush(struct recv_mux *mx, int i, bool eof)
 		cl->len -= n;
 		if (!s && !eof)
 			return 0;
+		/* Its sender ended mid-record: end the record here, so that
+		 * the next sender's does not run into it. */
+		if (!s && !mx->done) {
+			if (recv_mux_output(mx, &mx->sep, 1) < 0)
+				return -1;
+			mx->records += mx->o->count ? 0 : 1;
+		}
 		mx->owner = -1;
 	}
 	if (mx->done || cl->len == 0)
@@ -135,6 +144,59 @@ unterminated:
 		if (mx->owner == i)
 			mx->owner = -1;
 	}
+	return 0;
+}
+
+/*
+ * Before a quiet period ends the receiver: read what client i has sent so
+ * far and write every complete record. A sender still connected mid-line
+ * has its tail written as a line of its own (never run into the next
+ * record), and that is reported. 1 when a tail was cut, 0, or -1 when the
+ * output failed.
+ */
+static int recv_mux_drain(struct recv_mux *mx, int i)
+{
+	struct recv_client *cl = &mx->clients[i];
+	bool cut;
+	ssize_t r;
+
+	while (!mx->done) {
+		r = recv(cl->fd, cl->buf + cl->len, RECV_CLIENT_BUF - cl->len, MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		cl->len += (size_t)r;
+		if (recv_mux_flush(mx, i, false) < 0)
+			return -1;
+	}
+	if (mx->done)
+		return 0;
+	cut = cl->len > 0 || mx->owner == i;
+	if (recv_mux_flush(mx, i, true) < 0)
+		return -1;
+	return cut ? 1 : 0;
+}
+
+/* recv_mux_drain for every client, the one owning the output first. */
+static int recv_mux_drain_all(struct recv_mux *mx, const struct endpoint *ep)
+{
+	int i, rc, cut = 0;
+
+	if (mx->owner >= 0) {
+		if ((rc = recv_mux_drain(mx, mx->owner)) < 0)
+			return -1;
+		cut += rc;
+	}
+	for (i = 0; i < mx->nclients && !mx->done; i++) {
+		if ((rc = recv_mux_drain(mx, i)) < 0)
+			return -1;
+		cut += rc;
+	}
+	if (cut)
+		cmd_warnx("'%s': %d sender%s still connected in an unterminated line: "
+			  "written as %s line%s of %s own", ep->text, cut, cut == 1 ? "" : "s",
+			  cut == 1 ? "a" : "", cut == 1 ? "" : "s", cut == 1 ? "its" : "their");
 	return 0;
 }
 
@@ -197,8 +259,14 @@ static int recv_keep_sockets(const struct xfer_opts *o, struct xfer_stream *s,
 			break;
 		}
 		if (n == 0) {
-			/* A quiet period ends a -k receiver, unless --count was not reached. */
-			status = xfer_recv_timed_out(o, s->ep, m->bytes, o->count != 0);
+			/* A quiet period ends a -k receiver, unless --count was not
+			 * reached; what the senders sent so far is written first. */
+			if (recv_mux_drain_all(mx, s->ep) < 0) {
+				cmd_warn("cannot write to standard output");
+				status = EXIT_FAIL;
+			} else if (!mx->done) {
+				status = xfer_recv_timed_out(o, s->ep, m->bytes, o->count != 0);
+			}
 			break;
 		}
 		/* Clients first, in the order polled; new ones are appended. */
@@ -233,7 +301,7 @@ static int recv_keep_sockets(const struct xfer_opts *o, struct xfer_stream *s,
 			int fd;
 
 			deadline_start(&now, 0);
-			fd = sock_accept(s->lfd, &now);
+			fd = sock_accept_allowed(s->lfd, &now, &s->allow);
 
 			if (fd >= 0) {
 				char *buf = malloc(RECV_CLIENT_BUF);
@@ -343,7 +411,7 @@ static int recv_messages(const struct xfer_opts *o, const struct endpoint *ep, b
 	    xfer_sink_fd(&dst, o, STDOUT_FILENO, NULL, json, me.msgsize) < 0)
 		rc = EXIT_FAIL;
 	else
-		rc = xfer_pump(o, &src, &dst, &m);
+		rc = xfer_msg_losses(&me, xfer_pump(o, &src, &dst, &m));
 	xfer_sink_free(&dst);
 	xfer_source_free(&src);
 	msgend_close(&me);

@@ -5,8 +5,10 @@
  * a stream end with the framing's separator.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../lib/copy.h"
@@ -76,10 +78,33 @@ static int relay_messages(const struct xfer_opts *o, struct relay_side *src,
 	else if (xfer_sink_fd(&to, o, dst->s.fd, dst->ep, false, msgsize) < 0)
 		goto out;
 	rc = xfer_pump(o, &from, &to, m);
+	/* Chunks a udp: SOURCE knows it lost (-F chunk's sequence numbers). */
+	if (src->message)
+		rc = xfer_msg_losses(&src->me, rc);
 out:
 	xfer_sink_free(&to);
 	xfer_source_free(&from);
 	return rc;
+}
+
+/*
+ * A connected DEST whose receiver closed with data unread (a UNIX or TCP
+ * socket then reports ECONNRESET): what was written to it since is not
+ * delivered, though the kernel had accepted it. EXIT_FAIL after saying so.
+ */
+static int relay_check_peer(const struct relay_side *dst, uint64_t moved)
+{
+	int fd = dst->message ? dst->me.fd : dst->s.fd, err = 0;
+	socklen_t len = sizeof(err);
+
+	if (!endpoint_is_socket(dst->ep) || fd < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
+	    (err != ECONNRESET && err != EPIPE))
+		return EXIT_OK;
+	cmd_warnx("'%s': the receiver went away with data unread: of the %" PRIu64
+		  " message%s relayed, the last ones were not delivered", dst->ep->text, moved,
+		  moved == 1 ? "" : "s");
+	return EXIT_FAIL;
 }
 
 static int relay_bytes(const struct xfer_opts *o, struct relay_side *src, struct relay_side *dst,
@@ -158,6 +183,8 @@ int cmd_relay(int argc, const char **argv)
 			rc = relay_messages(&o, &src, &dst, &m);
 		else
 			rc = relay_bytes(&o, &src, &dst, &m);
+		if (rc == EXIT_OK)
+			rc = relay_check_peer(&dst, m.messages);
 		xfer_meter_finish(&m);
 	}
 	relay_close(&src);

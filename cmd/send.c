@@ -1,5 +1,8 @@
 /* ipctool send: standard input or MESSAGE arguments to an endpoint. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,21 +17,82 @@ static struct poptOption send_options[] = {
 	POPT_TABLEEND
 };
 
-/* Each MESSAGE argument, followed by the framing's separator. */
+/*
+ * write_all within --timeout: ETIMEDOUT when the peer accepts nothing for
+ * timeout_ms (-1: wait as long as it takes). The descriptor is made
+ * non-blocking meanwhile, so a large write cannot block past the timeout.
+ */
+static int send_write_timed(int fd, const void *buf, size_t len, int timeout_ms)
+{
+	const char *p = buf;
+	int flags, rc = 0;
+
+	if (timeout_ms < 0)
+		return write_all(fd, buf, len);
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0))
+		return write_all(fd, buf, len);
+	while (len > 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		ssize_t n = write(fd, p, len);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN) {
+			rc = -1;
+			break;
+		}
+		do
+			rc = poll(&pfd, 1, timeout_ms);
+		while (rc < 0 && errno == EINTR);
+		if (rc <= 0) {
+			if (rc == 0)
+				errno = ETIMEDOUT;
+			rc = -1;
+			break;
+		}
+		rc = 0;
+	}
+	if (!(flags & O_NONBLOCK)) {
+		int err = errno;
+
+		fcntl(fd, F_SETFL, flags);
+		errno = err;
+	}
+	return rc;
+}
+
+/* Each MESSAGE argument, followed by the framing's separator, within --timeout. */
 static int send_arguments(const struct xfer_opts *o, int fd, const char **msgs, int n,
-			  struct xfer_meter *m)
+			  struct xfer_meter *m, uint64_t *bytes)
 {
 	int sep = framing_separator(o->framing);
+	int timeout = duration_to_poll(o->timeout_ms);
 	char sepc = (char)sep;
 	int i;
 
 	for (i = 0; i < n && (!o->count || (uint64_t)i < o->count); i++) {
 		size_t len = strlen(msgs[i]);
+		char one[PIPE_BUF];
 
-		if (write_all(fd, msgs[i], len) < 0 || (sep >= 0 && write_all(fd, &sepc, 1) < 0))
+		/* A message and its separator in one write: whole on a shared FIFO. */
+		if (sep >= 0 && len < sizeof(one)) {
+			memcpy(one, msgs[i], len);
+			one[len] = sepc;
+			if (send_write_timed(fd, one, len + 1, timeout) < 0)
+				return -1;
+		} else if (send_write_timed(fd, msgs[i], len, timeout) < 0 ||
+			   (sep >= 0 && send_write_timed(fd, &sepc, 1, timeout) < 0)) {
 			return -1;
+		}
 		m->messages++;
-		xfer_meter_update(m, m->bytes + len + (sep >= 0));
+		*bytes += len + (sep >= 0);
+		xfer_meter_update(m, *bytes);
 	}
 	return 0;
 }
@@ -40,6 +104,7 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 	struct xfer_meter m;
 	struct copy_ctx c;
 	uint64_t done;
+	bool unread = false;
 	int rc, status = EXIT_OK;
 
 	rc = xfer_open_stream(&s, o, ep, XFER_SENDER, false);
@@ -53,9 +118,14 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 	c.progress = xfer_meter_progress_cb;
 	c.progress_arg = &m;
 	if (nmsgs > 0) {
-		rc = send_arguments(o, s.fd, msgs, nmsgs, &m);
+		rc = send_arguments(o, s.fd, msgs, nmsgs, &m, &c.bytes);
 		if (rc < 0)
 			c.failed = COPY_SIDE_WRITE;
+	} else if (ep->kind == EP_FIFO && framing_separator(o->framing) >= 0) {
+		/* Other senders may share the FIFO: lines up to PIPE_BUF whole. */
+		rc = copy_records_atomic(STDIN_FILENO, s.fd, framing_separator(o->framing),
+					 PIPE_BUF, o->count, &done, &c);
+		m.messages = done;
 	} else if (o->count && framing_separator(o->framing) >= 0) {
 		rc = copy_records(STDIN_FILENO, s.fd, framing_separator(o->framing), o->count,
 				  &done, &c);
@@ -65,8 +135,17 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 	}
 	if (c.bytes)
 		m.bytes = c.bytes;
+	if (rc == 0 && xfer_stream_confirm(&s) < 0) {
+		rc = -1;
+		c.failed = COPY_SIDE_WRITE;
+		unread = errno == ECONNRESET;
+	}
 	if (rc < 0) {
-		if (errno == ETIMEDOUT) {
+		if (unread) {
+			cmd_warnx("'%s': the receiver closed the connection with data unread "
+				  "(it refused this sender, or stopped early)", ep->text);
+			status = EXIT_FAIL;
+		} else if (errno == ETIMEDOUT) {
 			status = xfer_send_timed_out(o, ep, c.bytes);
 		} else if (c.failed == COPY_SIDE_READ) {
 			cmd_warn("cannot read standard input");

@@ -5,8 +5,10 @@
 #include "xfer.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,8 @@ enum {
 	XOPT_PROGRESS,
 	XOPT_STATS,
 	XOPT_WAIT,
+	XOPT_ALLOW_UID,
+	XOPT_ALLOW_GID,
 	XOPT_END,
 };
 
@@ -50,7 +54,7 @@ struct poptOption xfer_options[] = {
 	{ "timeout", 't', POPT_ARG_STRING, NULL, XOPT_TIMEOUT,
 	  "exit 124 when nothing arrives or is accepted for DURATION", "DURATION" },
 	{ "nonblock", 'n', POPT_ARG_NONE, NULL, XOPT_NONBLOCK, "same as --timeout 0", NULL },
-	{ "priority", 'p', POPT_ARG_STRING, NULL, XOPT_PRIORITY, "message priority (POSIX queues)", "N" },
+	{ "priority", 'p', POPT_ARG_STRING, NULL, XOPT_PRIORITY, "priority of messages sent (POSIX queues)", "N" },
 	{ "type", '\0', POPT_ARG_STRING, NULL, XOPT_TYPE, "message type (System V queues)", "N" },
 	{ "create", '\0', POPT_ARG_NONE, NULL, XOPT_CREATE, "create the object (exclusively)", NULL },
 	{ "mode", '\0', POPT_ARG_STRING, NULL, XOPT_MODE, "mode of what --create makes (default 0600)", "MODE" },
@@ -65,9 +69,13 @@ struct poptOption xfer_options[] = {
 	{ "connect", '\0', POPT_ARG_NONE, NULL, XOPT_CONNECT, "connect to a socket endpoint", NULL },
 	{ "buffer", 'b', POPT_ARG_STRING, NULL, XOPT_BUFFER, "bytes per read or splice (default 1M, at least 128K)", "SIZE" },
 	{ "progress", 'P', POPT_ARG_NONE, NULL, XOPT_PROGRESS, "show a live progress line on stderr", NULL },
-	{ "stats", '\0', POPT_ARG_NONE, NULL, XOPT_STATS, "print a summary on stderr at exit", NULL },
+	{ "stats", '\0', POPT_ARG_NONE, NULL, XOPT_STATS, "print a summary on stderr at exit (rate over the active transfer)", NULL },
 	{ "wait", 'w', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, NULL, XOPT_WAIT,
 	  "wait for the peer, listener or FIFO to appear (at most DURATION)", "DURATION" },
+	{ "allow-uid", '\0', POPT_ARG_STRING, NULL, XOPT_ALLOW_UID,
+	  "unix: listener: also take peers of these users (default: own user and root)", "LIST" },
+	{ "allow-gid", '\0', POPT_ARG_STRING, NULL, XOPT_ALLOW_GID,
+	  "unix: listener: also take peers of these groups", "LIST" },
 	POPT_TABLEEND
 };
 
@@ -79,6 +87,48 @@ void xfer_opts_init(struct xfer_opts *o)
 	o->framing = FRAMING_LINE;
 	o->bufsize = COPY_BUFSIZE_DEFAULT;
 	o->mode = 0600;
+}
+
+/* A comma list of users or groups (names or numbers) into a. */
+static int xfer_parse_allow(struct sock_allow *a, const char *opt, const char *arg, bool groups)
+{
+	char *copy = strdup(arg), *item, *save = NULL;
+	int rc = 0;
+
+	if (!copy) {
+		cmd_warn("cannot allocate memory");
+		return -1;
+	}
+	for (item = strtok_r(copy, ",", &save); item && rc == 0; item = strtok_r(NULL, ",", &save)) {
+		long long n;
+		const char *err = NULL;
+		size_t *count = groups ? &a->ngids : &a->nuids;
+
+		n = strtonum(item, 0, UINT32_MAX - 1, &err);
+		if (err && groups) {
+			struct group *gr = getgrnam(item);
+
+			n = gr ? (long long)gr->gr_gid : -1;
+		} else if (err) {
+			struct passwd *pw = getpwnam(item);
+
+			n = pw ? (long long)pw->pw_uid : -1;
+		}
+		if (n < 0) {
+			cmd_warnx("%s: '%s' is not a %s (expected a name or a number)", opt, item,
+				  groups ? "group" : "user");
+			rc = -1;
+		} else if (*count == SOCK_ALLOW_MAX) {
+			cmd_warnx("%s: more than %d entries", opt, SOCK_ALLOW_MAX);
+			rc = -1;
+		} else if (groups) {
+			a->gids[a->ngids++] = (gid_t)n;
+		} else {
+			a->uids[a->nuids++] = (uid_t)n;
+		}
+	}
+	free(copy);
+	return rc;
 }
 
 /* One option with its argument: 0, or -1 after reporting a bad value. */
@@ -151,6 +201,10 @@ static int xfer_opts_apply(struct xfer_opts *o, poptContext pc, int opt, const c
 	case XOPT_STATS:
 		o->stats = true;
 		return 0;
+	case XOPT_ALLOW_UID:
+		return xfer_parse_allow(&o->allow, "--allow-uid", arg, false);
+	case XOPT_ALLOW_GID:
+		return xfer_parse_allow(&o->allow, "--allow-gid", arg, true);
 	case XOPT_WAIT:
 		o->wait = true;
 		if (arg && (strchr(arg, ':') || strcmp(arg, "-") == 0)) {
@@ -219,6 +273,31 @@ static bool xfer_is_queue(const struct endpoint *ep)
 	return endpoint_can(ep, TP_MAXMSG);
 }
 
+/*
+ * --mode and --reuse say how --create makes an object; a listening socket
+ * (which makes its file) takes them alone. Elsewhere they would be ignored.
+ */
+static int xfer_check_create(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	if (o->create || endpoint_can(ep, TP_SOCKET) || (!o->mode_set && !o->reuse))
+		return EXIT_OK;
+	return cmd_usage_error("%s applies with --create (or to a listening socket), not alone "
+			       "on '%s'", o->mode_set ? "--mode" : "--reuse", ep->text);
+}
+
+/* --allow-uid/--allow-gid for unix sockets only; no --mode where there is no file. */
+static int xfer_check_unix(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	if ((o->allow.nuids || o->allow.ngids) && !endpoint_can(ep, TP_ABSTRACT))
+		return cmd_usage_error("%s applies to unix: sockets, not '%s'",
+				       o->allow.nuids ? "--allow-uid" : "--allow-gid", ep->text);
+	if (o->mode_set && ep->is_abstract && endpoint_can(ep, TP_ABSTRACT))
+		return cmd_usage_error("--mode: '%s' is an abstract socket, which has no file "
+				       "mode (it takes only its own user's peers; --allow-uid "
+				       "and --allow-gid add others)", ep->text);
+	return EXIT_OK;
+}
+
 int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 {
 	const char *opt = o->priority_set && !endpoint_can(ep, TP_PRIORITY) ? "--priority"
@@ -227,7 +306,10 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 			  : o->msgsize && !endpoint_can(ep, TP_MSGSIZE)	      ? "--msgsize"
 			  : o->capacity && !endpoint_can(ep, TP_CAPACITY)     ? "--capacity"
 									      : NULL;
+	int rc = xfer_check_unix(o, ep);
 
+	if (rc != EXIT_OK)
+		return rc;
 	if (opt)
 		return cmd_usage_error("%s applies to message queues and rings, not '%s'", opt,
 				       ep->text);
@@ -239,6 +321,8 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 				       ep->text);
 	if (o->rm && !endpoint_can(ep, TP_RM))
 		return cmd_usage_error("--rm applies to objects, not '%s'", ep->text);
+	if (xfer_check_create(o, ep) != EXIT_OK)
+		return EXIT_USAGE;
 	if (!endpoint_can(ep, TP_SOCKET) && (o->listen || o->connect))
 		return cmd_usage_error("%s applies to socket endpoints, not '%s'",
 				       o->listen ? "--listen" : "--connect", ep->text);
@@ -248,6 +332,10 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 /* What every use of a message endpoint checks; --priority and --type aside. */
 static int xfer_check_msg_objects(const struct xfer_opts *o, const struct endpoint *ep)
 {
+	int rc = xfer_check_unix(o, ep);
+
+	if (rc != EXIT_OK)
+		return rc;
 	if (o->capacity && !endpoint_can(ep, TP_CAPACITY))
 		return cmd_usage_error("--capacity applies to shm: rings, not '%s'", ep->text);
 	if (xfer_is_queue(ep) && (o->maxmsg || o->msgsize) && !o->create)
@@ -266,7 +354,7 @@ static int xfer_check_msg_objects(const struct xfer_opts *o, const struct endpoi
 	if (xfer_is_queue(ep) && ep->obj.is_private && !o->create)
 		return cmd_usage_error("'%s': key:private names a new queue: use it with --create",
 				       ep->text);
-	return EXIT_OK;
+	return xfer_check_create(o, ep);
 }
 
 int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role)
@@ -277,6 +365,9 @@ int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xf
 	if (o->type_set && !endpoint_can(ep, TP_TYPE))
 		return cmd_usage_error("--type applies to System V queues (mq:key:, mq:id:, "
 				       "mq:ftok:), not '%s'", ep->text);
+	if (o->priority_set && role == XFER_RECEIVER)
+		return cmd_usage_error("--priority sets the priority of messages sent; recv takes "
+				       "every priority, highest first");
 	if (o->type_set && role == XFER_SENDER && o->type <= 0)
 		return cmd_usage_error("--type: '%lld' is not a message type to send "
 				       "(expected a number above 0)", o->type);
@@ -362,6 +453,9 @@ int xfer_send_failed(const struct xfer_opts *o, struct msgend *me, size_t len, u
 	else if (errno == EIDRM || errno == EINVAL)
 		cmd_warnx("cannot send to '%s': %s (was the queue removed?)", me->ep->text,
 			  strerror(errno));
+	else if (errno == ENXIO && me->ep->kind == EP_SHM)
+		cmd_warnx("cannot send to '%s': %s (the segment was truncated)", me->ep->text,
+			  strerror(errno));
 	else
 		cmd_warn("cannot send to '%s'", me->ep->text);
 	return EXIT_FAIL;
@@ -374,6 +468,9 @@ int xfer_recv_failed(const struct xfer_opts *o, struct msgend *me, uint64_t rece
 		return xfer_recv_timed_out(o, me->ep, received, o->count || o->eof);
 	if (errno == EBADMSG)
 		cmd_warnx("cannot receive from '%s': %s (the ring is corrupt)", me->ep->text,
+			  strerror(errno));
+	else if (errno == ENXIO && me->ep->kind == EP_SHM)
+		cmd_warnx("cannot receive from '%s': %s (the segment was truncated)", me->ep->text,
 			  strerror(errno));
 	else if (errno == ECONNRESET && me->ep->kind == EP_SHM)
 		cmd_warnx("cannot receive from '%s': %s (the sender died without closing)",

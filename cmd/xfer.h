@@ -46,6 +46,7 @@ struct xfer_opts {
 	bool type_set;
 	bool eof;
 	bool keep;		/* recv -k */
+	struct sock_allow allow; /* --allow-uid, --allow-gid (check: set per endpoint) */
 	const char *scheme;	/* before every endpoint argument ("mq": `mq send OBJECT`), or NULL */
 	bool error;		/* an option value was bad (already reported) */
 };
@@ -126,6 +127,7 @@ struct xfer_stream {
 	int keepfd;		/* recv -k on a FIFO: our own writer, or -1 */
 	struct sock_file sockfile;
 	bool fifo_created;
+	struct sock_allow allow; /* which peers a unix: listener takes */
 };
 
 /*
@@ -136,8 +138,20 @@ struct xfer_stream {
  */
 int xfer_open_stream(struct xfer_stream *s, const struct xfer_opts *o, const struct endpoint *ep,
 		     enum xfer_role role, bool defer_accept);
-/* For a listener: accept the next connection into s->fd. */
+/*
+ * Which peers a listener on ep takes (o's --allow-uid/--allow-gid; an
+ * abstract unix socket checks them always); refusals are reported.
+ */
+void xfer_allow_init(struct sock_allow *a, const struct xfer_opts *o, const struct endpoint *ep);
+/* For a listener: accept the next connection (an allowed peer) into s->fd. */
 int xfer_accept(struct xfer_stream *s, const struct deadline *d);
+/*
+ * A sender's socket after its last byte (unix:, tcp:): half-close, then
+ * wait (within --timeout) until the receiver closes: 0 when it read
+ * everything, -1 with errno ECONNRESET when it closed with data unread
+ * (it refused the peer, or stopped early), ETIMEDOUT. Others: 0 at once.
+ */
+int xfer_stream_confirm(struct xfer_stream *s);
 void xfer_close_stream(struct xfer_stream *s);
 /* Whether this role listens on a socket endpoint. */
 bool xfer_listens(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role);
@@ -150,10 +164,20 @@ const char *xfer_addrinuse_hint(const struct xfer_opts *o, const struct endpoint
 int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct endpoint *ep,
 		  enum xfer_role role);
 
+/*
+ * After receiving from me: report messages the transport knows were lost
+ * (udp: -F chunk's sequence numbers); the exit status, EXIT_FAIL instead
+ * of EXIT_OK when some were.
+ */
+int xfer_msg_losses(const struct msgend *me, int status);
+
 /* Progress (-P) and statistics (--stats) on stderr (cmd/xfer_meter.c). */
 
 struct xfer_meter {
 	uint64_t start_ns, last_ns;
+	/* The active transfer: first and last moment bytes moved, and how
+	 * many the first update counted (the rate leaves idle time out). */
+	uint64_t first_ns, moved_ns, first_bytes;
 	uint64_t bytes, messages, connections;
 	bool progress, stats;	/* -P, --stats */
 	bool live;		/* a live line is on the terminal */
@@ -179,15 +203,22 @@ void xfer_meter_finish(struct xfer_meter *m);
  * - source->next offers a message; it stays the source's (its data valid
  *   until take or leave). A source that can peek (a ring) has not taken it
  *   from the transport yet; one that cannot (queues, sockets) has, and
- *   says so in taken_early: a message the sink refuses is then lost, and
- *   the pump is the one place to add putting back or a dead-letter file.
+ *   says so in taken_early. A queue puts such a message back (put_back)
+ *   when the sink refuses it, also from a signal handler while the sink
+ *   blocks; a source that cannot put back (sockets, standard input) loses
+ *   it, and the pump says how many were lost.
  * - sink->put accepts the message (0: the sink owns a copy from now on, in
  *   its buffer or in the transport) or refuses it (-1 with errno).
+ * - For a descriptor sink, accepted means written: a source that can keep
+ *   or put back a message (take or put_back set) has its message flushed
+ *   before it is taken (at-least-once: a process killed between the write
+ *   and the take leaves it for the next reader).
  * - source->take commits: the message leaves the source for good, only
  *   after the sink accepted it. source->leave gives it back to the source
  *   (a ring keeps it for the next receive) after a refusal.
- * - sink->flush writes out what the sink buffered; output waits there at
- *   most XFER_FLUSH_MS while messages keep coming.
+ * - sink->flush writes out what the sink buffered; output from a source
+ *   that cannot keep it waits there at most XFER_FLUSH_MS while messages
+ *   keep coming.
  * Fast paths are chosen in xfer_pump alone, from what the endpoints offer
  * (msgend_can): batches of already-buffered records into a ring, peeked
  * batches out of a ring, --framing chunk straight between a descriptor and
@@ -225,7 +256,15 @@ struct xfer_source {
 	 * with nothing to wait for).
 	 */
 	int (*failed)(struct xfer_source *src, uint64_t moved);
+	/*
+	 * A message next had taken early could not be delivered: put it back
+	 * into the source, 0 or -1 with errno (NULL: it cannot, it is lost).
+	 * Never blocks, and is async-signal-safe: a signal handler calls it
+	 * for the messages in transit when SIGINT, SIGTERM or SIGHUP ends us.
+	 */
+	int (*put_back)(struct xfer_source *src, const struct xfer_msg *msg);
 	bool taken_early;	/* next has already taken the message from the transport */
+	bool with_meta;		/* a peeking source: stamp msg->meta.time (-J) */
 	bool empty_ends;	/* --eof: an empty message ends the transfer, unsent */
 	/* Kinds (constructors below); priv for others (tests). */
 	enum xfer_kind kind;

@@ -1,11 +1,15 @@
 /* Opening stream and message endpoints for send, recv and relay. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../lib/fifo.h"
+#include "../lib/parse.h"
+#include "../lib/transport.h"
 #include "cmd.h"
 #include "xfer.h"
 
@@ -79,12 +83,53 @@ static int xfer_open_failed(const struct xfer_stream *s, const char *what, const
 	return EXIT_FAIL;
 }
 
+/* A refused peer: reported, not fatal; the first few only, against a flood. */
+#define XFER_REFUSED_REPORTS 10
+static void xfer_report_refused(uid_t uid, gid_t gid, pid_t pid, void *arg)
+{
+	static unsigned reported;
+	const struct endpoint *ep = arg;
+
+	if (reported >= XFER_REFUSED_REPORTS)
+		return;
+	cmd_warnx("'%s': refused a peer of uid %u, gid %u (pid %d): not this user's "
+		  "(--allow-uid, --allow-gid)%s", ep->text, (unsigned)uid, (unsigned)gid, (int)pid,
+		  ++reported == XFER_REFUSED_REPORTS ? "; further refusals are not reported" : "");
+}
+
+void xfer_allow_init(struct sock_allow *a, const struct xfer_opts *o, const struct endpoint *ep)
+{
+	*a = o->allow;
+	/* An abstract socket has no file mode to keep others out; a socket
+	 * file has, and is checked only when --allow-* are given. */
+	a->check = endpoint_can(ep, TP_ABSTRACT) &&
+		   (ep->is_abstract || o->allow.nuids || o->allow.ngids);
+	a->refused = xfer_report_refused;
+	a->arg = (void *)ep;
+}
+
 int xfer_accept(struct xfer_stream *s, const struct deadline *d)
 {
-	s->fd = sock_accept(s->lfd, d);
+	s->fd = sock_accept_allowed(s->lfd, d, &s->allow);
 	if (s->fd < 0)
 		return xfer_open_failed(s, "accept on", NULL);
 	return EXIT_OK;
+}
+
+/*
+ * A one-connection listener closes its listening socket once it has its
+ * peer: a second peer is refused at connect instead of writing into the
+ * backlog and being dropped unread. A socket file stays until exit.
+ */
+static int xfer_accept_one(struct xfer_stream *s, const struct deadline *d)
+{
+	int rc = xfer_accept(s, d);
+
+	if (rc == EXIT_OK) {
+		close(s->lfd);
+		s->lfd = -1;
+	}
+	return rc;
 }
 
 static int xfer_open_fifo(struct xfer_stream *s, const struct xfer_opts *o,
@@ -138,6 +183,7 @@ int xfer_open_stream(struct xfer_stream *s, const struct xfer_opts *o, const str
 	s->ep = ep;
 	s->role = role;
 	s->fd = s->lfd = s->keepfd = -1;
+	xfer_allow_init(&s->allow, o, ep);
 	deadline_start(&d, xfer_open_ms(o));
 	switch (ep->kind) {
 	case EP_STDIO:
@@ -167,12 +213,52 @@ int xfer_open_stream(struct xfer_stream *s, const struct xfer_opts *o, const str
 		if (defer_accept)
 			return EXIT_OK;
 		deadline_start(&d, o->timeout_ms);
-		return xfer_accept(s, &d);
+		return xfer_accept_one(s, &d);
 	}
 	s->fd = sock_connect(ep, &d, o->wait, &why);
 	if (s->fd < 0)
 		return xfer_open_failed(s, "connect to", why);
 	return EXIT_OK;
+}
+
+/* How long a sender waits for the receiver's close without -t. */
+#define XFER_CONFIRM_MS 2000
+
+int xfer_stream_confirm(struct xfer_stream *s)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	struct deadline d;
+	char buf[512];
+	ssize_t n;
+	int rc;
+
+	if (s->ep->kind != EP_UNIX && s->ep->kind != EP_TCP)
+		return 0;
+	if (shutdown(s->fd, SHUT_WR) < 0)
+		return -1;
+	/*
+	 * The receiver closes once it has read our end of stream: EOF here.
+	 * A receiver that closed with our data unread resets the connection.
+	 * One that keeps the connection open (a server, not ipctool recv) is
+	 * left after XFER_CONFIRM_MS without -t, as socat leaves it after -t.
+	 */
+	deadline_start(&d, s->o->timeout_ms >= 0 ? s->o->timeout_ms : XFER_CONFIRM_MS);
+	for (;;) {
+		rc = poll(&pfd, 1, deadline_poll_ms(&d));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc == 0 && s->o->timeout_ms < 0)
+			return 0;
+		if (rc == 0)
+			errno = ETIMEDOUT;
+		if (rc <= 0)
+			return -1;
+		n = read(s->fd, buf, sizeof(buf));
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
 }
 
 void xfer_close_stream(struct xfer_stream *s)
@@ -190,6 +276,22 @@ void xfer_close_stream(struct xfer_stream *s)
 }
 
 /* Message endpoints. */
+
+int xfer_msg_losses(const struct msgend *me, int status)
+{
+	if (me->lost)
+		cmd_warnx("'%s': %llu of %llu chunk%s %s lost (UDP does not resend: the "
+			  "receiver fell behind, or the network dropped them)%s", me->ep->text,
+			  (unsigned long long)me->lost, (unsigned long long)me->lost_of,
+			  me->lost_of == 1 ? "" : "s", me->lost == 1 ? "was" : "were",
+			  me->lost_tail ? "; more at the end may be" : "");
+	else if (me->lost_tail)
+		cmd_warnx("'%s': the sender's end marker did not arrive: chunks at the end may "
+			  "be lost", me->ep->text);
+	if ((me->lost || me->lost_tail) && status == EXIT_OK)
+		return EXIT_FAIL;
+	return status;
+}
 
 static bool xfer_is_posix_mq(const struct endpoint *ep)
 {
@@ -231,6 +333,7 @@ static const char *xfer_msg_open_hint(const struct xfer_opts *o, const struct en
 int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct endpoint *ep,
 		  enum xfer_role role)
 {
+	struct sock_allow allow;
 	struct msgend_opts mo = {
 		.create = o->create,
 		.reuse = o->reuse,
@@ -243,6 +346,9 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 		.wait = o->wait,
 		.wait_ms = xfer_open_ms(o),
 		.keep = o->keep,
+		.allow = &allow,
+		.sequenced = o->framing == FRAMING_CHUNK,
+		.counted = role == XFER_RECEIVER && o->count,
 	};
 	const char *why = NULL;
 	/*
@@ -255,6 +361,7 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 	sigset_t old;
 	int rc, err;
 
+	xfer_allow_init(&allow, o, ep);
 	if (hold)
 		cleanup_hold(&old);
 	rc = msgend_open(me, ep, role == XFER_SENDER ? MSGEND_SENDER : MSGEND_RECEIVER, &mo, &why);
@@ -284,8 +391,9 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 				  strerror(err), xfer_msg_open_hint(o, ep, err));
 		return EXIT_FAIL;
 	}
-	if (!o->rm && ep->kind == EP_MQ && ep->obj.is_private)
-		cmd_warnx("created 'mq:%s'", me->name);
+	/* A key:private queue or ring is reachable only by the id we print. */
+	if (!o->rm && (ep->kind == EP_MQ || ep->kind == EP_SHM) && ep->obj.is_private)
+		cmd_warnx("created '%s:%s'", ep->kind == EP_MQ ? "mq" : "shm", me->name);
 	me->recv_type = o->type_set ? o->type : 0;
 	return EXIT_OK;
 }

@@ -4,6 +4,9 @@
  * hand-over rules are in cmd/xfer.h.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +23,7 @@
 /* The output buffer of a descriptor sink. */
 #define XFER_OUT_BUFSIZE COPY_BUFSIZE_MIN
 /* Records one peek of a ring hands over at most. */
-#define XFER_PEEK_BATCH 256
+#define XFER_PEEK_BATCH 1024
 
 /* Sources. */
 
@@ -121,6 +124,8 @@ static int xfer_peek_next(struct xfer_source *src, struct xfer_msg *msg, const s
 		return rc < 0 ? -1 : XFER_END;
 	msg->data = iov.iov_base;
 	msg->len = iov.iov_len;
+	if (src->with_meta)
+		msgend_peek_meta(src->me, &msg->meta);
 	return XFER_MSG;
 }
 
@@ -144,6 +149,11 @@ static int xfer_recv_next(struct xfer_source *src, struct xfer_msg *msg, const s
 	return rc < 0 ? -1 : rc == MSGEND_EOS ? XFER_END : XFER_MSG;
 }
 
+static int xfer_recv_put_back(struct xfer_source *src, const struct xfer_msg *msg)
+{
+	return msgend_unrecv(src->me, msg->data, msg->len, &msg->meta);
+}
+
 static int xfer_msgend_failed(struct xfer_source *src, uint64_t moved)
 {
 	return xfer_recv_failed(src->o, src->me, moved);
@@ -160,14 +170,17 @@ int xfer_source_msgend(struct xfer_source *src, const struct xfer_opts *o, struc
 	src->me = me;
 	src->ep = me->ep;
 	src->msgsize = me->msgsize;
-	if (!with_meta && msgend_can(me, MSGEND_FAST_PEEK)) {
+	if (msgend_can(me, MSGEND_FAST_PEEK)) {
 		src->next = xfer_peek_next;
 		src->take = xfer_peek_take;
 		src->leave = xfer_peek_leave;
+		src->with_meta = with_meta;
 		return 0;
 	}
 	src->next = xfer_recv_next;
 	src->taken_early = true;
+	if (msgend_can_unrecv(me))
+		src->put_back = xfer_recv_put_back;
 	src->buf = malloc(me->msgsize ? me->msgsize : 1);
 	if (!src->buf) {
 		cmd_warn("cannot allocate buffers for messages of %zu bytes", me->msgsize);
@@ -424,43 +437,21 @@ static int xfer_pump_batches(const struct xfer_opts *o, struct xfer_source *src,
 }
 
 /*
- * Peek a batch out of a ring for a descriptor sink, flushing the sink's
- * buffer once nothing more arrives within XFER_FLUSH_MS: 1 (*n records in
- * iov, not taken yet), MSGEND_EOS, or -1 with errno (*flush_failed: the
- * sink's write).
+ * Peek a batch out of a ring for a descriptor sink whose buffer is empty
+ * (each batch is written out before it is taken): as many records as are
+ * there, up to max and what the buffer holds with their separators. 1 (*n
+ * records in iov, not taken yet), MSGEND_EOS, or -1 with errno.
  */
 static int xfer_peek_batch(const struct xfer_opts *o, struct xfer_source *src,
-			   struct xfer_sink *dst, struct iovec *iov, size_t max, size_t *n,
-			   uint64_t *since, bool *flush_failed)
+			   struct xfer_sink *dst, struct iovec *iov, size_t max, size_t *n)
 {
-	struct framing_writer *w = &dst->w;
-	struct deadline d, soon;
-	size_t room = w->cap - w->len;
-	unsigned flags = o->eof ? MSGEND_STOP_EMPTY : 0;
-	int rc;
-
-	*flush_failed = false;
+	size_t cap = dst->w.cap;
 	/* Records and separators fit the buffer (the first one in any case). */
-	room = room / 2 > 0 ? room / 2 : 1;
-	if (w->len == 0)
-		*since = 0;
-	if (w->len > 0) {
-		int64_t ms = xfer_flush_wait_ms(o, since);
+	size_t room = cap > 2 * max ? cap - max : cap / 2;
+	struct deadline d;
 
-		if (ms > 0) {
-			deadline_start(&soon, ms);
-			rc = msgend_peekv(src->me, iov, max, room, flags, n, &soon);
-			if (rc >= 0 || errno != ETIMEDOUT)
-				return rc;
-		}
-		*since = 0;
-		if (dst->flush(dst) < 0) {
-			*flush_failed = true;
-			return -1;
-		}
-		room = w->cap / 2;
-	}
-	return msgend_peekv(src->me, iov, max, room, flags, n, xfer_deadline(o, &d));
+	return msgend_peekv(src->me, iov, max, room, o->eof ? MSGEND_STOP_EMPTY : 0, n,
+			    xfer_deadline(o, &d));
 }
 
 /*
@@ -474,9 +465,7 @@ static int xfer_pump_peeked(const struct xfer_opts *o, struct xfer_source *src,
 {
 	struct iovec iov[XFER_PEEK_BATCH];
 	struct xfer_msg msg;
-	uint64_t since = 0;
 	size_t n, i, max;
-	bool flush_failed;
 	int rc;
 
 	memset(&msg, 0, sizeof(msg));
@@ -484,10 +473,9 @@ static int xfer_pump_peeked(const struct xfer_opts *o, struct xfer_source *src,
 		max = o->count && o->count - m->messages < XFER_PEEK_BATCH
 			      ? (size_t)(o->count - m->messages)
 			      : XFER_PEEK_BATCH;
-		rc = xfer_peek_batch(o, src, dst, iov, max, &n, &since, &flush_failed);
+		rc = xfer_peek_batch(o, src, dst, iov, max, &n);
 		if (rc < 0)
-			return flush_failed ? dst->failed(dst, NULL, m->messages)
-					    : src->failed(src, m->messages);
+			return src->failed(src, m->messages);
 		if (rc == MSGEND_EOS)
 			return EXIT_OK;
 		for (i = 0; i < n; i++) {
@@ -498,20 +486,28 @@ static int xfer_pump_peeked(const struct xfer_opts *o, struct xfer_source *src,
 			msg.data = iov[i].iov_base;
 			msg.len = iov[i].iov_len;
 			if (dst->put(dst, &msg, NULL) < 0) {
-				/* The output failed. peek_commit takes all or
-				 * none: the first i are the sink's, the rest
-				 * go with the output that failed (leaving them
-				 * would repeat the first i to the next reader). */
+				/* The output failed: the batch stays in the
+				 * ring (at-least-once: what the output had
+				 * taken of it comes again to the next reader). */
 				int err = errno;
 
-				msgend_peek_commit(src->me);
+				msgend_peek_abort(src->me);
 				errno = err;
 				return dst->failed(dst, &msg, m->messages);
 			}
 			m->messages++;
 			m->bytes += iov[i].iov_len;
 		}
-		/* Hand-over: the sink's buffer has them all; take them. */
+		/* Hand-over: taken only once written. A reader killed while
+		 * the output blocks leaves the batch for the next one. */
+		if (dst->flush(dst) < 0) {
+			int err = errno;
+
+			msgend_peek_abort(src->me);
+			m->messages -= n;
+			errno = err;
+			return dst->failed(dst, NULL, m->messages);
+		}
 		msgend_peek_commit(src->me);
 		xfer_meter_update(m, m->bytes);
 	}
@@ -552,19 +548,161 @@ static int xfer_pump_next(const struct xfer_opts *o, struct xfer_source *src,
 	return src->next(src, msg, xfer_deadline(o, &d));
 }
 
-static int xfer_pump_each(const struct xfer_opts *o, struct xfer_source *src,
-			  struct xfer_sink *dst, struct xfer_meter *m)
+/*
+ * Messages a queue gave up (taken early) that its sink has not yet written
+ * out: their copies, to put back if the output fails, or from the signal
+ * handler (cleanup_signals) when SIGINT, SIGTERM or SIGHUP ends ipctool
+ * while the sink blocks. Static: a process runs one pump, and the handler
+ * needs no pointer into a frame that is gone when cleanup_run runs.
+ */
+#define XFER_HELD_MAX 1024
+static struct {
+	volatile sig_atomic_t n;	/* held messages; the handler's view */
+	struct xfer_source *src;	/* whose put_back takes them back */
+	char *buf;
+	size_t used, cap;
+	struct {
+		size_t off, len;
+		bool has_priority, has_type;
+		unsigned priority;
+		long type;
+	} msg[XFER_HELD_MAX];
+} xfer_held;
+
+
+/* Put back what is held, in order: how many could not be. Async-signal-safe. */
+static size_t xfer_held_put_back(void)
+{
+	struct xfer_msg msg;
+	size_t i, n = (size_t)xfer_held.n, lost = 0;
+
+	xfer_held.n = 0;
+	memset(&msg, 0, sizeof(msg));
+	for (i = 0; i < n; i++) {
+		msg.data = xfer_held.buf + xfer_held.msg[i].off;
+		msg.len = xfer_held.msg[i].len;
+		msg.meta.has_priority = xfer_held.msg[i].has_priority;
+		msg.meta.priority = xfer_held.msg[i].priority;
+		msg.meta.has_type = xfer_held.msg[i].has_type;
+		msg.meta.type = xfer_held.msg[i].type;
+		if (xfer_held.src->put_back(xfer_held.src, &msg) < 0)
+			lost++;
+	}
+	xfer_held.used = 0;
+	return lost;
+}
+
+static void xfer_held_on_signal(void *arg)
+{
+	static const char lost[] = " in transit could not be put back: lost\n";
+	char line[200], num[24];
+	size_t len, k = sizeof(num), failed;
+	ssize_t n;
+
+	(void)arg;
+	if (xfer_held.n == 0 || (failed = xfer_held_put_back()) == 0)
+		return;
+	/* One write, no stdio: this runs in a signal handler. */
+	do
+		num[--k] = (char)('0' + failed % 10);
+	while ((failed /= 10) > 0 && k > 0);
+	len = strlen(cmd_prog);
+	if (len > 100)
+		len = 100;
+	memcpy(line, cmd_prog, len);
+	memcpy(line + len, ": ", 2);
+	len += 2;
+	memcpy(line + len, num + k, sizeof(num) - k);
+	len += sizeof(num) - k;
+	memcpy(line + len, " message(s)", 11);
+	len += 11;
+	memcpy(line + len, lost, sizeof(lost) - 1);
+	len += sizeof(lost) - 1;
+	n = write(STDERR_FILENO, line, len);
+	(void)n;
+}
+
+/* Keep a copy of msg; false when there is no room (flush, then retry). */
+static bool xfer_held_add(const struct xfer_msg *msg)
+{
+	size_t i = (size_t)xfer_held.n;
+
+	if (i >= XFER_HELD_MAX || xfer_held.used + msg->len > xfer_held.cap)
+		return false;
+	memcpy(xfer_held.buf + xfer_held.used, msg->data, msg->len);
+	xfer_held.msg[i].off = xfer_held.used;
+	xfer_held.msg[i].len = msg->len;
+	xfer_held.msg[i].has_priority = msg->meta.has_priority;
+	xfer_held.msg[i].priority = msg->meta.priority;
+	xfer_held.msg[i].has_type = msg->meta.has_type;
+	xfer_held.msg[i].type = msg->meta.type;
+	xfer_held.used += msg->len;
+	/* The entry is whole before the handler sees it counted. */
+	atomic_signal_fence(memory_order_release);
+	xfer_held.n = (sig_atomic_t)(i + 1);
+	return true;
+}
+
+/* The sink has written what it held: forget the copies. */
+static void xfer_held_clear(void)
+{
+	xfer_held.n = 0;
+	xfer_held.used = 0;
+}
+
+/*
+ * The sink failed with messages of a queue held: put them back, or say how
+ * many were lost (lost: those a source that cannot put back lost). The exit
+ * status given, EXIT_FAIL when something was lost.
+ */
+static int xfer_undelivered(struct xfer_source *src, uint64_t lost, int status)
+{
+	const char *what = src->ep ? src->ep->text : "standard input";
+	size_t n = (size_t)xfer_held.n, failed;
+
+	if (n > 0) {
+		failed = xfer_held_put_back();
+		if (n > failed)
+			cmd_warnx("'%s': %zu message%s put back", what, n - failed,
+				  n - failed == 1 ? "" : "s");
+		lost += failed;
+	}
+	if (lost == 0 || !src->ep)
+		return status;
+	cmd_warnx("'%s': %" PRIu64 " message%s received from it %s lost", what, lost,
+		  lost == 1 ? "" : "s", lost == 1 ? "was" : "were");
+	return EXIT_FAIL;
+}
+
+static int xfer_pump_loop(const struct xfer_opts *o, struct xfer_source *src,
+			  struct xfer_sink *dst, struct xfer_meter *m, bool hold)
 {
 	struct xfer_msg msg;
 	struct deadline d;
-	uint64_t since = 0;
-	int rc;
+	uint64_t since = 0, buffered = 0;
+	/* A peeking source's message is written out before it is taken. */
+	bool write_through = dst->flush && src->take;
+	bool lossy = src->taken_early && !hold;
+	int rc, status;
 
 	memset(&msg, 0, sizeof(msg));
 	while (!o->count || m->messages < o->count) {
-		rc = xfer_pump_next(o, src, dst, &msg, &since);
-		if (rc == -2)
+		/* Take from a queue only once the queue it goes to has room:
+		 * putting back (which reorders) is then for races and refusals. */
+		if (hold && dst->kind == XFER_KIND_MSGEND &&
+		    msgend_wait_room(dst->me, xfer_deadline(o, &d)) < 0)
 			return dst->failed(dst, NULL, m->messages);
+		rc = xfer_pump_next(o, src, dst, &msg, &since);
+		if (rc == -2) {
+			status = dst->failed(dst, NULL, m->messages);
+			return xfer_undelivered(src, lossy ? buffered : 0, status);
+		}
+		if (!dst->pending || !dst->pending(dst)) {
+			/* Written out: what was held is delivered. */
+			buffered = 0;
+			if (hold)
+				xfer_held_clear();
+		}
 		if (rc < 0)
 			return src->failed(src, m->messages);
 		if (rc == XFER_END)
@@ -575,25 +713,83 @@ static int xfer_pump_each(const struct xfer_opts *o, struct xfer_source *src,
 				src->take(src);
 			return EXIT_OK;
 		}
-		/* Hand-over: the message is the source's until put accepts it. */
-		if (dst->put(dst, &msg, xfer_deadline(o, &d)) < 0) {
+		/* Hold a copy until written; no room: write out what is held. */
+		if (hold && !xfer_held_add(&msg)) {
+			rc = dst->flush ? dst->flush(dst) : 0;
+			if (rc == 0)
+				xfer_held_clear();
+			/* (The add fails again only when the flush did.) */
+			if (!xfer_held_add(&msg)) {
+				status = dst->failed(dst, NULL, m->messages);
+				status = xfer_undelivered(src, 0, status);
+				return src->put_back(src, &msg) == 0 ? status
+								      : xfer_undelivered(src, 1, status);
+			}
+		}
+		/* Hand-over: the message is the source's until put accepts it
+		 * (and, from a peeking source, the output has it). */
+		rc = dst->put(dst, &msg, xfer_deadline(o, &d));
+		if (rc == 0 && write_through && dst->flush(dst) < 0)
+			rc = -2;
+		if (rc < 0) {
 			int err = errno;
 
-			/* Refused: a peeking source keeps it. A taken_early
-			 * one has lost it here: this is where putting it back
-			 * or a dead-letter file would go. */
+			/* Refused: a peeking source keeps it; a queue gets it back. */
 			if (src->leave)
 				src->leave(src);
 			errno = err;
-			return dst->failed(dst, &msg, m->messages);
+			status = dst->failed(dst, rc == -2 ? NULL : &msg, m->messages);
+			return xfer_undelivered(src, lossy ? buffered + 1 : 0, status);
 		}
 		/* Accepted: the sink owns it now; the source lets go. */
 		if (src->take)
 			src->take(src);
+		if (hold && (!dst->pending || !dst->pending(dst)))
+			xfer_held_clear();
+		buffered++;
 		m->messages++;
 		xfer_meter_update(m, m->bytes + msg.len);
 	}
 	return EXIT_OK;
+}
+
+/*
+ * The generic loop. A queue source (taken early, put back when refused)
+ * has every message it gave up held as a copy until the sink wrote it.
+ */
+static int xfer_pump_each(const struct xfer_opts *o, struct xfer_source *src,
+			  struct xfer_sink *dst, struct xfer_meter *m)
+{
+	bool hold = src->taken_early && src->put_back;
+	int status;
+
+	if (hold) {
+		xfer_held.cap = XFER_OUT_BUFSIZE > src->msgsize ? XFER_OUT_BUFSIZE : src->msgsize;
+		xfer_held.buf = malloc(xfer_held.cap);
+		if (!xfer_held.buf) {
+			cmd_warn("cannot allocate buffers for messages of %zu bytes", src->msgsize);
+			return EXIT_FAIL;
+		}
+		xfer_held.src = src;
+		xfer_held_clear();
+		cleanup_push(xfer_held_on_signal, NULL);
+	}
+	status = xfer_pump_loop(o, src, dst, m, hold);
+	if (hold && xfer_held.n > 0) {
+		/* The last output before the exit: written, or put back. */
+		if (dst->flush && dst->flush(dst) < 0) {
+			int st = dst->failed(dst, NULL, m->messages);
+
+			status = xfer_undelivered(src, 0, status == EXIT_OK ? st : status);
+		}
+		xfer_held_clear();
+	}
+	if (hold) {
+		free(xfer_held.buf);
+		xfer_held.buf = NULL;
+		xfer_held.cap = 0;
+	}
+	return status;
 }
 
 int xfer_pump(const struct xfer_opts *o, struct xfer_source *src, struct xfer_sink *dst,

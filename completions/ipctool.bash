@@ -85,6 +85,8 @@ _ipctool() {
 	fi
 	case $prev in
 	-F | --framing) _ipctool_reply "$cur" line null chunk whole; return ;;
+	--allow-uid) COMPREPLY=($(compgen -u -- "${cur##*,}")); return ;;
+	--allow-gid) COMPREPLY=($(compgen -g -- "${cur##*,}")); return ;;
 	-t | --timeout | --wait | -s | --size | -c | --count | -b | --buffer | --mode | -p | --priority | --type) return ;;
 	-n | -d | --duration | --warmup | --pin) return ;;
 	esac

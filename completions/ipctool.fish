@@ -70,3 +70,5 @@ complete -c ipctool -n 'not __fish_use_subcommand; and string match -q -- "-*" (
 complete -c ipctool -n __ipctool_takes_endpoint -a '(__ipctool_endpoint_kinds)'
 complete -c ipctool -n __ipctool_is_bench -a '(__ipctool_bench_mechs)' -d mechanism
 complete -c ipctool -n __ipctool_takes_endpoint -l framing -s F -x -a 'line null chunk whole'
+complete -c ipctool -n __ipctool_takes_endpoint -l allow-uid -x -a '(__fish_complete_users)' -d 'also take these users (unix:)'
+complete -c ipctool -n __ipctool_takes_endpoint -l allow-gid -x -a '(__fish_complete_groups)' -d 'also take these groups (unix:)'

@@ -55,6 +55,8 @@ _ipctool() {
 	fi
 	case $words[CURRENT-1] in
 	(-F|--framing) compadd line null chunk whole; return ;;
+	(--allow-uid) _users; return ;;
+	(--allow-gid) _groups; return ;;
 	esac
 	case $cmd in
 	(send|recv|relay) _ipctool_endpoint ;;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -260,6 +261,10 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 	ssize_t n;
 	char *p, *end;
 	bool partial = false; /* bytes of an unfinished record were written */
+	struct stat st;
+	/* A socket is peeked and only whole records taken: what follows the
+	 * last one stays unread, so the sender learns it was not delivered. */
+	bool peek = fstat(in, &st) == 0 && S_ISSOCK(st.st_mode);
 
 	*done = 0;
 	c->failed = COPY_SIDE_NONE;
@@ -268,7 +273,7 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 	while (*done < count) {
 		if (copy_wait(c, in, POLLIN, COPY_SIDE_READ) < 0)
 			return -1;
-		n = read(in, c->buf, c->bufsize);
+		n = peek ? recv(in, c->buf, c->bufsize, MSG_PEEK) : read(in, c->buf, c->bufsize);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -291,7 +296,77 @@ int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 		partial = p > c->buf && p[-1] != (char)sep;
 		if (write_all(out, c->buf, (size_t)(p - c->buf)) < 0)
 			return copy_fail(c, COPY_SIDE_WRITE);
+		/* Take what was written (ours alone: the same bytes). */
+		if (peek && p > c->buf && recv(in, c->buf, (size_t)(p - c->buf), MSG_WAITALL) < 0)
+			return copy_fail(c, COPY_SIDE_READ);
 		copy_moved(c, (size_t)(p - c->buf));
+	}
+	return 0;
+}
+
+int copy_records_atomic(int in, int out, int sep, size_t atom, uint64_t count, uint64_t *done,
+			struct copy_ctx *c)
+{
+	size_t len = 0;
+	ssize_t n;
+	char *p, *q, *s, *end;
+
+	*done = 0;
+	c->failed = COPY_SIDE_NONE;
+	if (copy_alloc(c) < 0)
+		return -1;
+	while (!count || *done < count) {
+		if (len == c->bufsize) {
+			/* A record longer than the buffer: it cannot be whole anyway. */
+			if (copy_wait(c, out, POLLOUT, COPY_SIDE_WRITE) < 0)
+				return -1;
+			if (write_all(out, c->buf, len) < 0)
+				return copy_fail(c, COPY_SIDE_WRITE);
+			copy_moved(c, len);
+			len = 0;
+		}
+		if (copy_wait(c, in, POLLIN, COPY_SIDE_READ) < 0)
+			return -1;
+		n = read(in, c->buf + len, c->bufsize - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return copy_fail(c, COPY_SIDE_READ);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		p = c->buf;
+		end = c->buf + len;
+		/* Whole records, as many as fit in one write of at most atom. */
+		while (!count || *done < count) {
+			for (q = p; (!count || *done < count) &&
+				    (s = memchr(q, sep, (size_t)(end - q)));) {
+				if ((size_t)(s + 1 - p) > atom && q > p)
+					break;
+				q = s + 1;
+				(*done)++;
+				if ((size_t)(q - p) > atom)
+					break;
+			}
+			if (q == p)
+				break;
+			if (copy_wait(c, out, POLLOUT, COPY_SIDE_WRITE) < 0)
+				return -1;
+			if (write_all(out, p, (size_t)(q - p)) < 0)
+				return copy_fail(c, COPY_SIDE_WRITE);
+			copy_moved(c, (size_t)(q - p));
+			p = q;
+		}
+		len = (size_t)(end - p);
+		memmove(c->buf, p, len);
+	}
+	if (len && (!count || *done < count)) {
+		/* A last record without separator is a record too. */
+		if (write_all(out, c->buf, len) < 0)
+			return copy_fail(c, COPY_SIDE_WRITE);
+		copy_moved(c, len);
+		(*done)++;
 	}
 	return 0;
 }

@@ -42,6 +42,14 @@ int copy_stream(int in, int out, struct copy_ctx *c);
  */
 int copy_records(int in, int out, int sep, uint64_t count, uint64_t *done,
 		 struct copy_ctx *c);
+/*
+ * copy_records for a pipe several writers share: whole records, as many
+ * as fit, in single writes of at most atom bytes (PIPE_BUF: the kernel
+ * keeps such a write whole), so that they never mix with another writer's.
+ * A longer record cannot be atomic and goes out as it comes. count 0: all.
+ */
+int copy_records_atomic(int in, int out, int sep, size_t atom, uint64_t count, uint64_t *done,
+			struct copy_ctx *c);
 /* Write all of buf, retrying partial writes and EINTR. */
 int write_all(int fd, const void *buf, size_t len);
 

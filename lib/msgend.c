@@ -170,3 +170,30 @@ int msgend_recv_to_fd(struct msgend *me, int fd, size_t max, const struct deadli
 		return msgend_absent();
 	return me->ops->recv_to_fd(me, fd, max, d, moved, records, output_failed);
 }
+
+bool msgend_can_unrecv(const struct msgend *me)
+{
+	return me->ops && !me->closed && me->ops->unrecv && me->role == MSGEND_RECEIVER;
+}
+
+int msgend_unrecv(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta)
+{
+	if (!msgend_can_unrecv(me))
+		return msgend_absent();
+	return me->ops->unrecv(me, buf, len, meta);
+}
+
+int msgend_wait_room(struct msgend *me, const struct deadline *d)
+{
+	if (!me->ops || !me->ops->wait_room || me->closed)
+		return 0;
+	return me->ops->wait_room(me, d);
+}
+
+void msgend_peek_meta(struct msgend *me, struct msg_meta *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	if (me->ops && me->ops->peek_meta)
+		me->ops->peek_meta(me, meta);
+	clock_gettime(CLOCK_REALTIME, &meta->time);
+}

@@ -42,6 +42,10 @@ struct msgend_opts {
 	bool wait;		/* wait for the object or the peer to appear */
 	int64_t wait_ms;	/* how long (-1: forever) */
 	bool keep;		/* rings: a writer's close is not end of stream (recv -k) */
+	const struct sock_allow *allow; /* unix sockets: which peers (copied), or NULL */
+	bool sequenced;		/* udp: -F chunk's sequence header (lib/msgsock.c) */
+	bool counted;		/* rings: the receiver waits for a count (recv -c): a close
+				 * with no writer left waits for the next writer */
 };
 
 #define MSGEND_SENDER_MAX 128
@@ -86,8 +90,18 @@ struct msgend_ops {
 	 */
 	int (*peekv)(struct msgend *me, struct iovec *iov, size_t max, size_t maxbytes,
 		     unsigned flags, size_t *n, const struct deadline *d);
+	/* The metadata msgend_recv would give the peeked messages (optional). */
+	void (*peek_meta)(struct msgend *me, struct msg_meta *meta);
 	void (*peek_commit)(struct msgend *me);
 	void (*peek_abort)(struct msgend *me);
+	/*
+	 * Put a received message back (queues, which cannot peek): never
+	 * blocks, async-signal-safe (a signal handler puts back the message
+	 * in flight). NULL: the transport cannot.
+	 */
+	int (*unrecv)(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta);
+	/* Wait until a send would not block (POSIX queues: poll(2)); NULL: unknown. */
+	int (*wait_room)(struct msgend *me, const struct deadline *d);
 	/* A byte stream straight between fd and the transport (--framing chunk). */
 	int (*send_from_fd)(struct msgend *me, int fd, const struct deadline *d, size_t *moved,
 			    bool *input_failed);
@@ -102,6 +116,7 @@ struct msgend {
 	size_t msgsize;		/* largest message, set by open */
 	bool created;		/* open created the object */
 	bool closed;		/* msgend_close ran */
+	bool writable;		/* a receiver may also send (to put back): POSIX queues */
 	bool has_priority;	/* messages carry a POSIX priority */
 	bool has_type;		/* messages carry a System V type */
 	long recv_type;		/* System V: msgrcv(2)'s msgtyp (0: the first message) */
@@ -112,6 +127,9 @@ struct msgend {
 	key_t key;
 	struct sock_file sockfile;
 	void *priv;		/* anything else a backend needs (freed by its close) */
+	uint64_t lost;		/* messages the transport knows were lost (udp -F chunk) */
+	uint64_t lost_of;	/* ...out of this many sent */
+	bool lost_tail;		/* ...and whether some at the end may be (no end marker yet) */
 	char name[OBJREF_NAME_MAX + 16]; /* canonical object name, for messages */
 };
 
@@ -173,6 +191,8 @@ int msgend_peekv(struct msgend *me, struct iovec *iov, size_t max, size_t maxbyt
 		 unsigned flags, size_t *n, const struct deadline *d);
 void msgend_peek_commit(struct msgend *me);
 void msgend_peek_abort(struct msgend *me);
+/* The metadata msgend_recv would have given them (time, sender), into meta. */
+void msgend_peek_meta(struct msgend *me, struct msg_meta *meta);
 /*
  * A byte stream without a copy in between. msgend_send_from_fd reads once
  * from fd straight into the transport as one message of at most
@@ -187,6 +207,22 @@ int msgend_send_from_fd(struct msgend *me, int fd, const struct deadline *d, siz
 			bool *input_failed);
 int msgend_recv_to_fd(struct msgend *me, int fd, size_t max, const struct deadline *d,
 		      size_t *moved, size_t *records, bool *output_failed);
+
+/*
+ * Put back a message msgend_recv returned (with its metadata: a POSIX
+ * priority, a System V type) when it could not be delivered. It goes to
+ * the back of the queue (of its priority class). Never blocks: -1 with
+ * errno EAGAIN when the queue filled up meanwhile, ENOTSUP when the
+ * transport cannot (msgend_can_unrecv tells beforehand). Async-signal-safe.
+ */
+int msgend_unrecv(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta);
+bool msgend_can_unrecv(const struct msgend *me);
+/*
+ * Wait until d (NULL: no limit) for room for one message: 0, or -1 with
+ * errno ETIMEDOUT. 0 at once where the transport cannot tell (a send may
+ * still block: this only makes taking before sending rarely wasted).
+ */
+int msgend_wait_room(struct msgend *me, const struct deadline *d);
 
 enum msgend_fast {
 	MSGEND_FAST_BATCH,	/* msgend_batch_* */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,8 @@ static void posixmq_abstime(const struct deadline *d, struct timespec *ts)
 static int posixmq_open(struct msgend *me, const struct msgend_opts *o, const char **why)
 {
 	const char *name = me->ep->obj.name;
-	int flags = (me->role == MSGEND_SENDER ? O_WRONLY : O_RDONLY) | O_CLOEXEC;
+	/* A receiver writes too: it puts back what it could not deliver. */
+	int flags = (me->role == MSGEND_SENDER ? O_WRONLY : O_RDWR) | O_CLOEXEC;
 	struct mq_attr attr, *ap = NULL;
 	struct deadline d;
 	unsigned step = 0;
@@ -76,6 +78,11 @@ static int posixmq_open(struct msgend *me, const struct msgend_opts *o, const ch
 		umask(old);
 		if (q != (mqd_t)-1)
 			break;
+		if (errno == EACCES && (flags & O_ACCMODE) == O_RDWR) {
+			/* Allowed to read only: then nothing can be put back. */
+			flags = (flags & ~O_ACCMODE) | O_RDONLY;
+			continue;
+		}
 		if (!(o->wait && errno == ENOENT))
 			return -1;
 		if (deadline_retry(&d, &step) < 0)
@@ -93,6 +100,7 @@ static int posixmq_open(struct msgend *me, const struct msgend_opts *o, const ch
 	me->fd = (int)q;
 	me->msgsize = (size_t)attr.mq_msgsize;
 	me->has_priority = true;
+	me->writable = me->role == MSGEND_SENDER || (flags & O_ACCMODE) == O_RDWR;
 	snprintf(me->name, sizeof(me->name), "%s", name);
 	return 0;
 }
@@ -140,6 +148,40 @@ static int posixmq_recv(struct msgend *me, void *buf, size_t *len, struct msg_me
 	return 1;
 }
 
+static int posixmq_unrecv(struct msgend *me, const void *buf, size_t len,
+			  const struct msg_meta *meta)
+{
+	/* A time in the past: sent at once, or ETIMEDOUT when full. */
+	static const struct timespec past = { 0, 0 };
+	unsigned prio = meta && meta->has_priority ? meta->priority : 0;
+	int rc;
+
+	if (!me->writable) {
+		errno = EACCES;
+		return -1;
+	}
+	do
+		rc = mq_timedsend((mqd_t)me->fd, buf, len, prio, &past);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0 && errno == ETIMEDOUT)
+		errno = EAGAIN;
+	return rc;
+}
+
+static int posixmq_wait_room(struct msgend *me, const struct deadline *d)
+{
+	/* Linux: a queue descriptor polls writable while the queue has room. */
+	struct pollfd pfd = { .fd = me->fd, .events = POLLOUT };
+	int rc;
+
+	do
+		rc = poll(&pfd, 1, d ? deadline_poll_ms(d) : -1);
+	while (rc < 0 && errno == EINTR);
+	if (rc == 0)
+		errno = ETIMEDOUT;
+	return rc > 0 ? 0 : -1;
+}
+
 static void posixmq_close(struct msgend *me)
 {
 	if (me->fd >= 0)
@@ -162,6 +204,8 @@ const struct msgend_ops msgend_posix_mq_ops = {
 	.open = posixmq_open,
 	.send = posixmq_send,
 	.recv = posixmq_recv,
+	.unrecv = posixmq_unrecv,
+	.wait_room = posixmq_wait_room,
 	.close = posixmq_close,
 	.remove = posixmq_remove,
 };

@@ -12,6 +12,7 @@
 #include "lockword.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -19,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -207,9 +209,42 @@ static bool ring_pid_valid(int32_t pid)
 	return pid > 0 && pid <= RING_PID_MAX;
 }
 
+/*
+ * Whether pid is a zombie: it exited (killed, say) and its parent has not
+ * reaped it yet; kill(2) still finds it, but it holds no ring any more.
+ * The state follows the last ')' of /proc/PID/stat.
+ */
+static bool ring_pid_zombie(int32_t pid)
+{
+	char path[32], buf[128];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* Whether pid lives; zombies count as dead only when thorough (it costs a
+ * read of /proc, too much for every wake-up of a waiter). */
+static bool ring_pid_lives(int32_t pid, bool thorough)
+{
+	return ring_pid_valid(pid) && (kill(pid, 0) == 0 || errno == EPERM) &&
+	       !(thorough && ring_pid_zombie(pid));
+}
+
 static bool ring_pid_alive(int32_t pid)
 {
-	return ring_pid_valid(pid) && (kill(pid, 0) == 0 || errno == EPERM);
+	return ring_pid_lives(pid, true);
 }
 
 /*
@@ -227,7 +262,7 @@ static int ring_side_alive(struct ring *r, enum ring_role side, pid_t *dead)
 
 		if (pid == 0 || pid == r->pid)
 			continue;
-		if (ring_pid_alive(pid))
+		if (ring_pid_lives(pid, r->idle))
 			return 1;
 		found = -1;
 		*dead = pid;
@@ -352,6 +387,7 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 
 	memset(r, 0, sizeof(*r));
 	r->slot = -1;
+	r->seg_fd = -1;
 	if (ring_check_header(base, size, &cap, why) < 0)
 		return -1;
 	r->base = base;
@@ -454,6 +490,21 @@ void ring_close(struct ring *r)
 }
 
 /*
+ * Whether r->seg_fd's segment shrank below the mapping (ENXIO): its pages
+ * are gone. Checked once per sleep, so a waiter never waits on a segment
+ * someone truncated, even where it touches no vanished page.
+ */
+static bool ring_seg_truncated(const struct ring *r)
+{
+	struct stat st;
+
+	if (r->seg_fd < 0 || fstat(r->seg_fd, &st) < 0 || (uint64_t)st.st_size >= r->size)
+		return false;
+	errno = ENXIO;
+	return true;
+}
+
+/*
  * Wait until ready(r) holds: spin, then sleep on our wake word in slices,
  * checking in between that the other side is still there. peer_check
  * returns 0 to go on waiting, or -1 with errno set to stop.
@@ -469,10 +520,11 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_ch
 		if (ready(r))
 			return 0;
 	}
+	r->idle = false;
 	for (;;) {
 		int left, slice;
 
-		if (peer_check(r) < 0)
+		if (ring_seg_truncated(r) || peer_check(r) < 0)
 			return -1;
 		left = deadline_poll_ms(d);
 		if (left == 0) {
@@ -490,7 +542,7 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_ch
 			atomic_store(wake, 0);
 			return 0;
 		}
-		ring_futex_wait(wake, 1, slice);
+		r->idle = ring_futex_wait(wake, 1, slice) < 0 && errno == ETIMEDOUT;
 		atomic_store(wake, 0);
 		if (ready(r))
 			return 0;
@@ -740,8 +792,10 @@ static bool ring_writers_closed(const struct ring *r)
 {
 	struct ring_line *wl = ring_line(r, RING_WRITER);
 
-	/* Acquire: the records published before the flag are seen with it. */
-	if (r->keep || !atomic_load_explicit(&wl->closed, memory_order_acquire))
+	/* Acquire: the records published before the flag are seen with it.
+	 * A counted reader outlives a close: another writer may be on its way
+	 * (writers that start one after another each close the stream). */
+	if (r->keep || r->counted || !atomic_load_explicit(&wl->closed, memory_order_acquire))
 		return false;
 	return !(r->stale_close &&
 		 atomic_load_explicit(&wl->session, memory_order_relaxed) == r->session);

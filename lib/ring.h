@@ -59,6 +59,10 @@ struct ring {
 	pid_t pid;
 	uint64_t self;		/* lockword_self(): our identity in lock words */
 	bool keep;		/* reader: a writer's close is not end of stream */
+	int seg_fd;		/* a POSIX segment's descriptor, or -1: a wait checks
+				 * that it was not truncated (ENXIO) */
+	bool counted;		/* reader: waits for a count, so a close with no writer
+				 * left waits for the next writer (dead ones still fail) */
 	bool locked;		/* between *_begin and *_end/commit */
 	uint64_t cached;	/* our copy of the other side's index */
 	uint64_t pos;		/* writer: head after the reservation's pad */
@@ -68,6 +72,7 @@ struct ring {
 	size_t reserved;	/* writer: payload bytes reserved */
 	pid_t dead_pid;		/* the peer found dead, for messages */
 	bool recovered;		/* a lock was taken over from a dead holder */
+	bool idle;		/* a wait slept a whole slice without a wake-up */
 	uint32_t session;	/* reader: the writers' session when it attached */
 	bool stale_close;	/* reader: that session had closed, nothing left */
 };
@@ -114,7 +119,8 @@ void ring_close(struct ring *r);
  * Writing. ring_write_begin reserves room for a record of up to len bytes
  * (at most ring_max_record) and points *data at it, waiting until the
  * deadline (ETIMEDOUT) for the readers to make room; EPIPE when the readers
- * have gone or died (r->dead_pid), EMSGSIZE when len is too large. The
+ * have gone or died (r->dead_pid), EMSGSIZE when len is too large, ENXIO
+ * when r->seg_fd's segment was truncated while we waited. The
  * writers' lock is held until ring_write_commit publishes len <= reserved
  * bytes, or ring_write_abort drops the reservation.
  */
@@ -144,7 +150,7 @@ void ring_batch_end(struct ring *r);
  * Reading. ring_read_begin returns 1 with the next record in *data, *len (in
  * the segment; hold the readers' lock until ring_read_end), 0 at end of
  * stream, or -1: ETIMEDOUT, ECONNRESET when every writer died without
- * closing (r->dead_pid), EBADMSG for a corrupt ring.
+ * closing (r->dead_pid), EBADMSG for a corrupt ring, ENXIO as for writing.
  */
 int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d);
 void ring_read_end(struct ring *r);

@@ -93,16 +93,16 @@ int shm_create(const struct objref *ref, uint64_t size, mode_t mode, bool reuse,
 		}
 		if (objref_key(ref, &key) < 0)
 			return -1;
-		if (!reuse || ref->is_private)
-			flags |= IPC_EXCL;
-		s->id = shmget(key, size, flags);
-		if (s->id < 0 && errno == EINVAL && reuse && !ref->is_private) {
-			/* An existing segment smaller than size: use it as it is. */
+		/* Exclusive first, so created says whether we made it: --reuse
+		 * must never format or remove a segment it found. */
+		s->id = shmget(key, size, flags | IPC_EXCL);
+		if (s->id >= 0)
+			s->created = true;
+		else if (errno == EEXIST && reuse && !ref->is_private)
+			/* Existing, perhaps smaller than size: use it as it is. */
 			s->id = shmget(key, 0, 0);
-		}
 		if (s->id < 0)
 			return -1;
-		s->created = true;
 		if (shm_sysv_size(s) < 0)
 			goto fail;
 		return 0;

@@ -1,17 +1,21 @@
 /*
  * The shm: transport: ipctool's ring (lib/ring.c) in a POSIX or System V
  * segment (lib/shm.c), behind the message-endpoint interface. A record is a
- * message; the writer's close is end of stream.
+ * message; the last attached writer's close is end of stream, except for a
+ * receiver that waits for a count (it waits for the next writer).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -25,7 +29,122 @@
 struct shmring {
 	struct shm_seg seg;
 	struct ring ring;
+	int guard;		/* our slot in shmring_guards, or -1 */
 };
+
+/*
+ * A POSIX segment truncated under us (anyone who may write it can) makes
+ * its pages fault with SIGBUS. The handler puts private zero pages in their
+ * place and marks the ring truncated: the ring call under way then ends
+ * (zeros read as a corrupt ring, and a wait checks the segment's size), and
+ * it and every call after it fail with ENXIO, never by the signal.
+ */
+#define SHMRING_GUARDS 8
+static struct {
+	void *volatile base;
+	volatile size_t size;
+	volatile sig_atomic_t truncated;
+} shmring_guards[SHMRING_GUARDS];
+static struct sigaction shmring_old_sigbus;
+static bool shmring_sigbus_set;
+
+static void shmring_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+	uintptr_t addr = (uintptr_t)si->si_addr;
+	int i, err = errno;
+
+	(void)sig;
+	(void)ctx;
+	for (i = 0; i < SHMRING_GUARDS; i++) {
+		uintptr_t base = (uintptr_t)shmring_guards[i].base;
+
+		if (!base || addr - base >= shmring_guards[i].size)
+			continue;
+		if (mmap((void *)base, shmring_guards[i].size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+			break;
+		shmring_guards[i].truncated = 1;
+		errno = err;
+		return;
+	}
+	/* Not a ring's page: what SIGBUS did before us (the fault repeats). */
+	sigaction(SIGBUS, &shmring_old_sigbus, NULL);
+	errno = err;
+}
+
+/* Watch a POSIX ring's mapping for truncation; -1 when no slot is free
+ * (the ring then works unguarded). */
+static int shmring_guard(void *base, size_t size)
+{
+	int i;
+
+	if (!shmring_sigbus_set) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = shmring_sigbus;
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGBUS, &sa, &shmring_old_sigbus) < 0)
+			return -1;
+		shmring_sigbus_set = true;
+	}
+	for (i = 0; i < SHMRING_GUARDS; i++) {
+		if (shmring_guards[i].base)
+			continue;
+		shmring_guards[i].truncated = 0;
+		shmring_guards[i].size = size;
+		shmring_guards[i].base = base;
+		return i;
+	}
+	return -1;
+}
+
+static void shmring_unguard(struct shmring *p)
+{
+	if (p->guard < 0)
+		return;
+	shmring_guards[p->guard].base = NULL;
+	p->guard = -1;
+}
+
+/* Whether the segment was truncated: its pages faulted, or (for a call
+ * that failed, where the kernel copied and gave EFAULT) it shrank. */
+static bool shmring_truncated(const struct shmring *p, bool failed)
+{
+	struct stat st;
+	int err = errno;
+	bool shrunk;
+
+	if (p->guard >= 0 && shmring_guards[p->guard].truncated)
+		return true;
+	if (!failed || p->seg.sysv)
+		return false;
+	shrunk = fstat(p->seg.fd, &st) == 0 && (uint64_t)st.st_size < p->seg.size;
+	errno = err;
+	return shrunk;
+}
+
+/* The result of a ring call: -1 with ENXIO when the segment was truncated,
+ * whatever the zeros made of it. Its size is looked at on failures, and a
+ * reader's at end of stream (a writer's close may be all that was left). */
+static int shmring_result(const struct shmring *p, int rc, bool reader)
+{
+	if (shmring_truncated(p, rc < 0 || (reader && rc == 0))) {
+		errno = ENXIO;
+		return -1;
+	}
+	return rc;
+}
+
+/* Before a ring call: ENXIO once the segment is known truncated. */
+static bool shmring_gone(const struct shmring *p)
+{
+	if (!shmring_truncated(p, false))
+		return false;
+	errno = ENXIO;
+	return true;
+}
 
 static int shmring_fail(struct shmring *p, int err)
 {
@@ -35,7 +154,7 @@ static int shmring_fail(struct shmring *p, int err)
 	return -1;
 }
 
-/* Create the segment and lay out an empty ring, unless --reuse finds one. */
+/* Create the segment and lay out an empty ring, unless --reuse finds a segment. */
 static int shmring_create(struct msgend *me, struct shmring *p, const struct msgend_opts *o,
 			  const char **why)
 {
@@ -54,7 +173,9 @@ static int shmring_create(struct msgend *me, struct shmring *p, const struct msg
 		me->id = p->seg.id;
 	if (shm_map(&p->seg) < 0)
 		goto fail;
-	if (!p->seg.created && ring_probe(p->seg.base, (size_t)p->seg.size))
+	/* What --reuse found is never formatted: ring_attach checks it (and
+	 * waits, with --wait, for its creator to finish formatting it). */
+	if (!p->seg.created)
 		return 0;
 	if (ring_format(p->seg.base, (size_t)p->seg.size, ring_capacity_for(p->seg.size), why) < 0)
 		goto fail;
@@ -100,6 +221,7 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 	if (!p)
 		return -1;
 	p->seg.fd = p->seg.id = -1;
+	p->guard = -1;
 	me->id = -1;
 	if (me->ep->obj.is_private && !o->create) {
 		free(p);
@@ -138,6 +260,11 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 		deadline_backoff(&d, &step);
 	}
 	p->ring.keep = o->keep;
+	p->ring.counted = o->counted;
+	if (!p->seg.sysv) {
+		p->ring.seg_fd = p->seg.fd;
+		p->guard = shmring_guard(p->seg.base, (size_t)p->seg.size);
+	}
 	me->msgsize = ring_max_record(p->ring.capacity);
 	me->priv = p;
 	if (p->seg.sysv)
@@ -154,11 +281,23 @@ static int shmring_send(struct msgend *me, const void *buf, size_t len,
 	struct deadline forever;
 
 	(void)meta;
+	if (shmring_gone(p))
+		return -1;
 	if (!d) {
 		deadline_start(&forever, -1);
 		d = &forever;
 	}
-	return ring_write(&p->ring, buf, len, d);
+	return shmring_result(p, ring_write(&p->ring, buf, len, d), false);
+}
+
+/* The sender: the last writer to attach. */
+static void shmring_meta(struct msgend *me, struct msg_meta *meta)
+{
+	struct shmring *p = me->priv;
+	pid_t pid = ring_writer_pid(&p->ring);
+
+	if (pid)
+		snprintf(meta->sender, sizeof(meta->sender), "pid %d", (int)pid);
 }
 
 static int shmring_recv(struct msgend *me, void *buf, size_t *len, struct msg_meta *meta,
@@ -168,18 +307,15 @@ static int shmring_recv(struct msgend *me, void *buf, size_t *len, struct msg_me
 	struct deadline forever;
 	int rc;
 
+	if (shmring_gone(p))
+		return -1;
 	if (!d) {
 		deadline_start(&forever, -1);
 		d = &forever;
 	}
-	rc = ring_read(&p->ring, buf, me->msgsize, len, d);
-	if (rc > 0 && meta) {
-		/* The sender: the last writer to attach. */
-		pid_t pid = ring_writer_pid(&p->ring);
-
-		if (pid)
-			snprintf(meta->sender, sizeof(meta->sender), "pid %d", (int)pid);
-	}
+	rc = shmring_result(p, ring_read(&p->ring, buf, me->msgsize, len, d), true);
+	if (rc > 0 && meta)
+		shmring_meta(me, meta);
 	return rc;
 }
 
@@ -189,7 +325,12 @@ static void shmring_close(struct msgend *me)
 
 	if (!p)
 		return;
-	ring_close(&p->ring);
+	/* A truncated ring is not closed: its readers must not take the
+	 * close for the end of a stream whose records vanished. */
+	if (!shmring_truncated(p, true))
+		ring_close(&p->ring);
+	/* Unwatched before unmapped: the range may be mapped anew. */
+	shmring_unguard(p);
 	shm_close(&p->seg);
 	free(p);
 	me->priv = NULL;
@@ -273,8 +414,10 @@ static int shmring_send_fd(struct msgend *me, int fd, const struct deadline *d, 
 		*input_failed = true;
 		return -1;
 	}
-	if (ring_write_begin_some(&p->ring, shmring_min_chunk(p, me->msgsize), me->msgsize, &buf,
-				  &room, shmring_deadline(d, &forever)) < 0)
+	if (shmring_gone(p) ||
+	    shmring_result(p, ring_write_begin_some(&p->ring, shmring_min_chunk(p, me->msgsize),
+						    me->msgsize, &buf, &room,
+						    shmring_deadline(d, &forever)), false) < 0)
 		return -1;
 	do
 		n = read(fd, buf, room);
@@ -283,11 +426,18 @@ static int shmring_send_fd(struct msgend *me, int fd, const struct deadline *d, 
 		int err = errno;
 
 		ring_write_abort(&p->ring);
+		/* EFAULT: the kernel found the ring's pages gone. */
+		if (shmring_truncated(p, true)) {
+			errno = ENXIO;
+			return -1;
+		}
 		*input_failed = n < 0;
 		errno = err;
 		return n < 0 ? -1 : 0;
 	}
 	ring_write_commit(&p->ring, (size_t)n);
+	if (shmring_gone(p))
+		return -1;
 	*moved = (size_t)n;
 	return 1;
 }
@@ -339,9 +489,11 @@ static int shmring_recv_fd(struct msgend *me, int fd, size_t max, const struct d
 		*output_failed = true;
 		return -1;
 	}
-	rc = ring_read_beginv(&p->ring, iov, max < SHMRING_IOV ? max : SHMRING_IOV,
-			      shmring_fd_room(fd, (size_t)(p->ring.capacity / 4)), 0, &n,
-			      shmring_deadline(d, &forever));
+	if (shmring_gone(p))
+		return -1;
+	rc = shmring_result(p, ring_read_beginv(&p->ring, iov, max < SHMRING_IOV ? max : SHMRING_IOV,
+						shmring_fd_room(fd, (size_t)(p->ring.capacity / 4)), 0,
+						&n, shmring_deadline(d, &forever)), true);
 	if (rc <= 0)
 		return rc;
 	for (i = 0; i < n; i++)
@@ -351,11 +503,18 @@ static int shmring_recv_fd(struct msgend *me, int fd, size_t max, const struct d
 
 		/* The records stay for another reader. */
 		ring_read_abort(&p->ring);
+		/* EFAULT: the kernel found the ring's pages gone. */
+		if (shmring_truncated(p, true)) {
+			errno = ENXIO;
+			return -1;
+		}
 		*output_failed = true;
 		errno = err;
 		return -1;
 	}
 	ring_read_end(&p->ring);
+	if (shmring_gone(p))
+		return -1;
 	*moved = len;
 	*records = n;
 	return 1;
@@ -367,7 +526,9 @@ static int shmring_batch_begin(struct msgend *me, const struct deadline *d)
 	struct shmring *p = me->priv;
 	struct deadline forever;
 
-	return ring_batch_begin(&p->ring, shmring_deadline(d, &forever));
+	if (shmring_gone(p))
+		return -1;
+	return shmring_result(p, ring_batch_begin(&p->ring, shmring_deadline(d, &forever)), false);
 }
 
 static int shmring_batch_put(struct msgend *me, const void *buf, size_t len,
@@ -376,7 +537,10 @@ static int shmring_batch_put(struct msgend *me, const void *buf, size_t len,
 	struct shmring *p = me->priv;
 	struct deadline forever;
 
-	return ring_batch_write(&p->ring, buf, len, shmring_deadline(d, &forever));
+	if (shmring_gone(p))
+		return -1;
+	return shmring_result(p, ring_batch_write(&p->ring, buf, len, shmring_deadline(d, &forever)),
+			      false);
 }
 
 static void shmring_batch_end(struct msgend *me)
@@ -392,9 +556,11 @@ static int shmring_peekv(struct msgend *me, struct iovec *iov, size_t max, size_
 	struct shmring *p = me->priv;
 	struct deadline forever;
 
-	return ring_read_beginv(&p->ring, iov, max, maxbytes,
-				flags & MSGEND_STOP_EMPTY ? RING_STOP_EMPTY : 0, n,
-				shmring_deadline(d, &forever));
+	if (shmring_gone(p))
+		return -1;
+	return shmring_result(p, ring_read_beginv(&p->ring, iov, max, maxbytes,
+						  flags & MSGEND_STOP_EMPTY ? RING_STOP_EMPTY : 0, n,
+						  shmring_deadline(d, &forever)), true);
 }
 
 static void shmring_peek_commit(struct msgend *me)
@@ -422,6 +588,7 @@ const struct msgend_ops msgend_ring_ops = {
 	.batch_put = shmring_batch_put,
 	.batch_end = shmring_batch_end,
 	.peekv = shmring_peekv,
+	.peek_meta = shmring_meta,
 	.peek_commit = shmring_peek_commit,
 	.peek_abort = shmring_peek_abort,
 	.send_from_fd = shmring_send_fd,

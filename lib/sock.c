@@ -365,6 +365,42 @@ int sock_accept(int lfd, const struct deadline *d)
 	}
 }
 
+bool sock_allow_peer(const struct sock_allow *a, uid_t uid, gid_t gid)
+{
+	size_t i;
+
+	if (!a || !a->check || uid == 0 || uid == geteuid())
+		return true;
+	for (i = 0; i < a->nuids; i++)
+		if (a->uids[i] == uid)
+			return true;
+	for (i = 0; i < a->ngids; i++)
+		if (a->gids[i] == gid)
+			return true;
+	return false;
+}
+
+int sock_accept_allowed(int lfd, const struct deadline *d, const struct sock_allow *a)
+{
+	struct ucred cred;
+	socklen_t cl;
+	int fd;
+
+	for (;;) {
+		fd = sock_accept(lfd, d);
+		if (fd < 0 || !a || !a->check)
+			return fd;
+		cl = sizeof(cred);
+		cred = (struct ucred){ .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 &&
+		    sock_allow_peer(a, cred.uid, cred.gid))
+			return fd;
+		if (a->refused)
+			a->refused(cred.uid, cred.gid, cred.pid, a->arg);
+		close(fd);
+	}
+}
+
 static int sock_connect_once(const struct endpoint *ep, const char **why)
 {
 	struct addrinfo *res, *ai;

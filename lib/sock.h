@@ -28,6 +28,26 @@ struct sock_listen_opts {
 	int backlog;
 };
 
+/*
+ * Which peers a UNIX socket listener takes, by the credentials the kernel
+ * gives (SO_PEERCRED on accept, SCM_CREDENTIALS per datagram): with check,
+ * only our own effective uid, root, and the uids and gids listed (a gid is
+ * the peer's effective group). A refused peer is handed to refused (when
+ * set) and dropped.
+ */
+#define SOCK_ALLOW_MAX 32
+struct sock_allow {
+	bool check;
+	size_t nuids, ngids;
+	uid_t uids[SOCK_ALLOW_MAX];
+	gid_t gids[SOCK_ALLOW_MAX];
+	void (*refused)(uid_t uid, gid_t gid, pid_t pid, void *arg);
+	void *arg;
+};
+
+/* Whether a peer of uid and gid may come in (a NULL or unchecking a: yes). */
+bool sock_allow_peer(const struct sock_allow *a, uid_t uid, gid_t gid);
+
 /* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET for a socket endpoint. */
 int sock_type(const struct endpoint *ep);
 
@@ -40,6 +60,8 @@ int sock_listen(const struct endpoint *ep, const struct sock_listen_opts *opts,
 		struct sock_file *file, const char **why);
 /* Accept one connection by the deadline (ETIMEDOUT when it passes). */
 int sock_accept(int lfd, const struct deadline *d);
+/* The same, closing (and handing to a->refused) every peer a does not allow. */
+int sock_accept_allowed(int lfd, const struct deadline *d, const struct sock_allow *a);
 /*
  * Connect. With wait, a missing or refusing peer is retried until the
  * deadline (ETIMEDOUT); without it, it fails at once.

@@ -170,6 +170,21 @@ static int svmq_recv(struct msgend *me, void *buf, size_t *len, struct msg_meta 
 	return 1;
 }
 
+static int svmq_unrecv(struct msgend *me, const void *buf, size_t len, const struct msg_meta *meta)
+{
+	struct sysvmsg_buf *mb = me->priv;
+
+	mb->mtype = meta && meta->has_type && meta->type > 0 ? meta->type : 1;
+	/* buf may be the text of this very buffer. */
+	memmove(mb->mtext, buf, len);
+	for (;;) {
+		if (msgsnd(me->id, mb, len, IPC_NOWAIT) == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
 static void svmq_close(struct msgend *me)
 {
 	free(me->priv);
@@ -191,6 +206,7 @@ const struct msgend_ops msgend_sysv_mq_ops = {
 	.open = svmq_open,
 	.send = svmq_send,
 	.recv = svmq_recv,
+	.unrecv = svmq_unrecv,
 	.close = svmq_close,
 	.remove = svmq_remove,
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,6 +185,83 @@ static void test_close_is_end_of_stream(void **state)
 	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
 	assert_int_equal(len, 0);
 	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 0);
+}
+
+/*
+ * A reader waiting for a count (recv -c) outlives a writer's close: the
+ * next writer's records reach it; a plain reader ends at the close.
+ */
+static void test_counted_reader_outlives_close(void **state)
+{
+	struct fixture *f = *state;
+	struct deadline d;
+	struct ring w2, plain;
+	unsigned char out[16];
+	size_t len;
+
+	f->r.counted = true;
+	assert_int_equal(ring_write(&f->w, "one", 3, &f->now), 0);
+	ring_close(&f->w);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+	deadline_start(&d, 50);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &d), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(ring_attach(&plain, f->base, f->size, RING_READER, &f->now, NULL), 0);
+	/* The second writer starts after the first closed. */
+	assert_int_equal(ring_attach(&w2, f->base, f->size, RING_WRITER, &f->now, NULL), 0);
+	assert_int_equal(ring_write(&w2, "two", 3, &f->now), 0);
+	ring_close(&w2);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+	assert_memory_equal(out, "two", 3);
+	assert_int_equal(ring_read(&plain, out, sizeof(out), &len, &f->now), 0);
+	ring_close(&plain);
+}
+
+/* A segment truncated under a waiting reader (its pages beyond the header
+ * gone): the wait ends with ENXIO instead of going on for ever. */
+static void test_truncated_while_waiting(void **state)
+{
+	struct fixture *f = *state;
+	struct deadline d;
+	unsigned char out[16], *base;
+	struct ring r;
+	size_t size = ring_segment_size(CAP), len;
+	int fd = memfd_create("ring", 0);
+
+	(void)f;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(base != MAP_FAILED);
+	assert_int_equal(ring_format(base, size, CAP, NULL), 0);
+	assert_int_equal(ring_attach(&r, base, size, RING_READER, &f->now, NULL), 0);
+	r.seg_fd = fd;
+	assert_int_equal(ftruncate(fd, RING_DATA_OFFSET), 0);
+	deadline_start(&d, 5000);
+	assert_int_equal(ring_read(&r, out, sizeof(out), &len, &d), -1);
+	assert_int_equal(errno, ENXIO);
+	munmap(base, size);
+	close(fd);
+}
+
+/* The magic is one word: all zero is "not formatted yet", anything else
+ * but the magic is not a ring. */
+static void test_magic_word(void **state)
+{
+	struct fixture *f = *state;
+	struct ring r;
+	const char *why = NULL;
+
+	assert_true(ring_probe(f->base, f->size));
+	memset(f->base, 0, 8);
+	assert_false(ring_probe(f->base, f->size));
+	assert_int_equal(ring_attach(&r, f->base, f->size, RING_READER, &f->now, &why), -1);
+	assert_int_equal(errno, EAGAIN);
+	memcpy(f->base, "IPCTRINH", 8);
+	assert_int_equal(ring_attach(&r, f->base, f->size, RING_READER, &f->now, &why), -1);
+	assert_int_equal(errno, EBADMSG);
+	memcpy(f->base, RING_MAGIC, 8);
+	assert_int_equal(ring_attach(&r, f->base, f->size, RING_READER, &f->now, &why), 0);
 }
 
 static void test_reader_close_is_epipe(void **state)
@@ -724,6 +802,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_size, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_close_is_end_of_stream, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_reader_close_is_epipe, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_counted_reader_outlives_close, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_truncated_while_waiting, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_magic_word, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_dead_writer, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_lock_owner_dead, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_old_format_named, setup_ring, teardown_ring),

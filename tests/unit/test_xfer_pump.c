@@ -22,6 +22,8 @@ struct mem_source {
 	int fail_errno;		/* next fails with this at the end instead of XFER_END */
 	int failed_status;	/* what failed returns */
 	int failed_calls;
+	char back[8][16];	/* what put_back got, in order */
+	size_t nback;
 };
 
 static int mem_next(struct xfer_source *src, struct xfer_msg *msg, const struct deadline *d)
@@ -59,6 +61,20 @@ static void mem_leave(struct xfer_source *src)
 	s->leaves++;
 }
 
+static int mem_put_back(struct xfer_source *src, const struct xfer_msg *msg)
+{
+	struct mem_source *s = src->priv;
+
+	if (s->nback >= 8 || msg->len >= 16) {
+		errno = EAGAIN;
+		return -1;
+	}
+	memcpy(s->back[s->nback], msg->data, msg->len);
+	s->back[s->nback][msg->len] = '\0';
+	s->nback++;
+	return 0;
+}
+
 static int mem_source_failed(struct xfer_source *src, uint64_t moved)
 {
 	struct mem_source *s = src->priv;
@@ -94,6 +110,7 @@ struct mem_sink {
 	size_t refuse_at;	/* 0: never */
 	size_t ends, flushes, failed_calls;
 	bool buffered;
+	bool flush_fails;
 };
 
 static int mem_put(struct xfer_sink *dst, const struct xfer_msg *msg, const struct deadline *d)
@@ -118,6 +135,10 @@ static int mem_flush(struct xfer_sink *dst)
 
 	k->flushes++;
 	k->buffered = false;
+	if (k->flush_fails) {
+		errno = ENOSPC;
+		return -1;
+	}
 	return 0;
 }
 
@@ -291,6 +312,78 @@ static void test_refusing_sink_taken_early(void **state)
 	assert_int_equal(s.leaves, 0);
 }
 
+static void test_refused_message_is_put_back(void **state)
+{
+	struct xfer_opts o;
+	struct xfer_source src;
+	struct xfer_sink dst;
+	struct mem_source s;
+	struct mem_sink k;
+	struct xfer_meter m;
+
+	(void)state;
+	xfer_opts_init(&o);
+	xfer_meter_start(&m, &o);
+	mem_source_init(&src, &s, three, 3, false);
+	src.put_back = mem_put_back;
+	mem_sink_init(&dst, &k);
+	/* A sink that writes at once (a queue): nothing held after a put. */
+	dst.flush = NULL;
+	dst.pending = NULL;
+	k.refuse_at = 2;
+	assert_int_equal(xfer_pump(&o, &src, &dst, &m), EXIT_FAIL);
+	assert_int_equal(k.n, 1);
+	/* The refused message went back; the delivered one did not. */
+	assert_int_equal(s.nback, 1);
+	assert_string_equal(s.back[0], three[1]);
+}
+
+static void test_failed_output_puts_back_what_it_held(void **state)
+{
+	struct xfer_opts o;
+	struct xfer_source src;
+	struct xfer_sink dst;
+	struct mem_source s;
+	struct mem_sink k;
+	struct xfer_meter m;
+
+	(void)state;
+	xfer_opts_init(&o);
+	xfer_meter_start(&m, &o);
+	mem_source_init(&src, &s, three, 3, false);
+	src.put_back = mem_put_back;
+	mem_sink_init(&dst, &k);
+	k.flush_fails = true;
+	/* All three wait in the buffer; its write at the end fails. */
+	assert_int_equal(xfer_pump(&o, &src, &dst, &m), EXIT_FAIL);
+	assert_int_equal(k.n, 3);
+	assert_int_equal(s.nback, 3);
+	assert_string_equal(s.back[0], three[0]);
+	assert_string_equal(s.back[2], three[2]);
+}
+
+static void test_peeking_source_taken_after_flush(void **state)
+{
+	struct xfer_opts o;
+	struct xfer_source src;
+	struct xfer_sink dst;
+	struct mem_source s;
+	struct mem_sink k;
+	struct xfer_meter m;
+
+	(void)state;
+	xfer_opts_init(&o);
+	xfer_meter_start(&m, &o);
+	mem_source_init(&src, &s, three, 3, true);
+	mem_sink_init(&dst, &k);
+	k.flush_fails = true;
+	/* The first message's write fails: it is left, not taken. */
+	assert_int_equal(xfer_pump(&o, &src, &dst, &m), EXIT_FAIL);
+	assert_int_equal(s.takes, 0);
+	assert_int_equal(s.leaves, 1);
+	assert_int_equal(s.pos, 0);
+}
+
 static void test_source_failure(void **state)
 {
 	struct xfer_opts o;
@@ -332,6 +425,9 @@ int main(void)
 		cmocka_unit_test(test_refusing_sink_leaves_message),
 		cmocka_unit_test(test_refusing_sink_taken_early),
 		cmocka_unit_test(test_source_failure),
+		cmocka_unit_test(test_refused_message_is_put_back),
+		cmocka_unit_test(test_failed_output_puts_back_what_it_held),
+		cmocka_unit_test(test_peeking_source_taken_after_flush),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
