@@ -374,7 +374,10 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 		cleanup_release(&old);
 	if (rc < 0) {
 		if (err == ETIMEDOUT) {
-			cmd_warnx("timed out waiting for '%s' to appear", ep->text);
+			if (why)
+				cmd_warnx("timed out opening '%s': %s", ep->text, why);
+			else
+				cmd_warnx("timed out waiting for '%s' to appear", ep->text);
 			return EXIT_TIMEOUT;
 		}
 		if (why)

@@ -1,19 +1,20 @@
 /*
  * The shared-memory ring. One writer and one reader at a time (each side
- * serialised by a process-shared robust mutex) move records through a
+ * serialised by a lock word of its own, lib/lockword.h: plain integers, no
+ * process-private pointer in the segment) move records through a
  * power-of-two area. The writer publishes head with release order after
  * the record bytes; the reader publishes tail after it is done with them.
- * A side that must wait spins briefly, then raises the wake word of its own
- * cache line and sleeps on it with futex(2); the other side wakes it only
+ * A side that must wait spins briefly, then raises its wake word (on a
+ * cache line of its own) and sleeps on it with futex(2); the other side wakes it only
  * when that word is raised, so the fast path makes no system call.
  */
 #include "ring.h"
+#include "lockword.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -31,8 +32,9 @@ struct ring_header {
 	uint64_t capacity;
 	uint32_t flags;
 	int32_t creator_pid;
-	pthread_mutex_t wlock;
-	pthread_mutex_t rlock;
+	struct lockword wlock;
+	struct lockword rlock;
+	/* pid slots: -pid while attaching (it may hold the lock), pid once attached */
 	_Atomic int32_t wpids[RING_MAX_PEERS];
 	_Atomic int32_t rpids[RING_MAX_PEERS];
 };
@@ -42,7 +44,6 @@ struct ring_line {
 	_Atomic uint64_t index;
 	_Atomic uint32_t closed;
 	_Atomic int32_t pid;
-	_Atomic uint32_t wake;	/* 1: this side sleeps on it */
 	_Atomic uint32_t session; /* writer: bumped when a first writer attaches */
 };
 
@@ -53,7 +54,8 @@ struct ring_record {
 
 _Static_assert(sizeof(struct ring_header) <= RING_WRITER_LINE, "header page overflows");
 _Static_assert(sizeof(struct ring_line) <= RING_READER_LINE - RING_WRITER_LINE, "line");
-_Static_assert(RING_READER_LINE + 128 <= RING_DATA_OFFSET, "reader line overflows");
+_Static_assert(RING_READER_LINE + 128 <= RING_WRITER_WAKE, "reader line overflows");
+_Static_assert(RING_READER_WAKE + 128 <= RING_DATA_OFFSET, "wake lines overflow");
 
 #define RING_KNOWN_FLAGS 0u
 #define RING_SPINS 2000
@@ -116,33 +118,6 @@ static bool ring_capacity_ok(uint64_t capacity, uint64_t size)
 	       capacity <= size - RING_DATA_OFFSET;
 }
 
-static int ring_mutex_init(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t a;
-	int rc;
-
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	rc = pthread_mutex_init(m, &a);
-	pthread_mutexattr_destroy(&a);
-	return rc;
-}
-
-/* The magic as one 64-bit word, published and read as one atomic access. */
-static uint64_t ring_magic_word(void)
-{
-	uint64_t w;
-
-	memcpy(&w, RING_MAGIC, 8);
-	return w;
-}
-
-static uint64_t ring_magic_load(const void *base)
-{
-	return __atomic_load_n((const uint64_t *)base, __ATOMIC_ACQUIRE);
-}
-
 int ring_format(void *base, size_t size, uint64_t capacity, const char **why)
 {
 	struct ring_header *h = base;
@@ -156,40 +131,29 @@ int ring_format(void *base, size_t size, uint64_t capacity, const char **why)
 	h->capacity = capacity;
 	h->flags = 0;
 	h->creator_pid = (int32_t)getpid();
-	if (ring_mutex_init(&h->wlock) != 0 || ring_mutex_init(&h->rlock) != 0)
-		return ring_fail(why, "cannot initialise the ring's locks", ENOMEM);
-	/* Release: a ring_attach that sees the magic (acquire) sees the rest. */
-	__atomic_store_n((uint64_t *)(void *)h->magic, ring_magic_word(), __ATOMIC_RELEASE);
-	atomic_thread_fence(memory_order_seq_cst);
+	/* The magic last, with release order: whoever reads it with acquire
+	 * sees the whole header (the locks are zero: free). */
+	{
+		uint64_t magic;
+
+		memcpy(&magic, RING_MAGIC, 8);
+		__atomic_store_n((uint64_t *)(void *)h->magic, magic, __ATOMIC_RELEASE);
+	}
 	return 0;
+}
+
+/* The magic, read with acquire order (it is stored last, with release). */
+static uint64_t ring_load_magic(const void *base)
+{
+	return __atomic_load_n((const uint64_t *)base, __ATOMIC_ACQUIRE);
 }
 
 bool ring_probe(const void *base, size_t size)
 {
-	return size >= RING_DATA_OFFSET && ring_magic_load(base) == ring_magic_word();
-}
+	uint64_t want;
 
-/*
- * A mutex can only be trusted when its kind is what ring_format made: an
- * unknown kind could take glibc's priority-inheritance paths on garbage.
- */
-static bool ring_mutex_ok(const pthread_mutex_t *m)
-{
-#ifdef __GLIBC__
-	static int kind = -1;
-
-	if (kind < 0) {
-		pthread_mutex_t local;
-
-		ring_mutex_init(&local);
-		kind = local.__data.__kind;
-		pthread_mutex_destroy(&local);
-	}
-	return __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED) == kind;
-#else
-	(void)m;
-	return true;
-#endif
+	memcpy(&want, RING_MAGIC, 8);
+	return size >= RING_DATA_OFFSET && ring_load_magic(base) == want;
 }
 
 /* Validate the header fields; the segment may change under us, so each
@@ -199,17 +163,24 @@ static int ring_check_header(const unsigned char *base, size_t size, uint64_t *c
 {
 	const struct ring_header *h = (const struct ring_header *)base;
 	uint32_t version, hsize, flags;
-	uint64_t cap, magic;
+	uint64_t cap, magic, want;
+	static char old[96];
 
 	if (size < RING_DATA_OFFSET + RING_MIN_CAPACITY)
 		return ring_fail(why, "too small to hold a ring", EBADMSG);
-	/* Acquire, pairing with ring_format's release of the magic. */
-	magic = ring_magic_load(base);
+	magic = ring_load_magic(base);
+	memcpy(&want, RING_MAGIC, 8);
 	if (magic == 0)
 		return ring_fail(why, "not formatted as a ring yet", EAGAIN);
-	if (magic != ring_magic_word())
+	if (magic != want)
 		return ring_fail(why, "not an ipctool ring (bad magic)", EBADMSG);
 	version = __atomic_load_n(&h->version, __ATOMIC_RELAXED);
+	if (version != RING_VERSION && version > 0 && version < 100) {
+		/* An ipctool ring of another release: say which, not just "bad". */
+		snprintf(old, sizeof(old), "a ring of format %u; this ipctool reads format %u "
+			 "(remove it and create it again)", version, RING_VERSION);
+		return ring_fail(why, old, EBADMSG);
+	}
 	hsize = __atomic_load_n(&h->header_size, __ATOMIC_RELAXED);
 	cap = __atomic_load_n(&h->capacity, __ATOMIC_RELAXED);
 	flags = __atomic_load_n(&h->flags, __ATOMIC_RELAXED);
@@ -223,6 +194,14 @@ static int ring_check_header(const unsigned char *base, size_t size, uint64_t *c
 		return ring_fail(why, "a ring with unknown flags", EBADMSG);
 	*capacity = cap;
 	return 0;
+}
+
+/* A pid slot's process: attaching (-pid) or attached (pid); 0 when free or invalid. */
+static int32_t ring_slot_pid(int32_t v)
+{
+	if (v == INT32_MIN)
+		return 0;
+	return v < 0 ? -v : v;
 }
 
 static bool ring_pid_valid(int32_t pid)
@@ -268,12 +247,6 @@ static bool ring_pid_alive(int32_t pid)
 	return ring_pid_lives(pid, true);
 }
 
-/* Whether pid surely names no process (not merely an invalid value). */
-static bool ring_pid_gone(int32_t pid)
-{
-	return !ring_pid_valid(pid) || (kill(pid, 0) < 0 && errno == ESRCH);
-}
-
 /*
  * Liveness of a side from its pid slots: 1 when some attached process
  * lives, 0 when none is attached, -1 when all attached ones are gone
@@ -285,7 +258,7 @@ static int ring_side_alive(struct ring *r, enum ring_role side, pid_t *dead)
 	int i, found = 0;
 
 	for (i = 0; i < RING_MAX_PEERS; i++) {
-		int32_t pid = atomic_load_explicit(&pids[i], memory_order_relaxed);
+		int32_t pid = ring_slot_pid(atomic_load_explicit(&pids[i], memory_order_relaxed));
 
 		if (pid == 0 || pid == r->pid)
 			continue;
@@ -309,13 +282,25 @@ static void ring_futex_wake(_Atomic uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-/* Wake the other side if it sleeps; called after publishing an index. */
-static void ring_wake(struct ring_line *other)
+/*
+ * A side's wake word: 1 while it sleeps on it. Each has a cache line of its
+ * own, written only by a side about to sleep, so the check after every
+ * publish reads a line both sides keep, not the other side's busy index.
+ */
+static _Atomic uint32_t *ring_wake_word(const struct ring *r, enum ring_role side)
 {
+	return (_Atomic uint32_t *)(r->base +
+				   (side == RING_WRITER ? RING_WRITER_WAKE : RING_READER_WAKE));
+}
+
+/* Wake the other side if it sleeps; called after publishing an index. */
+static void ring_wake(struct ring *r, enum ring_role other)
+{
+	_Atomic uint32_t *w = ring_wake_word(r, other);
+
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&other->wake, memory_order_relaxed) == 1 &&
-	    atomic_exchange(&other->wake, 0) == 1)
-		ring_futex_wake(&other->wake);
+	if (atomic_load_explicit(w, memory_order_relaxed) == 1 && atomic_exchange(w, 0) == 1)
+		ring_futex_wake(w);
 }
 
 static void ring_pause(void)
@@ -327,83 +312,68 @@ static void ring_pause(void)
 #endif
 }
 
-/*
- * Take a side's lock by the deadline. A holder that died leaves EOWNERDEAD:
- * the indices are published in single stores, so the ring is consistent and
- * the lock is made usable again.
- */
-static int ring_lock(struct ring *r, pthread_mutex_t *m, const struct deadline *d)
+static _Atomic int32_t *ring_side_pids(const struct ring *r, enum ring_role side)
 {
-	int rc;
-
-	if (!ring_mutex_ok(m)) {
-		errno = EBADMSG;
-		return -1;
-	}
-	/* Uncontended: no clock reading, no timed wait. */
-	rc = pthread_mutex_trylock(m);
-	if (rc == 0)
-		return 0;
-	if (rc == EOWNERDEAD) {
-		pthread_mutex_consistent(m);
-		r->recovered = true;
-		return 0;
-	}
-	if (rc != EBUSY) {
-		errno = rc == ENOTRECOVERABLE || rc == EINVAL ? EBADMSG : rc;
-		return -1;
-	}
-	for (;;) {
-		struct timespec ts;
-		int left = deadline_poll_ms(d), slice;
-
-		if (!ring_mutex_ok(m)) {
-			errno = EBADMSG;
-			return -1;
-		}
-		slice = left < 0 || left > RING_SLICE_MS ? RING_SLICE_MS : left;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += (long)slice * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		rc = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts);
-		if (rc == 0)
-			return 0;
-		if (rc == EOWNERDEAD) {
-			pthread_mutex_consistent(m);
-			r->recovered = true;
-			return 0;
-		}
-		if (rc != ETIMEDOUT) {
-			errno = rc == ENOTRECOVERABLE || rc == EINVAL ? EBADMSG : rc;
-			return -1;
-		}
-#ifdef __GLIBC__
-		{
-			/* A lock word naming a process that is gone, without the
-			 * kernel's owner-died mark, is corrupt: never wait on it. */
-			unsigned int word = (unsigned int)__atomic_load_n(&m->__data.__lock,
-									 __ATOMIC_RELAXED);
-			int32_t tid = (int32_t)(word & FUTEX_TID_MASK);
-
-			if (tid && !(word & FUTEX_OWNER_DIED) && ring_pid_gone(tid)) {
-				errno = EBADMSG;
-				return -1;
-			}
-		}
-#endif
-		if (deadline_passed(d)) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-	}
+	return side == RING_WRITER ? ring_hdr(r)->wpids : ring_hdr(r)->rpids;
 }
 
-static pthread_mutex_t *ring_side_lock(struct ring *r)
+static struct lockword *ring_side_lock(const struct ring *r)
 {
 	return r->role == RING_WRITER ? &ring_hdr(r)->wlock : &ring_hdr(r)->rlock;
+}
+
+/*
+ * Only a process in the side's pid slots may hold its lock; a dead holder
+ * (whose slot a newcomer may have taken) is taken over. A live holder that
+ * is not attached (an unrelated pid written by a co-tenant) is corrupt.
+ */
+static bool ring_lock_holder_ok(pid_t holder, void *arg)
+{
+	const struct ring *r = arg;
+	_Atomic int32_t *pids = ring_side_pids(r, r->role);
+	int i;
+
+	for (i = 0; i < RING_MAX_PEERS; i++)
+		if (ring_slot_pid(atomic_load_explicit(&pids[i], memory_order_relaxed)) == holder)
+			return true;
+	return !ring_pid_alive(holder);
+}
+
+/*
+ * Take our side's lock by the deadline. A holder that died is taken over:
+ * the indices are published in single stores, so the ring is consistent.
+ */
+static int ring_lock(struct ring *r, const struct deadline *d)
+{
+	int rc = lockword_lock(ring_side_lock(r), r->self, d, ring_lock_holder_ok, r);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		r->recovered = true;
+	return 0;
+}
+
+static void ring_unlock(struct ring *r)
+{
+	lockword_unlock(ring_side_lock(r));
+}
+
+/* Claim a free slot (or a dead process's) as -pid, before taking the lock. */
+static int ring_claim_slot(struct ring *r)
+{
+	_Atomic int32_t *pids = ring_side_pids(r, r->role);
+	int i;
+
+	for (i = 0; i < RING_MAX_PEERS; i++) {
+		int32_t v = atomic_load(&pids[i]);
+		int32_t pid = ring_slot_pid(v);
+
+		if ((v == 0 || !ring_pid_alive(pid)) &&
+		    atomic_compare_exchange_strong(&pids[i], &v, -(int32_t)r->pid))
+			return i;
+	}
+	return -1;
 }
 
 int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
@@ -426,24 +396,33 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 	r->mask = cap - 1;
 	r->role = role;
 	r->pid = getpid();
-	if (ring_lock(r, ring_side_lock(r), d) < 0)
-		return ring_fail(why, errno == ETIMEDOUT ? "its lock stayed taken" : "a ring with a corrupt lock",
-				 errno);
-	pids = role == RING_WRITER ? ring_hdr(r)->wpids : ring_hdr(r)->rpids;
-	for (i = 0; i < RING_MAX_PEERS; i++) {
-		int32_t pid = atomic_load(&pids[i]);
-
-		if (pid != 0 && ring_pid_alive(pid))
-			others = true;
-		else if (r->slot < 0) {
-			atomic_store(&pids[i], (int32_t)r->pid);
-			r->slot = i;
-		}
-	}
-	if (r->slot < 0) {
-		pthread_mutex_unlock(ring_side_lock(r));
+	r->self = lockword_self();
+	pids = ring_side_pids(r, role);
+	r->slot = ring_claim_slot(r);
+	if (r->slot < 0)
 		return ring_fail(why, "too many processes attached to the ring", EUSERS);
+	if (ring_lock(r, d) < 0) {
+		static char held[80];
+		int err = errno;
+
+		atomic_store(&pids[r->slot], 0);
+		r->slot = -1;
+		if (err != ETIMEDOUT)
+			return ring_fail(why, "a ring with a corrupt lock", err);
+		/* Say what we waited for: the ring is there, its lock was not free. */
+		snprintf(held, sizeof(held), "the %s' lock stayed taken by pid %d",
+			 role == RING_WRITER ? "writers" : "readers",
+			 (int)lockword_holder(ring_side_lock(r)));
+		return ring_fail(why, held, err);
 	}
+	/* Others attached (not merely attaching) and alive: a session goes on. */
+	for (i = 0; i < RING_MAX_PEERS; i++) {
+		int32_t v = atomic_load(&pids[i]);
+
+		if (i != r->slot && v > 0 && ring_pid_alive(v))
+			others = true;
+	}
+	atomic_store(&pids[r->slot], (int32_t)r->pid);
 	mine = ring_line(r, role);
 	atomic_store(&mine->pid, (int32_t)r->pid);
 	if (role == RING_WRITER && !others) {
@@ -464,7 +443,7 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 	atomic_store(&mine->closed, 0);
 	r->cached = atomic_load_explicit(&ring_line(r, role == RING_WRITER ? RING_READER : RING_WRITER)->index,
 					 memory_order_acquire);
-	pthread_mutex_unlock(ring_side_lock(r));
+	ring_unlock(r);
 	return 0;
 }
 
@@ -481,22 +460,32 @@ void ring_close(struct ring *r)
 		ring_batch_end(r);
 	if (r->locked) {
 		r->locked = false;
-		pthread_mutex_unlock(ring_side_lock(r));
+		ring_unlock(r);
 	}
 	deadline_start(&d, 1000);
-	if (ring_lock(r, ring_side_lock(r), &d) < 0)
+	if (ring_lock(r, &d) < 0)
 		return;
-	pids = r->role == RING_WRITER ? ring_hdr(r)->wpids : ring_hdr(r)->rpids;
+	pids = ring_side_pids(r, r->role);
+	/* Leaving (-pid) while we hold the lock, so that a waiter still finds
+	 * the holder in the slots; free once the lock is released. */
 	if (atomic_load(&pids[r->slot]) == (int32_t)r->pid)
-		atomic_store(&pids[r->slot], 0);
-	for (i = 0; i < RING_MAX_PEERS; i++)
-		if (ring_pid_alive(atomic_load(&pids[i])))
+		atomic_store(&pids[r->slot], -(int32_t)r->pid);
+	for (i = 0; i < RING_MAX_PEERS; i++) {
+		int32_t v = atomic_load(&pids[i]);
+
+		if (v > 0 && ring_pid_alive(v))
 			others = true;
+	}
 	if (!others) {
 		atomic_store(&ring_line(r, r->role)->closed, 1);
-		ring_wake(ring_line(r, r->role == RING_WRITER ? RING_READER : RING_WRITER));
+		ring_wake(r, r->role == RING_WRITER ? RING_READER : RING_WRITER);
 	}
-	pthread_mutex_unlock(ring_side_lock(r));
+	ring_unlock(r);
+	{
+		int32_t leaving = -(int32_t)r->pid;
+
+		atomic_compare_exchange_strong(&pids[r->slot], &leaving, 0);
+	}
 	r->slot = -1;
 }
 
@@ -523,7 +512,7 @@ static bool ring_seg_truncated(const struct ring *r)
 static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_check)(struct ring *),
 		     const struct deadline *d)
 {
-	struct ring_line *mine = ring_line(r, r->role);
+	_Atomic uint32_t *wake = ring_wake_word(r, r->role);
 	int i;
 
 	for (i = 0; i < RING_SPINS; i++) {
@@ -543,18 +532,18 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_ch
 			return -1;
 		}
 		slice = left < 0 || left > RING_SLICE_MS ? RING_SLICE_MS : left;
-		atomic_store(&mine->wake, 1);
-		/* "Sleeping" before the re-check of the index, paired with the
-		 * fence in ring_wake: one side always sees the other's store. */
+		atomic_store(wake, 1);
+		/* "I sleep" before the re-check, against the other side's
+		 * publish-then-check in ring_wake: without the full fence the
+		 * re-check may be ordered before the store, and a wake-up is
+		 * lost until the next slice. */
 		atomic_thread_fence(memory_order_seq_cst);
 		if (ready(r)) {
-			atomic_store(&mine->wake, 0);
+			atomic_store(wake, 0);
 			return 0;
 		}
-		/* A whole slice without a wake-up: the next peer check also
-		 * looks for zombies. */
-		r->idle = ring_futex_wait(&mine->wake, 1, slice) < 0 && errno == ETIMEDOUT;
-		atomic_store(&mine->wake, 0);
+		r->idle = ring_futex_wait(wake, 1, slice) < 0 && errno == ETIMEDOUT;
+		atomic_store(wake, 0);
 		if (ready(r))
 			return 0;
 	}
@@ -597,7 +586,7 @@ static void ring_publish(struct ring *r)
 		return;
 	atomic_store_explicit(&ring_line(r, RING_WRITER)->index, r->pos, memory_order_release);
 	r->published = r->pos;
-	ring_wake(ring_line(r, RING_READER));
+	ring_wake(r, RING_READER);
 }
 
 /* Take the writers' lock and read head (ours to move while we hold it). */
@@ -607,7 +596,7 @@ static int ring_writer_lock(struct ring *r, const struct deadline *d)
 		errno = EINVAL;
 		return -1;
 	}
-	if (ring_lock(r, &ring_hdr(r)->wlock, d) < 0)
+	if (ring_lock(r, d) < 0)
 		return -1;
 	r->locked = true;
 	r->pos = atomic_load_explicit(&ring_line(r, RING_WRITER)->index, memory_order_relaxed);
@@ -741,7 +730,7 @@ void ring_write_commit(struct ring *r, size_t len)
 	ring_put(r, len);
 	ring_publish(r);
 	r->locked = false;
-	pthread_mutex_unlock(&ring_hdr(r)->wlock);
+	ring_unlock(r);
 }
 
 void ring_write_abort(struct ring *r)
@@ -750,7 +739,7 @@ void ring_write_abort(struct ring *r)
 		return;
 	r->locked = false;
 	r->batch = false;
-	pthread_mutex_unlock(&ring_hdr(r)->wlock);
+	ring_unlock(r);
 }
 
 int ring_write(struct ring *r, const void *buf, size_t len, const struct deadline *d)
@@ -888,7 +877,7 @@ static int ring_reader_fail(struct ring *r)
 	int err = errno;
 
 	r->locked = false;
-	pthread_mutex_unlock(&ring_hdr(r)->rlock);
+	ring_unlock(r);
 	errno = err;
 	return -1;
 }
@@ -902,7 +891,7 @@ int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct
 		errno = EINVAL;
 		return -1;
 	}
-	if (ring_lock(r, &ring_hdr(r)->rlock, d) < 0)
+	if (ring_lock(r, d) < 0)
 		return -1;
 	r->locked = true;
 	r->next = atomic_load_explicit(&ring_line(r, RING_READER)->index, memory_order_relaxed);
@@ -921,7 +910,7 @@ int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct
 			r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
 			if (r->cached == r->next) {
 				r->locked = false;
-				pthread_mutex_unlock(&ring_hdr(r)->rlock);
+				ring_unlock(r);
 				return 0;
 			}
 		}
@@ -973,9 +962,9 @@ void ring_read_end(struct ring *r)
 	if (!r->locked)
 		return;
 	atomic_store_explicit(&ring_line(r, RING_READER)->index, r->next, memory_order_release);
-	ring_wake(ring_line(r, RING_WRITER));
+	ring_wake(r, RING_WRITER);
 	r->locked = false;
-	pthread_mutex_unlock(&ring_hdr(r)->rlock);
+	ring_unlock(r);
 }
 
 void ring_read_abort(struct ring *r)
@@ -983,7 +972,7 @@ void ring_read_abort(struct ring *r)
 	if (!r->locked)
 		return;
 	r->locked = false;
-	pthread_mutex_unlock(&ring_hdr(r)->rlock);
+	ring_unlock(r);
 }
 
 int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d)

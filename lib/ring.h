@@ -4,10 +4,11 @@
  *
  * Layout, offsets from the start of the segment:
  *   0     header page: magic "IPCTRING", version, header size, capacity,
- *         flags, creator pid, the writers' and readers' robust mutexes, and
- *         the pid slots of attached writers and readers
- *   4096  the writer's cache line: head, closed flag, writer pid, wake word
- *   4224  the reader's cache line: tail, closed flag, reader pid, wake word
+ *         flags, creator pid, the writers' and readers' lock words
+ *         (lib/lockword.h), and the pid slots of attached writers and readers
+ *   4096  the writer's cache line: head, closed flag, writer pid, session
+ *   4224  the reader's cache line: tail, closed flag, reader pid
+ *   4352  the writer's wake word, 4480 the reader's: a cache line each
  *   8192  the data area, capacity bytes (a power of two)
  * A record is an 8-byte header {uint32 length, uint32 kind} and the payload,
  * padded to 8 bytes. A record never wraps: a pad record fills the end of the
@@ -28,9 +29,11 @@
 #include "clock.h"
 
 #define RING_MAGIC "IPCTRING"
-#define RING_VERSION 1u
+#define RING_VERSION 2u
 #define RING_WRITER_LINE 4096u
 #define RING_READER_LINE 4224u
+#define RING_WRITER_WAKE 4352u
+#define RING_READER_WAKE 4480u
 #define RING_DATA_OFFSET 8192u
 #define RING_MIN_CAPACITY 4096u
 #define RING_MAX_CAPACITY (1ull << 40)
@@ -54,6 +57,7 @@ struct ring {
 	enum ring_role role;
 	int slot;		/* our pid slot, or -1 */
 	pid_t pid;
+	uint64_t self;		/* lockword_self(): our identity in lock words */
 	bool keep;		/* reader: a writer's close is not end of stream */
 	int seg_fd;		/* a POSIX segment's descriptor, or -1: a wait checks
 				 * that it was not truncated (ENXIO) */

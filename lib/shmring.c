@@ -5,11 +5,14 @@
  * receiver that waits for a count (it waits for the next writer).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -243,9 +246,12 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 				me->role == MSGEND_SENDER ? RING_WRITER : RING_READER, &lockd, &w) == 0)
 			break;
 		if (errno != EAGAIN || !o->wait || deadline_passed(&d)) {
-			int err = errno == EAGAIN && o->wait ? ETIMEDOUT : errno;
+			bool unformatted = errno == EAGAIN && o->wait;
+			int err = unformatted ? ETIMEDOUT : errno;
 
-			if (why && err != ETIMEDOUT)
+			/* A ring never formatted "did not appear"; anything else
+			 * (a lock that stayed taken) says what was waited for. */
+			if (why && !unformatted)
 				*why = w;
 			if (me->created)
 				shm_remove_seg(&p->seg);
@@ -355,6 +361,34 @@ static size_t shmring_min_chunk(const struct shmring *p, size_t msgsize)
 	return min < msgsize ? min : msgsize;
 }
 
+/* Wait until fd is ready for events (POLLIN, POLLOUT), as long as it takes. */
+static int shmring_wait_fd(int fd, short events)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int rc;
+
+	do
+		rc = poll(&pfd, 1, -1);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0)
+		return -1;
+	/* An error or hang-up shows in the read or write that follows. */
+	return 0;
+}
+
+/* Bytes a write to fd can take without waiting, at most max: a pipe's free
+ * space; anything else is taken to have room for max. */
+static size_t shmring_fd_room(int fd, size_t max)
+{
+	int size = fcntl(fd, F_GETPIPE_SZ), queued = 0;
+	size_t room;
+
+	if (size <= 0 || ioctl(fd, FIONREAD, &queued) < 0 || queued < 0 || queued > size)
+		return max;
+	room = (size_t)(size - queued);
+	return room < max ? room : max;
+}
+
 /*
  * Read once from fd into the ring as one record of at most me->msgsize
  * bytes (as much as is free before the wrap, waiting for an eighth of the
@@ -371,8 +405,15 @@ static int shmring_send_fd(struct msgend *me, int fd, const struct deadline *d, 
 
 	*moved = 0;
 	*input_failed = false;
-	/* Room first, so a full ring is a timeout, not a blocked read; then
-	 * as much as is free before the wrap, read straight into the ring. */
+	/* Input first, without the writers' lock: a writer that waits for
+	 * its input must not stop the other writers. Then room (a full ring
+	 * is a timeout, not a blocked read), and as much as is free before the
+	 * wrap, read straight into the ring: the read finds data and does not
+	 * block. */
+	if (shmring_wait_fd(fd, POLLIN) < 0) {
+		*input_failed = true;
+		return -1;
+	}
 	if (shmring_gone(p) ||
 	    shmring_result(p, ring_write_begin_some(&p->ring, shmring_min_chunk(p, me->msgsize),
 						    me->msgsize, &buf, &room,
@@ -439,13 +480,20 @@ static int shmring_recv_fd(struct msgend *me, int fd, size_t max, const struct d
 	*moved = 0;
 	*records = 0;
 	*output_failed = false;
-	/* What is there, up to a quarter of the ring after the first record:
-	 * the writer fills the rest meanwhile. */
+	/* Room in the output first, without the readers' lock (a stalled
+	 * output must not stop the other readers); then what is there, up to
+	 * a quarter of the ring after the first record (the writer fills the
+	 * rest meanwhile) and what a pipe has room for, so the write that
+	 * follows under the lock does not wait for the output's reader. */
+	if (shmring_wait_fd(fd, POLLOUT) < 0) {
+		*output_failed = true;
+		return -1;
+	}
 	if (shmring_gone(p))
 		return -1;
 	rc = shmring_result(p, ring_read_beginv(&p->ring, iov, max < SHMRING_IOV ? max : SHMRING_IOV,
-						(size_t)(p->ring.capacity / 4), 0, &n,
-						shmring_deadline(d, &forever)), true);
+						shmring_fd_room(fd, (size_t)(p->ring.capacity / 4)), 0,
+						&n, shmring_deadline(d, &forever)), true);
 	if (rc <= 0)
 		return rc;
 	for (i = 0; i < n; i++)

@@ -150,33 +150,3 @@ load helpers
 	assert_output "     10 $(head -c 300000 /dev/zero | tr '\0' a)"
 	assert_equal "$(grep -c '^short-[0-9]*$' "$TEST_DIR/out")" 18000
 }
-
-@test "SIGTERM stops a send that waits to attach to a ring another writer holds, exit 143" {
-	local r="/$(uniq_name ring)"
-	ipctool shm create "$r" --capacity 4K
-	# A chunk sender holds the writers' lock while it waits for input.
-	sleep 60 | ipctool send -F chunk "shm:$r" &
-	local holder=$!
-	sleep 0.5
-	bg ipctool send "shm:$r" x
-	local waiter=$BG_PID
-	sleep 0.5
-	if ! kill -0 "$waiter" 2>/dev/null; then
-		kill "$holder"; ipctool shm rm "$r"
-		skip "the second writer did not wait for the first"
-	fi
-	kill -TERM "$waiter"
-	local i=0
-	while kill -0 "$waiter" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	if kill -0 "$waiter" 2>/dev/null; then
-		kill -KILL "$waiter"
-		kill "$holder" 2>/dev/null || true
-		ipctool shm rm "$r"
-		echo "send ignored SIGTERM while waiting for the lock" >&2
-		false
-	fi
-	bg_exits "$waiter" 143
-	pkill -P "$holder" sleep 2>/dev/null || true
-	kill "$holder" 2>/dev/null || true
-	ipctool shm rm "$r"
-}

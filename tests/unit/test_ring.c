@@ -22,6 +22,8 @@
 #define OFF_HSIZE 12
 #define OFF_CAPACITY 16
 #define OFF_FLAGS 24
+#define OFF_WLOCK 32	/* the writers' lock word (lib/lockword.h) */
+#define OFF_RLOCK 48
 #define OFF_HEAD RING_WRITER_LINE
 #define OFF_TAIL RING_READER_LINE
 
@@ -573,6 +575,67 @@ static void put64(unsigned char *base, size_t off, uint64_t v)
 	memcpy(base + off, &v, 8);
 }
 
+/* An old format is named, with the one this build reads. */
+static void test_old_format_named(void **state)
+{
+	struct fixture *f = *state;
+	const char *why = NULL;
+	struct ring r;
+
+	put32(f->base, OFF_VERSION, 1);
+	assert_int_equal(ring_attach(&r, f->base, f->size, RING_WRITER, &f->now, &why), -1);
+	assert_int_equal(errno, EBADMSG);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "format 1"));
+	assert_non_null(strstr(why, "format 2"));
+	put32(f->base, OFF_VERSION, RING_VERSION);
+}
+
+/*
+ * A lock word naming a live process that is not attached (pid 1, written by
+ * a co-tenant) is corrupt at once, even with no deadline: never a wait
+ * forever. One naming a dead attached process is taken over.
+ */
+static void test_foreign_lock_holder(void **state)
+{
+	struct fixture *f = *state;
+	struct deadline forever;
+	const char *why = NULL;
+	struct ring r;
+
+	deadline_start(&forever, -1);
+	put32(f->base, OFF_WLOCK, 1);
+	assert_int_equal(ring_attach(&r, f->base, f->size, RING_WRITER, &forever, &why), -1);
+	assert_int_equal(errno, EBADMSG);
+	assert_int_equal(ring_write(&f->w, "x", 1, &forever), -1);
+	assert_int_equal(errno, EBADMSG);
+	put32(f->base, OFF_WLOCK, 0);
+	put32(f->base, OFF_RLOCK, 0x80000001u);
+	assert_int_equal(ring_attach(&r, f->base, f->size, RING_READER, &forever, &why), -1);
+	assert_int_equal(errno, EBADMSG);
+	put32(f->base, OFF_RLOCK, 0);
+}
+
+/* A co-tenant who scribbles over the lock while we hold it cannot crash the
+ * holder's unlock (a robust mutex's pointers could). */
+static void test_lock_scribbled_while_held(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char out[8];
+	size_t len;
+	void *p;
+
+	assert_int_equal(ring_write_begin(&f->w, 4, &p, &f->now), 0);
+	memcpy(p, "abcd", 4);
+	memset(f->base + OFF_WLOCK, 0xa5, 16);
+	ring_write_commit(&f->w, 4);
+	assert_int_equal(ring_read(&f->r, out, sizeof(out), &len, &f->now), 1);
+	assert_int_equal(len, 4);
+	assert_memory_equal(out, "abcd", 4);
+	/* The unlock left the word free. */
+	assert_int_equal(ring_write(&f->w, "e", 1, &f->now), 0);
+}
+
 static void expect_attach_fails(struct fixture *f)
 {
 	struct ring r;
@@ -595,7 +658,8 @@ static void test_corrupt_header(void **state)
 		int width;
 	} cases[] = {
 		{ 0, 0x474e495254435049ull ^ 1, 8 },	/* magic */
-		{ OFF_VERSION, 2, 4 },
+		{ OFF_VERSION, 1, 4 },	/* the robust-mutex format of ipctool 0.1 */
+		{ OFF_VERSION, 3, 4 },
 		{ OFF_VERSION, 0, 4 },
 		{ OFF_HSIZE, 4096, 4 },
 		{ OFF_CAPACITY, CAP + 1, 8 },
@@ -743,6 +807,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_magic_word, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_dead_writer, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_lock_owner_dead, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_old_format_named, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_foreign_lock_holder, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_lock_scribbled_while_held, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_many_processes, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_many_processes_batched, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_some_and_beginv, setup_ring, teardown_ring),
