@@ -60,7 +60,7 @@ poke32() { # offset value
 
 @test "a writer's lock held by a live attached writer: SIGTERM stops the waiting send, exit 143" {
 	ipctool shm create "$R" --capacity 4K
-	sleep 60 &
+	sleep 60 3>&- &
 	local holder=$!
 	# The header (ipctool-shm(1)): the writers' lock word at 32, their pid
 	# slots from 64. A live process in a slot holding the lock.
@@ -92,13 +92,14 @@ poke32() { # offset value
 	ipctool shm create "$R" --capacity 64K
 	bg ipctool recv -c 1 "shm:$R" >"$TEST_DIR/out"
 	local rpid=$BG_PID
-	sleep 60 | ipctool send -F chunk "shm:$R" &
-	local slow=$!
+	# Its input: a FIFO held open with nothing written.
+	mkfifo "$TEST_DIR/in"
+	exec 8<>"$TEST_DIR/in"
+	bg ipctool send -F chunk "shm:$R" <"$TEST_DIR/in"
 	sleep 0.3
 	run -0 ipctool send -t 5s "shm:$R" hello
 	bg_exits "$rpid" 0
 	assert_equal "$(cat "$TEST_DIR/out")" "hello"
-	pkill -P "$slow" sleep 2>/dev/null || true
-	kill "$slow" 2>/dev/null || true
+	exec 8>&-
 }
 
