@@ -190,6 +190,15 @@ static void rm_label(const struct ipcref *ref, const char *text, char *buf, size
 			objref_escape(ref->obj.name, buf + n, len - (size_t)n, false);
 		return;
 	}
+	if ((ref->kind == IPCREF_FIFO || ref->kind == IPCREF_UNIX) && strchr(text, ':')) {
+		/* The path as decoded, escaped again: the form ls prints. */
+		const char *colon = strchr(text, ':');
+
+		n = snprintf(buf, len, "%.*s", (int)(colon + 1 - text) + (colon[1] == '@'), text);
+		if (n >= 0 && (size_t)n < len)
+			objref_escape(ref->path, buf + n, len - (size_t)n, false);
+		return;
+	}
 	objref_escape(text, buf, len, false);
 }
 

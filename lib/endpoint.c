@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "objref.h"
 #include "parse.h"
 #include "transport.h"
 
@@ -65,11 +66,22 @@ static bool has_nonprinting(const char *s)
 static int endpoint_parse_file(const char *spec, struct endpoint *ep, bool socket,
 			       const char **why)
 {
+	char decoded[sizeof(ep->path)];
+
 	if (!*spec)
 		return endpoint_fail(why, socket ? "an endpoint without a path (expected unix:PATH or unix:@NAME)"
 						 : "an endpoint without a path (expected fifo:PATH)");
 	if (has_nonprinting(spec))
-		return endpoint_fail(why, "a path with a non-printing byte (expected a printable PATH)");
+		return endpoint_fail(why, "a path with a non-printing byte (expected a printable PATH, "
+					  "other bytes as \\xHH)");
+	if (strlen(spec) >= sizeof(ep->path))
+		return endpoint_fail(why, "a path longer than PATH_MAX (expected a shorter PATH)");
+	/* The one escaping rule (objref.h): a name as ls prints it is the name. */
+	if (strchr(spec, '\\')) {
+		if (objref_unescape(spec, decoded, sizeof(decoded), why) < 0)
+			return -1;
+		spec = decoded;
+	}
 	if (socket && spec[0] == '@') {
 		/* Abstract names are not NUL-terminated on the wire; keep
 		 * one byte for the leading NUL of sun_path. */

@@ -251,3 +251,23 @@ wait_asleep() {
 	assert_output "removed shm:$shown"
 	[ ! -e "/dev/shm$raw" ]
 }
+
+@test "a socket whose path has a space and a control byte: ls shows it escaped, rm takes that form" {
+	local d=$TEST_DIR/$(uniq_name dir)
+	mkdir "$d"
+	# Made through the same escaped form (a raw control byte is refused).
+	bg ipctool recv "unix:$d/a b\x01c.sock"
+	local rpid=$BG_PID
+	wait_for_path "$d/a b"$'\x01'"c.sock"
+	run -0 ipctool ls -t socket -o NAME -n
+	assert_line "$d/a\x20b\x01c.sock"
+	kill -KILL "$rpid"
+	wait "$rpid" || true
+	# The name as ls printed it is the name rm takes.
+	run -0 ipctool rm -v "unix:$d/a\x20b\x01c.sock"
+	assert_output --partial "unix:$d/a\x20b\x01c.sock"
+	assert_not_exists "$d/a b"$'\x01'"c.sock"
+	# A backslash in a path is written \\.
+	run -1 ipctool rm "unix:$d/no\\\\such"
+	assert_output --partial "no\\\\such"
+}

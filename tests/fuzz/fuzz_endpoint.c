@@ -5,6 +5,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,16 +45,27 @@ static void check_ep(const char *s, const struct endpoint *ep)
 	case EP_UNIX:
 	case EP_UNIX_DGRAM:
 	case EP_UNIX_SEQPACKET:
+	{
+		/* As typed: printable; the path is that with its escapes
+		 * (\\ and \xHH) decoded, the rule of object names. */
+		const char *spec = strchr(s, ':') + 1;
+		static char want[PATH_MAX];
+
 		len = strlen(ep->path);
-		if (len == 0 || !printable(ep->path))
+		if (len == 0 || !printable(spec))
 			abort();
 		if (ep->kind != EP_FIFO && len > ENDPOINT_SUN_PATH_MAX)
 			abort();
 		if (ep->is_abstract && ep->kind == EP_FIFO)
 			abort();
-		if (strcmp(ep->path, strchr(s, ':') + 1 + ep->is_abstract) != 0)
+		if (!strchr(spec, '\\'))
+			snprintf(want, sizeof(want), "%s", spec);
+		else if (objref_unescape(spec, want, sizeof(want), NULL) < 0)
+			abort();
+		if (strcmp(ep->path, want + ep->is_abstract) != 0)
 			abort();
 		break;
+	}
 	case EP_TCP:
 	case EP_UDP: {
 		char *end;
