@@ -268,6 +268,11 @@ static int shm_verb_create(int argc, const char **argv)
 			rc = EXIT_FAIL;
 		} else if (!s.created && ring_probe(s.base, s.size)) {
 			/* --reuse of a ring: keep what it holds. */
+		} else if (!s.created) {
+			/* --reuse never lays anything out over what it did not make. */
+			cmd_warnx("cannot lay out a ring in '%s': it exists and holds no ring "
+				  "(--reuse uses a ring, it never formats a segment)", args[0]);
+			rc = EXIT_FAIL;
 		} else if (ring_format(s.base, (size_t)s.size, opt.capacity, &why) < 0) {
 			cmd_warnx("cannot lay out a ring in '%s': %s", args[0], why);
 			rc = EXIT_FAIL;

@@ -211,3 +211,15 @@ wait_for_ring_peer() {
 	run cat "$TEST_DIR/out"
 	assert_output hello
 }
+
+@test "shm create --capacity --reuse on a segment that holds no ring: refused, its bytes kept" {
+	for ref in "$R" "key:$SVKEY"; do
+		ipctool shm create "$ref" -s 64K
+		printf 'keep me' | ipctool shm attach "$ref" --write
+		run -1 ipctool shm create "$ref" --capacity 4K --reuse
+		assert_output --partial "holds no ring"
+		run -0 ipctool shm attach "$ref" --read --length 7
+		assert_output "keep me"
+		ipctool shm rm "$ref"
+	done
+}
