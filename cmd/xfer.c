@@ -79,6 +79,19 @@ struct poptOption xfer_options[] = {
 	POPT_TABLEEND
 };
 
+size_t xfer_options_pick(struct poptOption *out, size_t max, const char *const *names)
+{
+	size_t n = 0, i;
+
+	for (; *names; names++)
+		for (i = 0; xfer_options[i].longName || xfer_options[i].shortName; i++)
+			if (xfer_options[i].longName && strcmp(xfer_options[i].longName, *names) == 0 &&
+			    n + 1 < max)
+				out[n++] = xfer_options[i];
+	out[n] = (struct poptOption)POPT_TABLEEND;
+	return n;
+}
+
 void xfer_opts_init(struct xfer_opts *o)
 {
 	memset(o, 0, sizeof(*o));

@@ -53,6 +53,12 @@ struct xfer_opts {
 
 /* The shared popt table: its entries return val codes for xfer_opts_parse. */
 extern struct poptOption xfer_options[];
+/*
+ * For a command that takes only some of them (call, serve): copy the
+ * entries of xfer_options named (long names, NULL-terminated) into out,
+ * which holds max entries with the table end; returns how many.
+ */
+size_t xfer_options_pick(struct poptOption *out, size_t max, const char *const *names);
 /* The defaults. */
 void xfer_opts_init(struct xfer_opts *o);
 /*
