@@ -365,13 +365,7 @@ int cmd_call(int argc, const char **argv)
 		rc = cmd_usage_error("missing ENDPOINT");
 	else if (xfer_parse_endpoint(&o, args[0], &ep) < 0)
 		rc = EXIT_USAGE;
-	else if (endpoint_is_message(&ep))
-		rc = cmd_usage_error("'%s': call on message endpoints is not built yet (stream "
-				     "sockets only: unix:PATH, unix:@NAME, tcp:HOST:PORT)", ep.text);
-	else if (!endpoint_is_socket(&ep))
-		rc = cmd_usage_error("'%s': call talks to stream sockets (unix:PATH, unix:@NAME, "
-				     "tcp:HOST:PORT)", ep.text);
-	else if ((rc = xfer_check_stream(&o, &ep)) == EXIT_OK) {
+	else if ((rc = xfer_check_stream_socket(&o, &ep)) == EXIT_OK) {
 		cleanup_signals();
 		rc = call_stream(&o, &co, &ep, args + 1, nargs - 1);
 	}

@@ -476,15 +476,11 @@ int cmd_serve(int argc, const char **argv)
 		rc = cmd_usage_error("missing ENDPOINT");
 	else if (xfer_parse_endpoint(&o, args[0], &ep) < 0)
 		rc = EXIT_USAGE;
-	else if (endpoint_is_message(&ep))
-		rc = cmd_usage_error("'%s': serve on message endpoints is not built yet (stream "
-				     "sockets only: unix:PATH, unix:@NAME, tcp:HOST:PORT)", ep.text);
-	else if (!endpoint_is_socket(&ep))
-		rc = cmd_usage_error("'%s': serve listens on stream sockets (unix:PATH, unix:@NAME, "
-				     "tcp:HOST:PORT)", ep.text);
+	else if ((rc = xfer_check_stream_socket(&o, &ep)) != EXIT_OK)
+		;
 	else if (ncmd < 1)
 		rc = cmd_usage_error("missing COMMAND");
-	else if ((rc = xfer_check_stream(&o, &ep)) == EXIT_OK) {
+	else {
 		sv.ep = &ep;
 		sv.jobs = calloc((size_t)so.jobs, sizeof(*sv.jobs));
 		if (!sv.jobs) {

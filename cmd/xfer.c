@@ -342,6 +342,18 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 	return EXIT_OK;
 }
 
+int xfer_check_stream_socket(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	static const char forms[] = "stream sockets only: unix:PATH, unix:@NAME, tcp:HOST:PORT";
+
+	if (endpoint_is_message(ep))
+		return cmd_usage_error("'%s': %s on message endpoints is not built yet (%s)",
+				       ep->text, cmd_current->name, forms);
+	if (!endpoint_is_socket(ep))
+		return cmd_usage_error("'%s': %s takes %s", ep->text, cmd_current->name, forms);
+	return xfer_check_stream(o, ep);
+}
+
 /* What every use of a message endpoint checks; --priority and --type aside. */
 static int xfer_check_msg_objects(const struct xfer_opts *o, const struct endpoint *ep)
 {
