@@ -43,6 +43,8 @@ int cmd_recv(int argc, const char **argv);
 int send_main(int argc, const char **argv, const char *scheme);
 int recv_main(int argc, const char **argv, const char *scheme);
 int cmd_relay(int argc, const char **argv);
+int cmd_call(int argc, const char **argv);
+int cmd_serve(int argc, const char **argv);
 int cmd_mq(int argc, const char **argv);
 int cmd_shm(int argc, const char **argv);
 int cmd_fifo(int argc, const char **argv);

@@ -79,6 +79,19 @@ struct poptOption xfer_options[] = {
 	POPT_TABLEEND
 };
 
+size_t xfer_options_pick(struct poptOption *out, size_t max, const char *const *names)
+{
+	size_t n = 0, i;
+
+	for (; *names; names++)
+		for (i = 0; xfer_options[i].longName || xfer_options[i].shortName; i++)
+			if (xfer_options[i].longName && strcmp(xfer_options[i].longName, *names) == 0 &&
+			    n + 1 < max)
+				out[n++] = xfer_options[i];
+	out[n] = (struct poptOption)POPT_TABLEEND;
+	return n;
+}
+
 void xfer_opts_init(struct xfer_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -327,6 +340,18 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 		return cmd_usage_error("%s applies to socket endpoints, not '%s'",
 				       o->listen ? "--listen" : "--connect", ep->text);
 	return EXIT_OK;
+}
+
+int xfer_check_stream_socket(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	static const char forms[] = "stream sockets only: unix:PATH, unix:@NAME, tcp:HOST:PORT";
+
+	if (endpoint_is_message(ep))
+		return cmd_usage_error("'%s': %s on message endpoints is not built yet (%s)",
+				       ep->text, cmd_current->name, forms);
+	if (!endpoint_is_socket(ep))
+		return cmd_usage_error("'%s': %s takes %s", ep->text, cmd_current->name, forms);
+	return xfer_check_stream(o, ep);
 }
 
 /* What every use of a message endpoint checks; --priority and --type aside. */

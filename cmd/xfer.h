@@ -53,6 +53,12 @@ struct xfer_opts {
 
 /* The shared popt table: its entries return val codes for xfer_opts_parse. */
 extern struct poptOption xfer_options[];
+/*
+ * For a command that takes only some of them (call, serve): copy the
+ * entries of xfer_options named (long names, NULL-terminated) into out,
+ * which holds max entries with the table end; returns how many.
+ */
+size_t xfer_options_pick(struct poptOption *out, size_t max, const char *const *names);
 /* The defaults. */
 void xfer_opts_init(struct xfer_opts *o);
 /*
@@ -75,6 +81,8 @@ int xfer_parse_endpoint(const struct xfer_opts *o, const char *text, struct endp
 /* Usage checks of send and recv: options that mean nothing on ep for role. */
 int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep);
 int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role);
+/* call and serve: a stream socket (message endpoints: not built yet), then xfer_check_stream. */
+int xfer_check_stream_socket(const struct xfer_opts *o, const struct endpoint *ep);
 /* Usage checks of relay: --priority is DEST's, --type SOURCE's. */
 int xfer_check_relay(const struct xfer_opts *o, const struct endpoint *src,
 		     const struct endpoint *dst);

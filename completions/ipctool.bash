@@ -3,7 +3,7 @@
 # (`help --commands`, `help --verbs CMD`, `CMD [VERB] --help`, `help
 # --endpoints`), so they follow its command and transport tables.
 # Used when ipctool cannot be run: the commands of this release.
-_ipctool_fallback_commands="send recv relay mq shm fifo sem signal ls rm bench help"
+_ipctool_fallback_commands="send recv relay call serve mq shm fifo sem signal ls rm bench help"
 # bench's mechanisms, when `ipctool bench --list` cannot be run.
 _ipctool_bench_mechs="pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-spin eventfd signal sem sysvsem floor"
 
@@ -89,9 +89,23 @@ _ipctool() {
 	--allow-gid) COMPREPLY=($(compgen -g -- "${cur##*,}")); return ;;
 	-t | --timeout | --wait | -s | --size | -c | --count | -b | --buffer | --mode | -p | --priority | --type) return ;;
 	-n | -d | --duration | --warmup | --pin) return ;;
+	-q | --quit-after | -j | --jobs | --grace) return ;;
 	esac
 	case $cmd in
-	send | recv | relay) _ipctool_endpoint "$cur" ;;
+	send | recv | relay | call) _ipctool_endpoint "$cur" ;;
+	serve)
+		# ENDPOINT, then COMMAND (a program name), then its arguments.
+		local i nargs=0
+		for ((i = 2; i < cword; i++)); do
+			[[ ${words[i]} == -* || ${words[i - 1]} == @(-j|--jobs|--grace|--mode|--allow-uid|--allow-gid) ]] ||
+				nargs=$((nargs + 1))
+		done
+		case $nargs in
+		0) _ipctool_endpoint "$cur" ;;
+		1) COMPREPLY=($(compgen -c -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		esac
+		;;
 	bench)
 		local mechs
 		mechs=$(ipctool bench --list 2>/dev/null | cut -d' ' -f1) || mechs=$_ipctool_bench_mechs

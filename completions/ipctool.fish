@@ -2,7 +2,7 @@
 # come from ipctool itself (`help --commands`, `help --verbs CMD`, `CMD [VERB]
 # --help`, `help --endpoints`), so they follow its command and transport tables.
 # Used when ipctool cannot be run: the commands of this release.
-set -g __ipctool_fallback_commands send recv relay mq shm fifo sem signal ls rm bench help
+set -g __ipctool_fallback_commands send recv relay call serve mq shm fifo sem signal ls rm bench help
 # bench's mechanisms, when `ipctool bench --list` cannot be run.
 set -g __ipctool_bench_mechs pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-spin eventfd signal sem sysvsem floor
 # The endpoint schemes, when `ipctool help --endpoints` cannot be run.
@@ -58,7 +58,7 @@ end
 
 function __ipctool_takes_endpoint
     set -l w (__ipctool_words)
-    test (count $w) -ge 2; and contains -- $w[2] send recv relay bench
+    test (count $w) -ge 2; and contains -- $w[2] send recv relay call serve bench
 end
 
 complete -c ipctool -f
@@ -72,3 +72,14 @@ complete -c ipctool -n __ipctool_is_bench -a '(__ipctool_bench_mechs)' -d mechan
 complete -c ipctool -n __ipctool_takes_endpoint -l framing -s F -x -a 'line null chunk whole'
 complete -c ipctool -n __ipctool_takes_endpoint -l allow-uid -x -a '(__fish_complete_users)' -d 'also take these users (unix:)'
 complete -c ipctool -n __ipctool_takes_endpoint -l allow-gid -x -a '(__fish_complete_groups)' -d 'also take these groups (unix:)'
+# serve: after ENDPOINT, the COMMAND to run per connection.
+function __ipctool_serve_wants_command
+    set -l w (__ipctool_words)
+    test (count $w) -ge 3; and test "$w[2]" = serve
+    or return 1
+    set -l args (string match -v -- '-*' $w[3..-1])
+    test (count $args) -eq 1
+end
+complete -c ipctool -n __ipctool_serve_wants_command -a '(__fish_complete_command)' -d command
+complete -c ipctool -n '__fish_seen_subcommand_from serve' -s j -l jobs -x -d 'commands at once'
+complete -c ipctool -n '__fish_seen_subcommand_from call' -s q -l quit-after -x -d 'wait after input ends'

@@ -3,7 +3,7 @@
 # come from ipctool itself (`help --commands`, `help --verbs CMD`, `CMD [VERB]
 # --help`, `help --endpoints`), so they follow its command and transport tables.
 # Used when ipctool cannot be run: the commands of this release.
-_ipctool_fallback_commands=(send recv relay mq shm fifo sem signal ls rm bench help)
+_ipctool_fallback_commands=(send recv relay call serve mq shm fifo sem signal ls rm bench help)
 # bench's mechanisms, when `ipctool bench --list` cannot be run.
 _ipctool_bench_mechs=(pipe fifo unix unix-dgram unix-seqpacket tcp udp mq sysvmq shm shm-spin eventfd signal sem sysvsem floor)
 
@@ -59,7 +59,19 @@ _ipctool() {
 	(--allow-gid) _groups; return ;;
 	esac
 	case $cmd in
-	(send|recv|relay) _ipctool_endpoint ;;
+	(send|recv|relay|call) _ipctool_endpoint ;;
+	(serve)
+		# ENDPOINT, then COMMAND and its arguments.
+		local -a args
+		args=(${${words[3,CURRENT-1]}:#-*})
+		if (( ${#args} == 0 )); then
+			_ipctool_endpoint
+		elif (( ${#args} == 1 )); then
+			_command_names -e
+		else
+			_files
+		fi
+		;;
 	(bench)
 		local -a mechs
 		mechs=(${${(f)"$(ipctool bench --list 2>/dev/null)"}%% *})

@@ -1,0 +1,209 @@
+#!/usr/bin/env bats
+# ipctool call and serve on stream sockets: conversations both ways at once,
+# half-close, a command per connection with the UCSPI variables, -j, the
+# stop on SIGTERM, and the usage errors.
+
+load helpers
+
+# serve in the background with its stderr in $TEST_DIR/serve.log; short
+# --grace, so that teardown does not wait for commands that never end.
+serve_bg() {
+	bg ipctool serve --grace 200ms "$@" 2>>"$TEST_DIR/serve.log"
+}
+
+@test "serve cat and call: a round trip on unix:PATH, unix:@NAME and tcp:" {
+	local port
+	port=$(free_port)
+	serve_bg "unix:$TEST_DIR/s" cat
+	serve_bg "unix:@$(uniq_name echo)" cat
+	serve_bg "tcp:127.0.0.1:$port" cat
+	for ep in "unix:$TEST_DIR/s" "unix:@$(uniq_name echo)" "tcp:127.0.0.1:$port"; do
+		run ipctool call --wait=10s "$ep" <<<"ping"
+		assert_success
+		assert_output "ping"
+		run ipctool call "$ep" alpha beta
+		assert_success
+		assert_output $'alpha\nbeta'
+	done
+	run ipctool call -0 "unix:$TEST_DIR/s" a b
+	assert_success
+	[ "$output" = "$(printf 'a\0b\0')" ]
+}
+
+@test "call moves 20 MiB both ways through serve cat without deadlock, byte for byte" {
+	random_file "$TEST_DIR/in" 20M
+	serve_bg "unix:$TEST_DIR/s" cat
+	ipctool call --wait=10s -t 60s "unix:$TEST_DIR/s" <"$TEST_DIR/in" >"$TEST_DIR/out"
+	cmp "$TEST_DIR/in" "$TEST_DIR/out"
+}
+
+@test "call half-closes when input ends: serve wc -c reads EOF and answers" {
+	random_file "$TEST_DIR/in" 100K
+	serve_bg "unix:$TEST_DIR/s" -- wc -c
+	run ipctool call --wait=10s -t 30s "unix:$TEST_DIR/s" <"$TEST_DIR/in"
+	assert_success
+	assert_output "102400"
+}
+
+@test "serve gives each command the UCSPI variables, replacing inherited ones" {
+	local port
+	port=$(free_port)
+	PROTO=bogus IPCREMOTEEUID=bogus serve_bg "unix:$TEST_DIR/s" \
+		sh -c 'echo "$PROTO $IPCREMOTEEUID $IPCREMOTEEGID $IPCLOCALPATH [$IPCREMOTEPATH]"; echo "$IPCREMOTEPID"'
+	run ipctool call --wait=10s "unix:$TEST_DIR/s" </dev/null
+	assert_success
+	assert_line --index 0 "IPC $(id -u) $(id -g) $TEST_DIR/s []"
+	assert_line --index 1 --regexp '^[1-9][0-9]*$'
+	serve_bg "unix:@$(uniq_name env)" sh -c 'echo "$IPCLOCALPATH"'
+	run ipctool call --wait=10s "unix:@$(uniq_name env)" </dev/null
+	assert_success
+	assert_output "@$(uniq_name env)"
+	serve_bg "tcp:127.0.0.1:$port" sh -c 'echo "$PROTO $TCPLOCALIP $TCPLOCALPORT $TCPREMOTEIP $TCPREMOTEPORT"'
+	run ipctool call --wait=10s "tcp:127.0.0.1:$port" </dev/null
+	assert_success
+	assert_output --regexp "^TCP 127\.0\.0\.1 $port 127\.0\.0\.1 [1-9][0-9]*\$"
+}
+
+@test "serve -j 1 serves a second client after the first, never refusing it" {
+	mkfifo "$TEST_DIR/hold"
+	serve_bg -j 1 -v "unix:$TEST_DIR/s" \
+		sh -c 'echo x >>"$0"; read -r l; echo "got $l"' "$TEST_DIR/started"
+	exec 5<>"$TEST_DIR/hold"
+	ipctool call --wait=10s "unix:$TEST_DIR/s" <"$TEST_DIR/hold" >"$TEST_DIR/one" 3>&- &
+	local first=$!
+	wait_for_nonempty "$TEST_DIR/started"
+	echo two | ipctool call "unix:$TEST_DIR/s" >"$TEST_DIR/two" 3>&- &
+	local second=$!
+	# The second is connected (in the backlog) but its command has not run.
+	sleep 0.3
+	kill -0 "$second"
+	[ "$(wc -l <"$TEST_DIR/started")" -eq 1 ]
+	echo one >&5
+	exec 5>&-
+	bg_exits "$first" 0
+	bg_exits "$second" 0
+	[ "$(cat "$TEST_DIR/one")" = "got one" ]
+	[ "$(cat "$TEST_DIR/two")" = "got two" ]
+	[ "$(wc -l <"$TEST_DIR/started")" -eq 2 ]
+	run grep -c "command pid [0-9]* exited 0 after" "$TEST_DIR/serve.log"
+	assert_output 2
+}
+
+@test "a COMMAND that does not exist is logged, its peer closed, and serve goes on" {
+	serve_bg "unix:$TEST_DIR/s" "$(uniq_name nosuchcmd)"
+	local pid=$BG_PID
+	run ipctool call --wait=10s "unix:$TEST_DIR/s" </dev/null
+	assert_success
+	assert_output ""
+	run ipctool call "unix:$TEST_DIR/s" </dev/null
+	assert_success
+	kill -0 "$pid"
+	run cat "$TEST_DIR/serve.log"
+	assert_output --partial "cannot run '$(uniq_name nosuchcmd)': No such file or directory"
+}
+
+@test "SIGTERM: serve stops, removes its socket file, waits for its commands, exits 0" {
+	serve_bg "unix:$TEST_DIR/s" cat
+	local pid=$BG_PID
+	run ipctool call --wait=10s "unix:$TEST_DIR/s" hi
+	assert_success
+	[ -S "$TEST_DIR/s" ]
+	kill -TERM "$pid"
+	bg_exits "$pid" 0
+	assert_file_not_exists "$TEST_DIR/s"
+	# A command still running gets --grace, then SIGTERM.
+	serve_bg -v "unix:$TEST_DIR/t" sleep 100
+	pid=$BG_PID
+	ipctool call --wait=10s -q 0 "unix:$TEST_DIR/t" </dev/null
+	local i
+	for i in $(seq 2000); do pgrep -P "$pid" >/dev/null && break; sleep 0.005; done
+	kill -TERM "$pid"
+	bg_exits "$pid" 0
+	assert_file_not_exists "$TEST_DIR/t"
+	run cat "$TEST_DIR/serve.log"
+	assert_output --partial "killed by signal 15"
+}
+
+@test "an abstract serve takes only its own user; --allow-uid lets nobody in" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to become nobody"
+	id nobody >/dev/null 2>&1 || skip "needs the user nobody"
+	local name nobody
+	name=$(uniq_name who)
+	nobody=$(id -u nobody)
+	serve_bg -v "unix:@$name" sh -c 'echo "$IPCREMOTEEUID"'
+	run ipctool call --wait=10s "unix:@$name" </dev/null
+	assert_output "0"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$IPCTOOL" call "unix:@$name" </dev/null
+	assert_success
+	assert_output ""
+	run cat "$TEST_DIR/serve.log"
+	assert_output --partial "refused a peer of uid $nobody"
+	serve_bg --allow-uid nobody "unix:@$name.2" sh -c 'echo "$IPCREMOTEEUID"'
+	run ipctool call --wait=10s "unix:@$name.2" </dev/null
+	assert_output "0"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$IPCTOOL" call "unix:@$name.2" </dev/null
+	assert_success
+	assert_output "$nobody"
+}
+
+@test "call -t: nothing moving either way for DURATION exits 124" {
+	serve_bg "unix:$TEST_DIR/s" sleep 100
+	run ipctool call --wait=10s -t 300ms "unix:$TEST_DIR/s" </dev/null
+	assert_failure 124
+	assert_output --partial "timed out: nothing arrived on 'unix:$TEST_DIR/s' within 300ms"
+}
+
+@test "call -q: a peer that never closes is left DURATION after input ends, exit 0" {
+	serve_bg "unix:$TEST_DIR/s" sh -c 'read -r l; echo "got $l"; exec sleep 100'
+	run ipctool call --wait=10s -q 1s "unix:$TEST_DIR/s" <<<"x"
+	assert_success
+	assert_output "got x"
+}
+
+@test "call --no-half-close: the peer sees the end only at close" {
+	# head -n1 answers without waiting for EOF; with a half-close cat
+	# would end at once, here the answer comes and -q ends the call.
+	serve_bg "unix:$TEST_DIR/s" sh -c 'head -n1; cat >/dev/null; echo closed'
+	run ipctool call --wait=10s --no-half-close -q 1s "unix:$TEST_DIR/s" <<<"x"
+	assert_success
+	assert_output "x"
+	run ipctool call "unix:$TEST_DIR/s" <<<"x"
+	assert_success
+	assert_output $'x\nclosed'
+}
+
+@test "call: a peer that goes away before taking our input is reported, exit 1" {
+	random_file "$TEST_DIR/in" 4M
+	serve_bg "unix:$TEST_DIR/s" sh -c 'echo bye'
+	run ipctool call --wait=10s -t 30s "unix:$TEST_DIR/s" <"$TEST_DIR/in"
+	assert_failure 1
+	assert_output --partial "bye"
+	assert_output --regexp "cannot write to 'unix:$TEST_DIR/s': .*(peer went away|data unread)"
+}
+
+@test "usage errors exit 2 and create nothing" {
+	run ipctool serve "unix:$TEST_DIR/s"
+	assert_failure 2
+	assert_output --partial "missing COMMAND"
+	assert_file_not_exists "$TEST_DIR/s"
+	run ipctool serve "unix-dgram:$TEST_DIR/d" cat
+	assert_failure 2
+	assert_output --partial "serve on message endpoints is not built yet"
+	assert_file_not_exists "$TEST_DIR/d"
+	run ipctool call "unix-seqpacket:$TEST_DIR/q" </dev/null
+	assert_failure 2
+	assert_output --partial "call on message endpoints is not built yet"
+	run ipctool call "mq:/$(uniq_name q)" </dev/null
+	assert_failure 2
+	run ipctool serve -j 0 "unix:$TEST_DIR/s" cat
+	assert_failure 2
+	assert_output --partial "--jobs: '0'"
+	run ipctool call -
+	assert_failure 2
+	run ipctool call
+	assert_failure 2
+	assert_output --partial "missing ENDPOINT"
+	assert_file_not_exists "$TEST_DIR/s"
+}
