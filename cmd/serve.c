@@ -355,6 +355,9 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return rc;
 	}
+	/* A server runs long: refused peers are logged with -v only. */
+	if (!sv->so->verbose)
+		sv->s.allow.refused = NULL;
 	while (!stop) {
 		struct pollfd pfd[2] = {
 			{ .fd = sfd, .events = POLLIN },

@@ -110,7 +110,7 @@ serve_bg() {
 	[ -S "$TEST_DIR/s" ]
 	kill -TERM "$pid"
 	bg_exits "$pid" 0
-	assert_file_not_exists "$TEST_DIR/s"
+	assert_not_exists "$TEST_DIR/s"
 	# A command still running gets --grace, then SIGTERM.
 	serve_bg -v "unix:$TEST_DIR/t" sleep 100
 	pid=$BG_PID
@@ -119,7 +119,7 @@ serve_bg() {
 	for i in $(seq 2000); do pgrep -P "$pid" >/dev/null && break; sleep 0.005; done
 	kill -TERM "$pid"
 	bg_exits "$pid" 0
-	assert_file_not_exists "$TEST_DIR/t"
+	assert_not_exists "$TEST_DIR/t"
 	run cat "$TEST_DIR/serve.log"
 	assert_output --partial "killed by signal 15"
 }
@@ -187,11 +187,11 @@ serve_bg() {
 	run ipctool serve "unix:$TEST_DIR/s"
 	assert_failure 2
 	assert_output --partial "missing COMMAND"
-	assert_file_not_exists "$TEST_DIR/s"
+	assert_not_exists "$TEST_DIR/s"
 	run ipctool serve "unix-dgram:$TEST_DIR/d" cat
 	assert_failure 2
 	assert_output --partial "serve on message endpoints is not built yet"
-	assert_file_not_exists "$TEST_DIR/d"
+	assert_not_exists "$TEST_DIR/d"
 	run ipctool call "unix-seqpacket:$TEST_DIR/q" </dev/null
 	assert_failure 2
 	assert_output --partial "call on message endpoints is not built yet"
@@ -205,5 +205,5 @@ serve_bg() {
 	run ipctool call
 	assert_failure 2
 	assert_output --partial "missing ENDPOINT"
-	assert_file_not_exists "$TEST_DIR/s"
+	assert_not_exists "$TEST_DIR/s"
 }
