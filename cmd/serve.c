@@ -80,14 +80,19 @@ struct serve {
 static void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void serve_log(const char *fmt, ...)
 {
-	char line[512];
+	char msg[448], line[512];
 	va_list ap;
 	int n;
 
-	n = snprintf(line, sizeof(line), "%s: ", cmd_prog);
 	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	/* ap is started just above; the analyzer misreads it (as in common.c). */
+	n = vsnprintf(msg, sizeof(msg), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
+	if (n < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%s: %s", cmd_prog, msg);
+	if (n < 0)
+		return;
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';

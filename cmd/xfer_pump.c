@@ -592,6 +592,13 @@ static size_t xfer_held_put_back(void)
 	return lost;
 }
 
+/* Bytes into a line being built (async-signal-safe; the caller sizes it). */
+static void xfer_append(char *line, size_t *len, const char *s, size_t n)
+{
+	memcpy(line + *len, s, n);
+	*len += n;
+}
+
 static void xfer_held_on_signal(void *arg)
 {
 	static const char lost[] = " in transit could not be put back: lost\n";
@@ -606,18 +613,12 @@ static void xfer_held_on_signal(void *arg)
 	do
 		num[--k] = (char)('0' + failed % 10);
 	while ((failed /= 10) > 0 && k > 0);
-	len = strlen(cmd_prog);
-	if (len > 100)
-		len = 100;
-	memcpy(line, cmd_prog, len);
-	memcpy(line + len, ": ", 2);
-	len += 2;
-	memcpy(line + len, num + k, sizeof(num) - k);
-	len += sizeof(num) - k;
-	memcpy(line + len, " message(s)", 11);
-	len += 11;
-	memcpy(line + len, lost, sizeof(lost) - 1);
-	len += sizeof(lost) - 1;
+	len = 0;
+	xfer_append(line, &len, cmd_prog, strlen(cmd_prog) > 100 ? 100 : strlen(cmd_prog));
+	xfer_append(line, &len, ": ", 2);
+	xfer_append(line, &len, num + k, sizeof(num) - k);
+	xfer_append(line, &len, " message(s)", 11);
+	xfer_append(line, &len, lost, sizeof(lost) - 1);
 	n = write(STDERR_FILENO, line, len);
 	(void)n;
 }
