@@ -221,6 +221,9 @@ int send_main(int argc, const char **argv, const char *scheme)
 	args = cmd_popt_args(pc, &nargs);
 	if (opt < 0 || xfer_check(&o) != EXIT_OK)
 		rc = EXIT_USAGE;
+	else if (o.dead_letter[0])
+		rc = cmd_usage_error("--dead-letter applies to recv and relay, which take messages "
+				     "from a queue");
 	else if (nargs < 1)
 		rc = cmd_usage_error("missing ENDPOINT");
 	else if (xfer_parse_endpoint(&o, args[0], &ep) < 0)

@@ -43,6 +43,7 @@ enum {
 	XOPT_WAIT,
 	XOPT_ALLOW_UID,
 	XOPT_ALLOW_GID,
+	XOPT_DEAD_LETTER,
 	XOPT_END,
 };
 
@@ -74,6 +75,8 @@ struct poptOption xfer_options[] = {
 	  "wait for the peer, listener or FIFO to appear (at most DURATION)", "DURATION" },
 	{ "allow-uid", '\0', POPT_ARG_STRING, NULL, XOPT_ALLOW_UID,
 	  "unix: listener: also take peers of these users (default: own user and root)", "LIST" },
+	{ "dead-letter", '\0', POPT_ARG_STRING, NULL, XOPT_DEAD_LETTER,
+	  "recv, relay: a queue's message that cannot be put back goes to FILE", "FILE" },
 	{ "allow-gid", '\0', POPT_ARG_STRING, NULL, XOPT_ALLOW_GID,
 	  "unix: listener: also take peers of these groups", "LIST" },
 	POPT_TABLEEND
@@ -218,6 +221,17 @@ static int xfer_opts_apply(struct xfer_opts *o, poptContext pc, int opt, const c
 		return xfer_parse_allow(&o->allow, "--allow-uid", arg, false);
 	case XOPT_ALLOW_GID:
 		return xfer_parse_allow(&o->allow, "--allow-gid", arg, true);
+	case XOPT_DEAD_LETTER:
+		if (!arg || !*arg) {
+			cmd_warnx("--dead-letter: a FILE is needed");
+			return -1;
+		}
+		if (strlen(arg) >= sizeof(o->dead_letter)) {
+			cmd_warnx("--dead-letter: '%s' is longer than PATH_MAX", arg);
+			return -1;
+		}
+		strcpy(o->dead_letter, arg);
+		return 0;
 	case XOPT_WAIT:
 		o->wait = true;
 		if (arg && (strchr(arg, ':') || strcmp(arg, "-") == 0)) {

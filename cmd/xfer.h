@@ -47,6 +47,7 @@ struct xfer_opts {
 	bool eof;
 	bool keep;		/* recv -k */
 	struct sock_allow allow; /* --allow-uid, --allow-gid (check: set per endpoint) */
+	char dead_letter[4096];	/* --dead-letter FILE, or "" */
 	const char *scheme;	/* before every endpoint argument ("mq": `mq send OBJECT`), or NULL */
 	bool error;		/* an option value was bad (already reported) */
 };

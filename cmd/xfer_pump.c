@@ -4,6 +4,7 @@
  * hand-over rules are in cmd/xfer.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -570,6 +571,54 @@ static struct {
 } xfer_held;
 
 
+/*
+ * --dead-letter: where a message goes that could neither be delivered nor
+ * put back (its queue filled again meanwhile). Each is appended with the
+ * framing's separator, as recv would write it.
+ */
+static struct {
+	int fd;			/* -1: none */
+	int sep;		/* the separator, or -1 (chunk, whole) */
+	const char *path;
+	volatile sig_atomic_t written;
+} xfer_dead = { .fd = -1, .sep = -1 };
+
+/* Append msg to the dead-letter file: 0, or -1 when there is none or it
+ * failed. Async-signal-safe. */
+static int xfer_dead_write(const struct xfer_msg *msg)
+{
+	const char *p = msg->data;
+	size_t left = msg->len;
+	char sep;
+
+	if (xfer_dead.fd < 0)
+		return -1;
+	while (left > 0) {
+		ssize_t n = write(xfer_dead.fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		left -= (size_t)n;
+	}
+	sep = (char)xfer_dead.sep;
+	if (xfer_dead.sep >= 0 && write(xfer_dead.fd, &sep, 1) != 1)
+		return -1;
+	xfer_dead.written++;
+	return 0;
+}
+
+/* A message that is neither delivered nor back in its source: dead-letter
+ * it if asked; 0 when it was kept there, 1 when it is lost. */
+static int xfer_put_back_or_dead(struct xfer_source *src, const struct xfer_msg *msg)
+{
+	if (src->put_back(src, msg) == 0)
+		return 0;
+	return xfer_dead_write(msg) == 0 ? 0 : 1;
+}
+
 /* Put back what is held, in order: how many could not be. Async-signal-safe. */
 static size_t xfer_held_put_back(void)
 {
@@ -585,8 +634,7 @@ static size_t xfer_held_put_back(void)
 		msg.meta.priority = xfer_held.msg[i].priority;
 		msg.meta.has_type = xfer_held.msg[i].has_type;
 		msg.meta.type = xfer_held.msg[i].type;
-		if (xfer_held.src->put_back(xfer_held.src, &msg) < 0)
-			lost++;
+		lost += (size_t)xfer_put_back_or_dead(xfer_held.src, &msg);
 	}
 	xfer_held.used = 0;
 	return lost;
@@ -599,28 +647,39 @@ static void xfer_append(char *line, size_t *len, const char *s, size_t n)
 	*len += n;
 }
 
-static void xfer_held_on_signal(void *arg)
+/* "ipctool CMD: N message(s)TAIL" in one write, no stdio: for a signal handler. */
+static void xfer_signal_count_line(size_t count, const char *tail, size_t taillen)
 {
-	static const char lost[] = " in transit could not be put back: lost\n";
 	char line[200], num[24];
-	size_t len, k = sizeof(num), failed;
+	size_t len = 0, k = sizeof(num);
 	ssize_t n;
 
-	(void)arg;
-	if (xfer_held.n == 0 || (failed = xfer_held_put_back()) == 0)
-		return;
-	/* One write, no stdio: this runs in a signal handler. */
 	do
-		num[--k] = (char)('0' + failed % 10);
-	while ((failed /= 10) > 0 && k > 0);
-	len = 0;
+		num[--k] = (char)('0' + count % 10);
+	while ((count /= 10) > 0 && k > 0);
 	xfer_append(line, &len, cmd_prog, strlen(cmd_prog) > 100 ? 100 : strlen(cmd_prog));
 	xfer_append(line, &len, ": ", 2);
 	xfer_append(line, &len, num + k, sizeof(num) - k);
 	xfer_append(line, &len, " message(s)", 11);
-	xfer_append(line, &len, lost, sizeof(lost) - 1);
+	xfer_append(line, &len, tail, taillen);
 	n = write(STDERR_FILENO, line, len);
 	(void)n;
+}
+
+static void xfer_held_on_signal(void *arg)
+{
+	static const char lost[] = " in transit could not be put back: lost\n";
+	static const char dead[] = " in transit could not be put back: in the dead-letter file\n";
+	size_t failed;
+
+	(void)arg;
+	if (xfer_held.n == 0)
+		return;
+	failed = xfer_held_put_back();
+	if (xfer_dead.written > 0)
+		xfer_signal_count_line((size_t)xfer_dead.written, dead, sizeof(dead) - 1);
+	if (failed > 0)
+		xfer_signal_count_line(failed, lost, sizeof(lost) - 1);
 }
 
 /* Keep a copy of msg; false when there is no room (flush, then retry). */
@@ -667,6 +726,12 @@ static int xfer_undelivered(struct xfer_source *src, uint64_t lost, int status)
 			cmd_warnx("'%s': %zu message%s put back", what, n - failed,
 				  n - failed == 1 ? "" : "s");
 		lost += failed;
+	}
+	if (xfer_dead.written > 0) {
+		cmd_warnx("'%s': %d message%s could not be put back: written to '%s'", what,
+			  (int)xfer_dead.written, xfer_dead.written == 1 ? "" : "s", xfer_dead.path);
+		xfer_dead.written = 0;
+		status = status == EXIT_OK ? EXIT_FAIL : status;
 	}
 	if (lost == 0 || !src->ep)
 		return status;
@@ -723,8 +788,8 @@ static int xfer_pump_loop(const struct xfer_opts *o, struct xfer_source *src,
 			if (!xfer_held_add(&msg)) {
 				status = dst->failed(dst, NULL, m->messages);
 				status = xfer_undelivered(src, 0, status);
-				return src->put_back(src, &msg) == 0 ? status
-								      : xfer_undelivered(src, 1, status);
+				return xfer_undelivered(src, (uint64_t)xfer_put_back_or_dead(src, &msg),
+							status);
 			}
 		}
 		/* Hand-over: the message is the source's until put accepts it
@@ -800,6 +865,18 @@ int xfer_pump(const struct xfer_opts *o, struct xfer_source *src, struct xfer_si
 	bool from_fd = src->kind == XFER_KIND_FD, to_fd = dst->kind == XFER_KIND_FD && !dst->json;
 	struct deadline d;
 	int status;
+
+	if (o->dead_letter[0] && xfer_dead.fd < 0) {
+		/* Created 0600, appended to, never through a symbolic link. */
+		xfer_dead.fd = open(o->dead_letter, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+				    O_CLOEXEC | O_NOCTTY, 0600);
+		if (xfer_dead.fd < 0) {
+			cmd_warn("--dead-letter: cannot open '%s'", o->dead_letter);
+			return EXIT_FAIL;
+		}
+		xfer_dead.sep = framing_separator(o->framing);
+		xfer_dead.path = o->dead_letter;
+	}
 
 	/*
 	 * The one place where fast paths are chosen. Chunks straight from a

@@ -87,6 +87,7 @@ _ipctool() {
 	-F | --framing) _ipctool_reply "$cur" line null chunk whole; return ;;
 	--allow-uid) COMPREPLY=($(compgen -u -- "${cur##*,}")); return ;;
 	--allow-gid) COMPREPLY=($(compgen -g -- "${cur##*,}")); return ;;
+	--dead-letter) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	-t | --timeout | --wait | -s | --size | -c | --count | -b | --buffer | --mode | -p | --priority | --type) return ;;
 	-n | -d | --duration | --warmup | --pin) return ;;
 	-q | --quit-after | -j | --jobs | --grace) return ;;

@@ -72,6 +72,7 @@ complete -c ipctool -n __ipctool_is_bench -a '(__ipctool_bench_mechs)' -d mechan
 complete -c ipctool -n __ipctool_takes_endpoint -l framing -s F -x -a 'line null chunk whole'
 complete -c ipctool -n __ipctool_takes_endpoint -l allow-uid -x -a '(__fish_complete_users)' -d 'also take these users (unix:)'
 complete -c ipctool -n __ipctool_takes_endpoint -l allow-gid -x -a '(__fish_complete_groups)' -d 'also take these groups (unix:)'
+complete -c ipctool -n __ipctool_takes_endpoint -l dead-letter -r -F -d 'where a message that cannot be put back goes'
 # serve: after ENDPOINT, the COMMAND to run per connection.
 function __ipctool_serve_wants_command
     set -l w (__ipctool_words)

@@ -57,6 +57,7 @@ _ipctool() {
 	(-F|--framing) compadd line null chunk whole; return ;;
 	(--allow-uid) _users; return ;;
 	(--allow-gid) _groups; return ;;
+	(--dead-letter) _files; return ;;
 	esac
 	case $cmd in
 	(send|recv|relay|call) _ipctool_endpoint ;;

@@ -251,3 +251,31 @@ wait_blocked() {
 	run cat "$TEST_DIR/err"
 	assert_output "ipctool recv: 'unix-seqpacket:$s': the stream ended after 3 of 5 messages"
 }
+
+@test "relay --dead-letter: a message that can be neither delivered nor put back goes to FILE, exit not 0" {
+	# SOURCE holds one message at most; DEST is a full System V queue,
+	# which relay cannot wait on for room: it takes A, then times out.
+	ipctool mq create --maxmsg 1 --msgsize 1K "$A"
+	ipctool send "mq:$A" first
+	ipctool mq create --maxmsg 1 --msgsize 16 "key:$SVKEY"
+	ipctool send "mq:key:$SVKEY" 0123456789abcdef
+	bg ipctool relay --dead-letter "$TEST_DIR/dead" -t 2s "mq:$A" "mq:key:$SVKEY"
+	local pid=$BG_PID i
+	# Once relay has taken 'first', another sender fills SOURCE again.
+	for i in $(seq 2000); do
+		if [ "$(ipctool mq info -n -o MSGS "$A" | tr -d " ")" = 0 ]; then break; fi
+		sleep 0.005
+	done
+	ipctool send -t 5s "mq:$A" second
+	bg_exits "$pid" 124
+	assert_equal "$(cat "$TEST_DIR/dead")" "first"
+	[ "$(stat -c %a "$TEST_DIR/dead")" = 600 ]
+	run -0 ipctool recv -c 1 -t 1s "mq:$A"
+	assert_output "second"
+}
+
+@test "--dead-letter is for recv and relay: a usage error on send" {
+	run -2 ipctool send --dead-letter "$TEST_DIR/dead" "mq:$A" x
+	assert_output --partial "--dead-letter applies to recv and relay"
+	assert_not_exists "$TEST_DIR/dead"
+}
