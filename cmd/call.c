@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "../lib/copy.h"
@@ -333,6 +334,112 @@ static int call_stream(const struct xfer_opts *o, const struct call_opts *co,
 	return rc;
 }
 
+/*
+ * Message endpoints (unix-seqpacket:, unix-dgram:, udp:): each request is
+ * one message, answered by one reply before the next request goes. A
+ * unix-dgram: caller binds an abstract address of the kernel's choosing
+ * (autobind) for the server to reply to; a connected datagram socket
+ * takes datagrams only from the server's address.
+ */
+static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const char **msgs,
+		    int nmsgs)
+{
+	struct xfer_source src;
+	struct xfer_sink dst;
+	struct msgend me;
+	struct deadline d;
+	uint64_t sent = 0;
+	char *rbuf = NULL;
+	int rc, i;
+
+	rc = xfer_open_msg(&me, o, ep, XFER_SENDER);
+	if (rc != EXIT_OK) {
+		cleanup_run();
+		return rc;
+	}
+	if (ep->kind == EP_UNIX_DGRAM) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		if (bind(me.fd, (struct sockaddr *)&sun, sizeof(sa_family_t)) < 0 &&
+		    errno != EINVAL) {
+			cmd_warn("cannot bind a reply address for '%s'", ep->text);
+			rc = EXIT_FAIL;
+		}
+	}
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	if (rc == EXIT_OK && !(rbuf = malloc(me.msgsize ? me.msgsize : 1))) {
+		cmd_warn("cannot allocate memory");
+		rc = EXIT_FAIL;
+	}
+	if (rc == EXIT_OK && xfer_sink_fd(&dst, o, STDOUT_FILENO, NULL, false, me.msgsize) < 0)
+		rc = EXIT_FAIL;
+	if (rc == EXIT_OK && nmsgs > 0) {
+		xfer_source_args(&src, o, msgs, nmsgs);
+		/* Refuse before sending anything. */
+		for (i = 0; i < nmsgs; i++)
+			if (strlen(msgs[i]) > me.msgsize) {
+				errno = EMSGSIZE;
+				rc = xfer_send_failed(o, &me, strlen(msgs[i]), 0);
+				break;
+			}
+	} else if (rc == EXIT_OK &&
+		   xfer_source_fd(&src, o, STDIN_FILENO, NULL, me.msgsize, ep) < 0) {
+		rc = EXIT_FAIL;
+	}
+	while (rc == EXIT_OK) {
+		struct xfer_msg req = { 0 }, rep = { 0 };
+		size_t len = 0;
+		int r = src.next(&src, &req, NULL);
+
+		if (r == XFER_END)
+			break;
+		if (r < 0) {
+			rc = src.failed(&src, sent);
+			break;
+		}
+		if (msgend_send(&me, req.data, req.len, NULL, xfer_deadline(o, &d)) < 0) {
+			rc = xfer_send_failed(o, &me, req.len, sent);
+			break;
+		}
+		if (src.take)
+			src.take(&src);
+		sent++;
+		r = msgend_recv(&me, rbuf, &len, &rep.meta, xfer_deadline(o, &d));
+		if (r == MSGEND_EOS) {
+			cmd_warnx("'%s': the peer closed the connection before replying", ep->text);
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (r < 0) {
+			rc = errno == ETIMEDOUT ? xfer_recv_timed_out(o, ep, sent - 1, true)
+						: xfer_recv_failed(o, &me, sent - 1);
+			break;
+		}
+		rep.data = rbuf;
+		rep.len = len;
+		/* Each reply is out before the next request goes. */
+		if (dst.put(&dst, &rep, NULL) < 0 || (dst.flush && dst.flush(&dst) < 0)) {
+			rc = dst.failed(&dst, NULL, sent);
+			break;
+		}
+	}
+	xfer_source_free(&src);
+	xfer_sink_free(&dst);
+	free(rbuf);
+	msgend_close(&me);
+	cleanup_run();
+	return rc;
+}
+
+/* Which endpoints call and serve take: sockets, streams and messages. */
+static int call_check(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	if (ep->kind == EP_UNIX_SEQPACKET || ep->kind == EP_UNIX_DGRAM || ep->kind == EP_UDP)
+		return xfer_check_msg(o, ep, XFER_SENDER);
+	return xfer_check_stream_socket(o, ep);
+}
+
 int cmd_call(int argc, const char **argv)
 {
 	struct call_opts co = { .quit_ms = -1, .half_close = true };
@@ -365,9 +472,12 @@ int cmd_call(int argc, const char **argv)
 		rc = cmd_usage_error("missing ENDPOINT");
 	else if (xfer_parse_endpoint(&o, args[0], &ep) < 0)
 		rc = EXIT_USAGE;
-	else if ((rc = xfer_check_stream_socket(&o, &ep)) == EXIT_OK) {
+	else if ((rc = call_check(&o, &ep)) == EXIT_OK) {
 		cleanup_signals();
-		rc = call_stream(&o, &co, &ep, args + 1, nargs - 1);
+		if (endpoint_is_message(&ep))
+			rc = call_msg(&o, &ep, args + 1, nargs - 1);
+		else
+			rc = call_stream(&o, &co, &ep, args + 1, nargs - 1);
 	}
 	poptFreeContext(pc);
 	return rc;
