@@ -1,6 +1,7 @@
 /*
- * ipctool call: a conversation with a stream socket. Standard input (or
- * MESSAGE arguments) goes to the peer while the peer's bytes go to standard
+ * ipctool call: a conversation with a socket. On a message socket, one
+ * reply per request, in turn (call_msg). On a stream socket, standard input
+ * (or MESSAGE arguments) goes to the peer while the peer's bytes go to standard
  * output, in one poll loop over both directions (as OpenBSD nc's readwrite),
  * so that neither direction waits on the other: with both sides sending a
  * lot, a full socket buffer one way never stops the other way from draining.
@@ -25,9 +26,11 @@ enum { CALL_QUIT = 100, CALL_NO_HALF_CLOSE };
 
 static struct poptOption call_own_options[] = {
 	{ "quit-after", 'q', POPT_ARG_STRING, NULL, CALL_QUIT,
-	  "after input ends, wait at most DURATION for the peer to close, then exit 0", "DURATION" },
+	  "after input ends, wait at most DURATION for the peer to close, then exit 0 "
+	  "(stream sockets)", "DURATION" },
 	{ "no-half-close", '\0', POPT_ARG_NONE, NULL, CALL_NO_HALF_CLOSE,
-	  "do not shut down the write side when input ends (the end is the close at exit)", NULL },
+	  "do not shut down the write side when input ends (the end is the close at exit; "
+	  "stream sockets)", NULL },
 	POPT_TABLEEND
 };
 
@@ -472,7 +475,12 @@ int cmd_call(int argc, const char **argv)
 		rc = cmd_usage_error("missing ENDPOINT");
 	else if (xfer_parse_endpoint(&o, args[0], &ep) < 0)
 		rc = EXIT_USAGE;
-	else if ((rc = call_check(&o, &ep)) == EXIT_OK) {
+	else if ((rc = call_check(&o, &ep)) != EXIT_OK)
+		;
+	else if (endpoint_is_message(&ep) && (co.quit_ms >= 0 || !co.half_close))
+		rc = cmd_usage_error("%s applies to stream sockets, not '%s'",
+				     co.quit_ms >= 0 ? "--quit-after" : "--no-half-close", ep.text);
+	else {
 		cleanup_signals();
 		if (endpoint_is_message(&ep))
 			rc = call_msg(&o, &ep, args + 1, nargs - 1);
