@@ -1,7 +1,8 @@
 /*
- * ipctool serve: listen on a stream socket and run COMMAND for each
- * connection, with the connection as its standard input and output and the
- * peer in UCSPI variables (as s6-ipcserver and tcpserver do). One poll loop
+ * ipctool serve: listen on a socket and run COMMAND for each connection
+ * (on a message socket, for each message: serve_handler), with the
+ * connection as its standard input and output and the peer in UCSPI
+ * variables (as s6-ipcserver and tcpserver do). One poll loop
  * over the listener and a signalfd (SIGCHLD reaps, SIGTERM/SIGINT/SIGHUP
  * stop); at the --jobs limit the listener is not polled, so further peers
  * wait in the backlog instead of being refused.
@@ -39,7 +40,8 @@ static struct poptOption serve_own_options[] = {
 	{ "jobs", 'j', POPT_ARG_STRING, NULL, SERVE_JOBS,
 	  "run at most N commands at once; further peers wait (default 40)", "N" },
 	{ "verbose", 'v', POPT_ARG_NONE, NULL, SERVE_VERBOSE,
-	  "one line per connection on stderr: peer, command pid, exit status, duration", NULL },
+	  "one line per connection (message sockets: per message) on stderr: peer, "
+	  "command pid, exit status, duration", NULL },
 	{ "grace", '\0', POPT_ARG_STRING, NULL, SERVE_GRACE,
 	  "on SIGTERM or SIGINT, wait DURATION for running commands before "
 	  "terminating them (default 5s)", "DURATION" },
