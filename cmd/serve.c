@@ -362,6 +362,19 @@ static void serve_drain(struct serve *sv, int sfd)
  * standard input, and sends its standard output back as the reply.
  */
 
+/* A handler's running command, which a stop signal to the handler passes on to. */
+static volatile pid_t serve_command_pid;
+
+static void serve_handler_stop(int sig)
+{
+	pid_t pid = serve_command_pid;
+
+	if (pid > 0)
+		kill(pid, sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* A status as -v tells it. */
 static void serve_status(int st, char *how, size_t len)
 {
@@ -397,6 +410,8 @@ static int serve_command(const struct serve *sv, char **env, const char *in, siz
 	posix_spawn_file_actions_adddup2(&fa, op[1], STDOUT_FILENO);
 	rc = serve_posix_spawn(sv, pidp, &fa, env);
 	posix_spawn_file_actions_destroy(&fa);
+	if (rc == 0)
+		serve_command_pid = *pidp;
 	close(ip[0]);
 	close(op[1]);
 	if (rc != 0) {
@@ -449,8 +464,11 @@ static int serve_command(const struct serve *sv, char **env, const char *in, siz
 	if (op[0] >= 0)
 		close(op[0]);
 	while (waitpid(*pidp, st, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			serve_command_pid = 0;
 			return -1;
+		}
+	serve_command_pid = 0;
 	return 0;
 }
 
@@ -588,6 +606,7 @@ static void serve_handler(struct serve *sv, int sfd, int fd, const char *buf, si
 	if (pid < 0) {
 		serve_log("cannot fork: %s", strerror(errno));
 	} else if (pid == 0) {
+		struct sigaction sa = { .sa_handler = serve_handler_stop };
 		sigset_t stop;
 		char *out = malloc(sv->me.msgsize + 1);
 		char peer[160];
@@ -598,7 +617,10 @@ static void serve_handler(struct serve *sv, int sfd, int fd, const char *buf, si
 		sigaddset(&stop, SIGTERM);
 		sigaddset(&stop, SIGINT);
 		sigaddset(&stop, SIGHUP);
-		/* serve's stop signals end a handler (its command gets EOF). */
+		/* serve's stop signals end a handler, and its running command. */
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
 		sigprocmask(SIG_UNBLOCK, &stop, NULL);
 		if (fd >= 0) {
 			if (sv->me.lfd >= 0)
