@@ -338,10 +338,26 @@ udp_ready() {
 	wait_for_path "$TEST_DIR/sp"
 	wait_for_path "$TEST_DIR/dg"
 	kill -TERM "$sp" "$dg"
-	run wait "$sp"
-	assert_success
-	run wait "$dg"
-	assert_success
+	bg_exits "$sp" 0
+	bg_exits "$dg" 0
 	assert_not_exists "$TEST_DIR/sp"
 	assert_not_exists "$TEST_DIR/dg"
+	# A datagram's command still running gets --grace, then SIGTERM.
+	serve_bg -v "unix-dgram:$TEST_DIR/sl" -- sh -c 'echo $$ >"$0"; exec sleep 100' \
+		"$TEST_DIR/started"
+	dg=$BG_PID
+	wait_for_path "$TEST_DIR/sl"
+	ipctool send "unix-dgram:$TEST_DIR/sl" x
+	wait_for_nonempty "$TEST_DIR/started"
+	kill -TERM "$dg"
+	bg_exits "$dg" 0
+	assert_not_exists "$TEST_DIR/sl"
+	run cat "$TEST_DIR/serve.log"
+	assert_output --partial "1 command still running: terminated"
+	# ...passed on by the datagram's handler process to the command.
+	local cmd i
+	cmd=$(cat "$TEST_DIR/started")
+	for i in $(seq 2000); do kill -0 "$cmd" 2>/dev/null || break; sleep 0.005; done
+	run kill -0 "$cmd"
+	assert_failure
 }
