@@ -22,7 +22,7 @@
 #include "cmd.h"
 #include "xfer.h"
 
-enum { CALL_QUIT = 100, CALL_NO_HALF_CLOSE };
+enum { CALL_QUIT = 100, CALL_NO_HALF_CLOSE, CALL_JSON };
 
 static struct poptOption call_own_options[] = {
 	{ "quit-after", 'q', POPT_ARG_STRING, NULL, CALL_QUIT,
@@ -31,6 +31,8 @@ static struct poptOption call_own_options[] = {
 	{ "no-half-close", '\0', POPT_ARG_NONE, NULL, CALL_NO_HALF_CLOSE,
 	  "do not shut down the write side when input ends (the end is the close at exit; "
 	  "stream sockets)", NULL },
+	{ "json", 'J', POPT_ARG_NONE, NULL, CALL_JSON,
+	  "one JSON object per reply, as recv -J writes a message (message sockets)", NULL },
 	POPT_TABLEEND
 };
 
@@ -48,6 +50,7 @@ static struct poptOption call_options[] = {
 struct call_opts {
 	int64_t quit_ms;	/* -q: -1 none */
 	bool half_close;
+	bool json;		/* -J */
 };
 
 /* One direction: a buffer between a reader and a writer descriptor. */
@@ -345,7 +348,7 @@ static int call_stream(const struct xfer_opts *o, const struct call_opts *co,
  * takes datagrams only from the server's address.
  */
 static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const char **msgs,
-		    int nmsgs)
+		    int nmsgs, bool json)
 {
 	struct xfer_source src;
 	struct xfer_sink dst;
@@ -375,7 +378,7 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 		cmd_warn("cannot allocate memory");
 		rc = EXIT_FAIL;
 	}
-	if (rc == EXIT_OK && xfer_sink_fd(&dst, o, STDOUT_FILENO, NULL, false, me.msgsize) < 0)
+	if (rc == EXIT_OK && xfer_sink_fd(&dst, o, STDOUT_FILENO, NULL, json, me.msgsize) < 0)
 		rc = EXIT_FAIL;
 	if (rc == EXIT_OK && nmsgs > 0) {
 		xfer_source_args(&src, o, msgs, nmsgs);
@@ -464,6 +467,8 @@ int cmd_call(int argc, const char **argv)
 			free(arg);
 		} else if (opt == CALL_NO_HALF_CLOSE) {
 			co.half_close = false;
+		} else if (opt == CALL_JSON) {
+			co.json = true;
 		} else {
 			xfer_opts_parse(&o, pc, opt);
 		}
@@ -480,10 +485,12 @@ int cmd_call(int argc, const char **argv)
 	else if (endpoint_is_message(&ep) && (co.quit_ms >= 0 || !co.half_close))
 		rc = cmd_usage_error("%s applies to stream sockets, not '%s'",
 				     co.quit_ms >= 0 ? "--quit-after" : "--no-half-close", ep.text);
+	else if (!endpoint_is_message(&ep) && co.json)
+		rc = cmd_usage_error("--json applies to message sockets, not '%s'", ep.text);
 	else {
 		cleanup_signals();
 		if (endpoint_is_message(&ep))
-			rc = call_msg(&o, &ep, args + 1, nargs - 1);
+			rc = call_msg(&o, &ep, args + 1, nargs - 1, co.json);
 		else
 			rc = call_stream(&o, &co, &ep, args + 1, nargs - 1);
 	}

@@ -252,7 +252,15 @@ udp_ready() {
 		run ipctool call -t 10s "$ep" </dev/null
 		assert_success
 		assert_output ""
+		run ipctool call -J -t 10s "$ep" x y
+		assert_success
+		assert_line --index 0 --regexp '^\{"data":"X","size":1,.*\}$'
+		assert_line --index 1 --regexp '^\{"data":"Y","size":1,.*\}$'
+		[ "${#lines[@]}" -eq 2 ]
 	done
+	run ipctool call -J "unix:$TEST_DIR/none" x
+	assert_failure 2
+	assert_output --partial "--json applies to message sockets"
 }
 
 @test "serve on message sockets: the reply is the whole output, its final newline left out" {
