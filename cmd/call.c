@@ -1,6 +1,7 @@
 /*
- * ipctool call: a conversation with a stream socket. Standard input (or
- * MESSAGE arguments) goes to the peer while the peer's bytes go to standard
+ * ipctool call: a conversation with a socket. On a message socket, one
+ * reply per request, in turn (call_msg). On a stream socket, standard input
+ * (or MESSAGE arguments) goes to the peer while the peer's bytes go to standard
  * output, in one poll loop over both directions (as OpenBSD nc's readwrite),
  * so that neither direction waits on the other: with both sides sending a
  * lot, a full socket buffer one way never stops the other way from draining.
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "../lib/copy.h"
@@ -20,13 +22,17 @@
 #include "cmd.h"
 #include "xfer.h"
 
-enum { CALL_QUIT = 100, CALL_NO_HALF_CLOSE };
+enum { CALL_QUIT = 100, CALL_NO_HALF_CLOSE, CALL_JSON };
 
 static struct poptOption call_own_options[] = {
 	{ "quit-after", 'q', POPT_ARG_STRING, NULL, CALL_QUIT,
-	  "after input ends, wait at most DURATION for the peer to close, then exit 0", "DURATION" },
+	  "after input ends, wait at most DURATION for the peer to close, then exit 0 "
+	  "(stream sockets)", "DURATION" },
 	{ "no-half-close", '\0', POPT_ARG_NONE, NULL, CALL_NO_HALF_CLOSE,
-	  "do not shut down the write side when input ends (the end is the close at exit)", NULL },
+	  "do not shut down the write side when input ends (the end is the close at exit; "
+	  "stream sockets)", NULL },
+	{ "json", 'J', POPT_ARG_NONE, NULL, CALL_JSON,
+	  "one JSON object per reply, as recv -J writes a message (message sockets)", NULL },
 	POPT_TABLEEND
 };
 
@@ -44,6 +50,7 @@ static struct poptOption call_options[] = {
 struct call_opts {
 	int64_t quit_ms;	/* -q: -1 none */
 	bool half_close;
+	bool json;		/* -J */
 };
 
 /* One direction: a buffer between a reader and a writer descriptor. */
@@ -333,6 +340,112 @@ static int call_stream(const struct xfer_opts *o, const struct call_opts *co,
 	return rc;
 }
 
+/*
+ * Message endpoints (unix-seqpacket:, unix-dgram:, udp:): each request is
+ * one message, answered by one reply before the next request goes. A
+ * unix-dgram: caller binds an abstract address of the kernel's choosing
+ * (autobind) for the server to reply to; a connected datagram socket
+ * takes datagrams only from the server's address.
+ */
+static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const char **msgs,
+		    int nmsgs, bool json)
+{
+	struct xfer_source src;
+	struct xfer_sink dst;
+	struct msgend me;
+	struct deadline d;
+	uint64_t sent = 0;
+	char *rbuf = NULL;
+	int rc, i;
+
+	rc = xfer_open_msg(&me, o, ep, XFER_SENDER);
+	if (rc != EXIT_OK) {
+		cleanup_run();
+		return rc;
+	}
+	if (ep->kind == EP_UNIX_DGRAM) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		if (bind(me.fd, (struct sockaddr *)&sun, sizeof(sa_family_t)) < 0 &&
+		    errno != EINVAL) {
+			cmd_warn("cannot bind a reply address for '%s'", ep->text);
+			rc = EXIT_FAIL;
+		}
+	}
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	if (rc == EXIT_OK && !(rbuf = malloc(me.msgsize ? me.msgsize : 1))) {
+		cmd_warn("cannot allocate memory");
+		rc = EXIT_FAIL;
+	}
+	if (rc == EXIT_OK && xfer_sink_fd(&dst, o, STDOUT_FILENO, NULL, json, me.msgsize) < 0)
+		rc = EXIT_FAIL;
+	if (rc == EXIT_OK && nmsgs > 0) {
+		xfer_source_args(&src, o, msgs, nmsgs);
+		/* Refuse before sending anything. */
+		for (i = 0; i < nmsgs; i++)
+			if (strlen(msgs[i]) > me.msgsize) {
+				errno = EMSGSIZE;
+				rc = xfer_send_failed(o, &me, strlen(msgs[i]), 0);
+				break;
+			}
+	} else if (rc == EXIT_OK &&
+		   xfer_source_fd(&src, o, STDIN_FILENO, NULL, me.msgsize, ep) < 0) {
+		rc = EXIT_FAIL;
+	}
+	while (rc == EXIT_OK) {
+		struct xfer_msg req = { 0 }, rep = { 0 };
+		size_t len = 0;
+		int r = src.next(&src, &req, NULL);
+
+		if (r == XFER_END)
+			break;
+		if (r < 0) {
+			rc = src.failed(&src, sent);
+			break;
+		}
+		if (msgend_send(&me, req.data, req.len, NULL, xfer_deadline(o, &d)) < 0) {
+			rc = xfer_send_failed(o, &me, req.len, sent);
+			break;
+		}
+		if (src.take)
+			src.take(&src);
+		sent++;
+		r = msgend_recv(&me, rbuf, &len, &rep.meta, xfer_deadline(o, &d));
+		if (r == MSGEND_EOS) {
+			cmd_warnx("'%s': the peer closed the connection before replying", ep->text);
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (r < 0) {
+			rc = errno == ETIMEDOUT ? xfer_recv_timed_out(o, ep, sent - 1, true)
+						: xfer_recv_failed(o, &me, sent - 1);
+			break;
+		}
+		rep.data = rbuf;
+		rep.len = len;
+		/* Each reply is out before the next request goes. */
+		if (dst.put(&dst, &rep, NULL) < 0 || (dst.flush && dst.flush(&dst) < 0)) {
+			rc = dst.failed(&dst, NULL, sent);
+			break;
+		}
+	}
+	xfer_source_free(&src);
+	xfer_sink_free(&dst);
+	free(rbuf);
+	msgend_close(&me);
+	cleanup_run();
+	return rc;
+}
+
+/* Which endpoints call and serve take: sockets, streams and messages. */
+static int call_check(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	if (ep->kind == EP_UNIX_SEQPACKET || ep->kind == EP_UNIX_DGRAM || ep->kind == EP_UDP)
+		return xfer_check_msg(o, ep, XFER_SENDER);
+	return xfer_check_stream_socket(o, ep);
+}
+
 int cmd_call(int argc, const char **argv)
 {
 	struct call_opts co = { .quit_ms = -1, .half_close = true };
@@ -354,6 +467,8 @@ int cmd_call(int argc, const char **argv)
 			free(arg);
 		} else if (opt == CALL_NO_HALF_CLOSE) {
 			co.half_close = false;
+		} else if (opt == CALL_JSON) {
+			co.json = true;
 		} else {
 			xfer_opts_parse(&o, pc, opt);
 		}
@@ -365,9 +480,19 @@ int cmd_call(int argc, const char **argv)
 		rc = cmd_usage_error("missing ENDPOINT");
 	else if (xfer_parse_endpoint(&o, args[0], &ep) < 0)
 		rc = EXIT_USAGE;
-	else if ((rc = xfer_check_stream_socket(&o, &ep)) == EXIT_OK) {
+	else if ((rc = call_check(&o, &ep)) != EXIT_OK)
+		;
+	else if (endpoint_is_message(&ep) && (co.quit_ms >= 0 || !co.half_close))
+		rc = cmd_usage_error("%s applies to stream sockets, not '%s'",
+				     co.quit_ms >= 0 ? "--quit-after" : "--no-half-close", ep.text);
+	else if (!endpoint_is_message(&ep) && co.json)
+		rc = cmd_usage_error("--json applies to message sockets, not '%s'", ep.text);
+	else {
 		cleanup_signals();
-		rc = call_stream(&o, &co, &ep, args + 1, nargs - 1);
+		if (endpoint_is_message(&ep))
+			rc = call_msg(&o, &ep, args + 1, nargs - 1, co.json);
+		else
+			rc = call_stream(&o, &co, &ep, args + 1, nargs - 1);
 	}
 	poptFreeContext(pc);
 	return rc;

@@ -1,13 +1,15 @@
 /*
- * ipctool serve: listen on a stream socket and run COMMAND for each
- * connection, with the connection as its standard input and output and the
- * peer in UCSPI variables (as s6-ipcserver and tcpserver do). One poll loop
+ * ipctool serve: listen on a socket and run COMMAND for each connection
+ * (on a message socket, for each message: serve_handler), with the
+ * connection as its standard input and output and the peer in UCSPI
+ * variables (as s6-ipcserver and tcpserver do). One poll loop
  * over the listener and a signalfd (SIGCHLD reaps, SIGTERM/SIGINT/SIGHUP
  * stop); at the --jobs limit the listener is not polled, so further peers
  * wait in the backlog instead of being refused.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -38,7 +40,8 @@ static struct poptOption serve_own_options[] = {
 	{ "jobs", 'j', POPT_ARG_STRING, NULL, SERVE_JOBS,
 	  "run at most N commands at once; further peers wait (default 40)", "N" },
 	{ "verbose", 'v', POPT_ARG_NONE, NULL, SERVE_VERBOSE,
-	  "one line per connection on stderr: peer, command pid, exit status, duration", NULL },
+	  "one line per connection (message sockets: per message) on stderr: peer, "
+	  "command pid, exit status, duration", NULL },
 	{ "grace", '\0', POPT_ARG_STRING, NULL, SERVE_GRACE,
 	  "on SIGTERM or SIGINT, wait DURATION for running commands before "
 	  "terminating them (default 5s)", "DURATION" },
@@ -72,6 +75,9 @@ struct serve {
 	const struct serve_opts *so;
 	const struct endpoint *ep;
 	struct xfer_stream s;
+	bool msg;		/* a message endpoint: me, allow; a handler process per job */
+	struct msgend me;
+	struct sock_allow allow;
 	struct serve_job *jobs;
 	long long njobs;
 };
@@ -121,12 +127,17 @@ static void serve_inet(const struct sockaddr_storage *ss, char *ip, size_t iplen
 	}
 }
 
-/* The UCSPI variables; PROTO and its prefixes from our own environment are replaced. */
+/*
+ * The UCSPI variables; PROTO and its prefixes from our own environment are
+ * replaced. A datagram's sender comes as from (and its credentials as
+ * cred), a connection's from fd.
+ */
 #define SERVE_ENV_OWN 8
-static char **serve_env(const struct serve *sv, int fd, char *peer, size_t peerlen)
+static char **serve_env(const struct serve *sv, int fd, const struct sockaddr_storage *from,
+			socklen_t fromlen, const struct ucred *fromcred, char *peer, size_t peerlen)
 {
-	static const char *const ours[] = { "PROTO=", "IPCREMOTE", "IPCLOCAL", "TCPREMOTE",
-					    "TCPLOCAL", NULL };
+	static const char *const ours[] = { "PROTO=",	"IPCREMOTE", "IPCLOCAL", "TCPREMOTE",
+					    "TCPLOCAL", "UDPREMOTE", "UDPLOCAL", NULL };
 	struct sockaddr_storage rs, ls;
 	socklen_t rl = sizeof(rs), ll = sizeof(ls);
 	char vars[SERVE_ENV_OWN][160];
@@ -135,16 +146,23 @@ static char **serve_env(const struct serve *sv, int fd, char *peer, size_t peerl
 
 	memset(&rs, 0, sizeof(rs));
 	memset(&ls, 0, sizeof(ls));
-	if (getpeername(fd, (struct sockaddr *)&rs, &rl) < 0)
+	if (from) {
+		rs = *from;
+		rl = fromlen;
+	} else if (getpeername(fd, (struct sockaddr *)&rs, &rl) < 0) {
 		rl = 0;
+	}
 	if (getsockname(fd, (struct sockaddr *)&ls, &ll) < 0)
 		ll = 0;
-	if (sv->ep->kind == EP_UNIX) {
+	if (sv->ep->kind != EP_TCP && sv->ep->kind != EP_UDP) {
 		struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 		socklen_t cl = sizeof(cred);
 		char path[128];
 
-		getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl);
+		if (fromcred)
+			cred = *fromcred;
+		else if (!from)
+			getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl);
 		snprintf(vars[nv++], sizeof(vars[0]), "PROTO=IPC");
 		snprintf(vars[nv++], sizeof(vars[0]), "IPCREMOTEEUID=%u", (unsigned)cred.uid);
 		snprintf(vars[nv++], sizeof(vars[0]), "IPCREMOTEEGID=%u", (unsigned)cred.gid);
@@ -157,14 +175,15 @@ static char **serve_env(const struct serve *sv, int fd, char *peer, size_t peerl
 			 (unsigned)cred.gid, (int)cred.pid);
 	} else {
 		char rip[64], rport[8], lip[64], lport[8];
+		const char *pr = sv->ep->kind == EP_UDP ? "UDP" : "TCP";
 
 		serve_inet(&rs, rip, sizeof(rip), rport, sizeof(rport));
 		serve_inet(&ls, lip, sizeof(lip), lport, sizeof(lport));
-		snprintf(vars[nv++], sizeof(vars[0]), "PROTO=TCP");
-		snprintf(vars[nv++], sizeof(vars[0]), "TCPREMOTEIP=%s", rip);
-		snprintf(vars[nv++], sizeof(vars[0]), "TCPREMOTEPORT=%s", rport);
-		snprintf(vars[nv++], sizeof(vars[0]), "TCPLOCALIP=%s", lip);
-		snprintf(vars[nv++], sizeof(vars[0]), "TCPLOCALPORT=%s", lport);
+		snprintf(vars[nv++], sizeof(vars[0]), "PROTO=%s", pr);
+		snprintf(vars[nv++], sizeof(vars[0]), "%sREMOTEIP=%s", pr, rip);
+		snprintf(vars[nv++], sizeof(vars[0]), "%sREMOTEPORT=%s", pr, rport);
+		snprintf(vars[nv++], sizeof(vars[0]), "%sLOCALIP=%s", pr, lip);
+		snprintf(vars[nv++], sizeof(vars[0]), "%sLOCALPORT=%s", pr, lport);
 		snprintf(peer, peerlen, strchr(rip, ':') ? "[%s]:%s" : "%s:%s", rip, rport);
 	}
 	for (i = 0; environ[i]; i++)
@@ -205,23 +224,14 @@ static void serve_env_free(char **env)
 	free(env);
 }
 
-/* Run the command on connection fd. */
-static void serve_spawn(struct serve *sv, int fd)
+/* Spawn COMMAND with the descriptors fa sets up: 0 or an errno value. */
+static int serve_posix_spawn(const struct serve *sv, pid_t *pid,
+			     const posix_spawn_file_actions_t *fa, char **env)
 {
-	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
-	char peer[160];
-	char **env;
-	pid_t pid;
 	int rc;
 
-	env = serve_env(sv, fd, peer, sizeof(peer));
-	if (!env) {
-		serve_log("%s: cannot allocate memory: connection closed", peer);
-		close(fd);
-		return;
-	}
 	sigemptyset(&none);
 	sigemptyset(&dfl);
 	/* The command gets the dispositions a shell would give it: SIGPIPE
@@ -235,13 +245,31 @@ static void serve_spawn(struct serve *sv, int fd)
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
+	rc = posix_spawnp(pid, sv->so->command[0], fa, &attr, (char *const *)sv->so->command, env);
+	posix_spawnattr_destroy(&attr);
+	return rc;
+}
+
+/* Run the command on connection fd. */
+static void serve_spawn(struct serve *sv, int fd)
+{
+	posix_spawn_file_actions_t fa;
+	char peer[160];
+	char **env;
+	pid_t pid;
+	int rc;
+
+	env = serve_env(sv, fd, NULL, 0, NULL, peer, sizeof(peer));
+	if (!env) {
+		serve_log("%s: cannot allocate memory: connection closed", peer);
+		close(fd);
+		return;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, fd, STDOUT_FILENO);
-	rc = posix_spawnp(&pid, sv->so->command[0], &fa, &attr, (char *const *)sv->so->command,
-			  env);
+	rc = serve_posix_spawn(sv, &pid, &fa, env);
 	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
 	serve_env_free(env);
 	close(fd);
 	if (rc != 0) {
@@ -265,7 +293,7 @@ static void serve_reap(struct serve *sv)
 			;
 		if (i == sv->njobs)
 			continue;
-		if (sv->so->verbose) {
+		if (sv->so->verbose && !sv->msg) {
 			uint64_t ns = clock_now_ns() - sv->jobs[i].start_ns;
 			char how[64];
 
@@ -333,11 +361,345 @@ static void serve_drain(struct serve *sv, int sfd)
 	}
 }
 
+/*
+ * Message endpoints: a handler process per job (a seqpacket connection, or
+ * one datagram) runs COMMAND once per message with the message on its
+ * standard input, and sends its standard output back as the reply.
+ */
+
+/* A handler's running command, which a stop signal to the handler passes on to. */
+static volatile pid_t serve_command_pid;
+
+static void serve_handler_stop(int sig)
+{
+	pid_t pid = serve_command_pid;
+
+	if (pid > 0)
+		kill(pid, sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* A status as -v tells it. */
+static void serve_status(int st, char *how, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(how, len, "exited %d", WEXITSTATUS(st));
+	else
+		snprintf(how, len, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+}
+
+/*
+ * Run COMMAND with in on its standard input and its standard output into
+ * out (cap bytes; *len counts all of it, also what did not fit), writing
+ * and reading at once so that neither pipe fills up. 0 with the wait
+ * status in *st, or -1 with errno.
+ */
+static int serve_command(const struct serve *sv, char **env, const char *in, size_t inlen,
+			 char *out, size_t cap, size_t *len, int *st, pid_t *pidp)
+{
+	posix_spawn_file_actions_t fa;
+	int ip[2], op[2], rc;
+	size_t off = 0;
+	char junk[4096];
+
+	if (pipe2(ip, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(op, O_CLOEXEC) < 0) {
+		close(ip[0]);
+		close(ip[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, ip[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, op[1], STDOUT_FILENO);
+	rc = serve_posix_spawn(sv, pidp, &fa, env);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc == 0)
+		serve_command_pid = *pidp;
+	close(ip[0]);
+	close(op[1]);
+	if (rc != 0) {
+		close(ip[1]);
+		close(op[0]);
+		errno = rc;
+		return -1;
+	}
+	fcntl(ip[1], F_SETFL, O_NONBLOCK);
+	if (inlen == 0) {
+		close(ip[1]);
+		ip[1] = -1;
+	}
+	*len = 0;
+	while (op[0] >= 0) {
+		struct pollfd pfd[2] = { { .fd = op[0], .events = POLLIN },
+					 { .fd = ip[1], .events = POLLOUT } };
+		ssize_t n;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents) {
+			n = write(ip[1], in + off, inlen - off);
+			if (n > 0)
+				off += (size_t)n;
+			/* Done, or the command will not read it: its end of input. */
+			if (off == inlen || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				close(ip[1]);
+				ip[1] = -1;
+			}
+		}
+		if (pfd[0].revents) {
+			if (*len < cap)
+				n = read(op[0], out + *len, cap - *len);
+			else
+				n = read(op[0], junk, sizeof(junk));
+			if (n > 0) {
+				*len += (size_t)n;
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				close(op[0]);
+				op[0] = -1;
+			}
+		}
+	}
+	if (ip[1] >= 0)
+		close(ip[1]);
+	if (op[0] >= 0)
+		close(op[0]);
+	while (waitpid(*pidp, st, 0) < 0)
+		if (errno != EINTR) {
+			serve_command_pid = 0;
+			return -1;
+		}
+	serve_command_pid = 0;
+	return 0;
+}
+
+/*
+ * One request: run COMMAND on it and send the reply on fd (to, when a
+ * datagram's sender has an address; a sender without one gets none).
+ * false when the connection should close: no reply could be sent.
+ */
+static bool serve_request(const struct serve *sv, int fd, char **env, const char *peer,
+			  const char *in, size_t inlen, const struct sockaddr_storage *to,
+			  socklen_t tolen, char *out)
+{
+	uint64_t start = clock_now_ns();
+	size_t len = 0;
+	pid_t pid = 0;
+	char how[64];
+	ssize_t n;
+	int st;
+
+	if (serve_command(sv, env, in, inlen, out, sv->me.msgsize + 1, &len, &st, &pid) < 0) {
+		serve_log("%s: cannot run '%s': %s", peer, sv->so->command[0], strerror(errno));
+		return to != NULL;
+	}
+	if (sv->so->verbose) {
+		serve_status(st, how, sizeof(how));
+		serve_log("%s: command pid %d %s after %.3fs", peer, (int)pid, how,
+			  (double)(clock_now_ns() - start) / 1e9);
+	}
+	/* The reply is a line's text: its final newline is the framing's. */
+	if (len > 0 && len <= sv->me.msgsize + 1 && out[len - 1] == '\n')
+		len--;
+	if (len > sv->me.msgsize) {
+		serve_log("%s: reply of %s%zu bytes is larger than the message size of '%s' "
+			  "(%zu bytes): not sent", peer, len > sv->me.msgsize + 1 ? "over " : "",
+			  len > sv->me.msgsize + 1 ? sv->me.msgsize : len, sv->ep->text,
+			  sv->me.msgsize);
+		/* A connection's caller waits for a reply: it learns by the close. */
+		return to != NULL;
+	}
+	if (to && tolen <= sizeof(sa_family_t)) {
+		if (sv->so->verbose)
+			serve_log("%s: the sender has no address: no reply", peer);
+		return true;
+	}
+	do
+		n = to ? sendto(fd, out, len, MSG_NOSIGNAL, (const struct sockaddr *)to, tolen)
+		       : send(fd, out, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (sv->so->verbose || !to)
+			serve_log("%s: cannot send the reply: %s", peer, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* recvmsg with the sender's address and credentials (cred->pid 0: none came). */
+static ssize_t serve_recv(int fd, char *buf, size_t cap, int flags,
+			  struct sockaddr_storage *from, socklen_t *fromlen, struct ucred *cred,
+			  bool *truncated)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = { .msg_name = from, .msg_namelen = sizeof(*from), .msg_iov = &iov,
+			     .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(from, 0, sizeof(*from));
+	*cred = (struct ucred){ .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	do
+		n = recvmsg(fd, &mh, MSG_TRUNC | MSG_CMSG_CLOEXEC | flags);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	*fromlen = mh.msg_namelen;
+	*truncated = (size_t)n > cap || (mh.msg_flags & MSG_TRUNC);
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+			memcpy(cred, CMSG_DATA(cm), sizeof(*cred));
+	return n;
+}
+
+/* A seqpacket connection's handler: each message until the peer closes. */
+static int serve_connection(struct serve *sv, int fd)
+{
+	char *buf = malloc(sv->me.msgsize + 1), *out = malloc(sv->me.msgsize + 1);
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct ucred cred;
+	char peer[160];
+	char **env;
+	int one = 1;
+
+	env = serve_env(sv, fd, NULL, 0, NULL, peer, sizeof(peer));
+	if (!env || !buf || !out) {
+		serve_log("%s: cannot allocate memory: connection closed", peer);
+		return EXIT_FAIL;
+	}
+	/* An empty message comes with credentials, the end of stream without. */
+	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	for (;;) {
+		bool trunc;
+		ssize_t n = serve_recv(fd, buf, sv->me.msgsize, 0, &from, &fromlen, &cred, &trunc);
+
+		if (n < 0) {
+			if (errno != ECONNRESET)
+				serve_log("%s: cannot receive: %s", peer, strerror(errno));
+			break;
+		}
+		if (n == 0 && cred.pid == 0)
+			break;
+		if (trunc) {
+			serve_log("%s: a message larger than the message size of '%s' (%zu bytes): "
+				  "connection closed", peer, sv->ep->text, sv->me.msgsize);
+			break;
+		}
+		if (!serve_request(sv, fd, env, peer, buf, (size_t)n, NULL, 0, out))
+			break;
+	}
+	return EXIT_OK;
+}
+
+/* Start a handler process for connection fd, or (fd -1) for the datagram in buf. */
+static void serve_handler(struct serve *sv, int sfd, int fd, const char *buf, size_t len,
+			  const struct sockaddr_storage *from, socklen_t fromlen,
+			  const struct ucred *cred)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		serve_log("cannot fork: %s", strerror(errno));
+	} else if (pid == 0) {
+		struct sigaction sa = { .sa_handler = serve_handler_stop };
+		sigset_t stop;
+		char *out = malloc(sv->me.msgsize + 1);
+		char peer[160];
+		char **env;
+
+		close(sfd);
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGTERM);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGHUP);
+		/* serve's stop signals end a handler, and its running command. */
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigprocmask(SIG_UNBLOCK, &stop, NULL);
+		if (fd >= 0) {
+			if (sv->me.lfd >= 0)
+				close(sv->me.lfd);
+			_exit(serve_connection(sv, fd));
+		}
+		env = serve_env(sv, sv->me.fd, from, fromlen, cred->pid ? cred : NULL, peer,
+				sizeof(peer));
+		if (!env || !out) {
+			serve_log("%s: cannot allocate memory: datagram dropped", peer);
+			_exit(EXIT_FAIL);
+		}
+		serve_request(sv, sv->me.fd, env, peer, buf, len, from, fromlen, out);
+		_exit(EXIT_OK);
+	} else {
+		sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .start_ns = clock_now_ns() };
+		sv->njobs++;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The next datagram, to a handler. */
+static void serve_datagram(struct serve *sv, int sfd, char *buf)
+{
+	struct sockaddr_storage from;
+	socklen_t fromlen = 0;
+	struct ucred cred;
+	bool trunc;
+	ssize_t n = serve_recv(sv->me.fd, buf, sv->me.msgsize, MSG_DONTWAIT, &from, &fromlen,
+			       &cred, &trunc);
+	char name[MSGEND_SENDER_MAX];
+
+	if (n < 0)
+		return;
+	if (sv->allow.check && (!cred.pid || !sock_allow_peer(&sv->allow, cred.uid, cred.gid))) {
+		if (sv->allow.refused)
+			sv->allow.refused(cred.uid, cred.gid, cred.pid, sv->allow.arg);
+		return;
+	}
+	if (trunc) {
+		sock_addr_name(&from, fromlen > sizeof(sa_family_t) ? fromlen : 0, name,
+			       sizeof(name));
+		serve_log("%s: a datagram larger than the message size of '%s' (%zu bytes): dropped",
+			  name[0] ? name : "a sender", sv->ep->text, sv->me.msgsize);
+		return;
+	}
+	serve_handler(sv, sfd, -1, buf, (size_t)n, &from, fromlen, &cred);
+}
+
+/* Open a message endpoint to serve on: EXIT_OK, or an exit status after reporting. */
+static int serve_open_msg(struct serve *sv, const struct xfer_opts *o)
+{
+	int one = 1, rc = xfer_open_msg(&sv->me, o, sv->ep, XFER_RECEIVER);
+
+	if (rc != EXIT_OK)
+		return rc;
+	xfer_allow_init(&sv->allow, o, sv->ep);
+	/* A server runs long: refused peers are logged with -v only. */
+	if (!sv->so->verbose)
+		sv->allow.refused = NULL;
+	if (sv->me.fd >= 0 && sv->ep->kind != EP_UDP)
+		setsockopt(sv->me.fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	if (sv->me.lfd >= 0)
+		setsockopt(sv->me.lfd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	return EXIT_OK;
+}
+
 static int serve_run(struct serve *sv, const struct xfer_opts *o)
 {
 	sigset_t set, old;
-	int sfd, rc;
+	int sfd, rc, lfd;
 	bool stop = false;
+	char *buf = NULL;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -352,9 +714,21 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return EXIT_FAIL;
 	}
-	rc = xfer_open_stream(&sv->s, o, sv->ep, XFER_RECEIVER, true);
+	if (sv->msg) {
+		rc = serve_open_msg(sv, o);
+		if (rc == EXIT_OK && !(buf = malloc(sv->me.msgsize + 1))) {
+			cmd_warn("cannot allocate memory");
+			msgend_close(&sv->me);
+			rc = EXIT_FAIL;
+		}
+		lfd = sv->me.lfd >= 0 ? sv->me.lfd : sv->me.fd;
+	} else {
+		rc = xfer_open_stream(&sv->s, o, sv->ep, XFER_RECEIVER, true);
+		if (rc != EXIT_OK)
+			xfer_close_stream(&sv->s);
+		lfd = sv->s.lfd;
+	}
 	if (rc != EXIT_OK) {
-		xfer_close_stream(&sv->s);
 		cleanup_run();
 		close(sfd);
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -366,7 +740,7 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 	while (!stop) {
 		struct pollfd pfd[2] = {
 			{ .fd = sfd, .events = POLLIN },
-			{ .fd = sv->njobs < sv->so->jobs ? sv->s.lfd : -1, .events = POLLIN },
+			{ .fd = sv->njobs < sv->so->jobs ? lfd : -1, .events = POLLIN },
 		};
 
 		if (poll(pfd, 2, -1) < 0) {
@@ -382,8 +756,14 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 			int fd;
 
 			deadline_start(&now, 0);
-			fd = sock_accept_allowed(sv->s.lfd, &now, &sv->s.allow);
-			if (fd >= 0)
+			if (sv->msg && sv->me.lfd < 0) {
+				serve_datagram(sv, sfd, buf);
+				continue;
+			}
+			fd = sock_accept_allowed(lfd, &now, sv->msg ? &sv->allow : &sv->s.allow);
+			if (fd >= 0 && sv->msg)
+				serve_handler(sv, sfd, fd, NULL, 0, NULL, 0, NULL);
+			else if (fd >= 0)
 				serve_spawn(sv, fd);
 			else if (errno == EMFILE || errno == ENFILE)
 				/* Out of descriptors: let running commands end first. */
@@ -391,12 +771,24 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 		}
 	}
 	/* Stop accepting and remove the socket file before waiting. */
-	xfer_close_stream(&sv->s);
+	if (sv->msg)
+		msgend_close(&sv->me);
+	else
+		xfer_close_stream(&sv->s);
 	cleanup_run();
+	free(buf);
 	serve_drain(sv, sfd);
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return EXIT_OK;
+}
+
+/* Which endpoints: stream sockets, and the message sockets. */
+static int serve_check(const struct xfer_opts *o, const struct endpoint *ep)
+{
+	if (ep->kind == EP_UNIX_SEQPACKET || ep->kind == EP_UNIX_DGRAM || ep->kind == EP_UDP)
+		return xfer_check_msg(o, ep, XFER_RECEIVER);
+	return xfer_check_stream_socket(o, ep);
 }
 
 /*
@@ -484,12 +876,13 @@ int cmd_serve(int argc, const char **argv)
 		rc = cmd_usage_error("missing ENDPOINT");
 	else if (xfer_parse_endpoint(&o, args[0], &ep) < 0)
 		rc = EXIT_USAGE;
-	else if ((rc = xfer_check_stream_socket(&o, &ep)) != EXIT_OK)
+	else if ((rc = serve_check(&o, &ep)) != EXIT_OK)
 		;
 	else if (ncmd < 1)
 		rc = cmd_usage_error("missing COMMAND");
 	else {
 		sv.ep = &ep;
+		sv.msg = endpoint_is_message(&ep);
 		sv.jobs = calloc((size_t)so.jobs, sizeof(*sv.jobs));
 		if (!sv.jobs) {
 			cmd_warn("cannot allocate memory");

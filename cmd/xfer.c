@@ -358,11 +358,8 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep)
 
 int xfer_check_stream_socket(const struct xfer_opts *o, const struct endpoint *ep)
 {
-	static const char forms[] = "stream sockets only: unix:PATH, unix:@NAME, tcp:HOST:PORT";
+	static const char forms[] = "sockets only: unix:, tcp:, unix-seqpacket:, unix-dgram:, udp:";
 
-	if (endpoint_is_message(ep))
-		return cmd_usage_error("'%s': %s on message endpoints is not built yet (%s)",
-				       ep->text, cmd_current->name, forms);
 	if (!endpoint_is_socket(ep))
 		return cmd_usage_error("'%s': %s takes %s", ep->text, cmd_current->name, forms);
 	return xfer_check_stream(o, ep);

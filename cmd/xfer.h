@@ -82,7 +82,7 @@ int xfer_parse_endpoint(const struct xfer_opts *o, const char *text, struct endp
 /* Usage checks of send and recv: options that mean nothing on ep for role. */
 int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep);
 int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role);
-/* call and serve: a stream socket (message endpoints: not built yet), then xfer_check_stream. */
+/* call and serve: a socket (the message ones checked by the caller), then xfer_check_stream. */
 int xfer_check_stream_socket(const struct xfer_opts *o, const struct endpoint *ep);
 /* Usage checks of relay: --priority is DEST's, --type SOURCE's. */
 int xfer_check_relay(const struct xfer_opts *o, const struct endpoint *src,

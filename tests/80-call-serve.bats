@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # ipctool call and serve on stream sockets: conversations both ways at once,
 # half-close, a command per connection with the UCSPI variables, -j, the
-# stop on SIGTERM, and the usage errors.
+# stop on SIGTERM, and the usage errors; on message sockets (seqpacket,
+# dgram, udp): a command per message, its output the reply.
 
 load helpers
 
@@ -188,14 +189,22 @@ serve_bg() {
 	assert_failure 2
 	assert_output --partial "missing COMMAND"
 	assert_not_exists "$TEST_DIR/s"
-	run ipctool serve "unix-dgram:$TEST_DIR/d" cat
+	run ipctool serve "mq:/$(uniq_name q)" cat
 	assert_failure 2
-	assert_output --partial "serve on message endpoints is not built yet"
+	assert_output --partial "serve takes sockets only: unix:, tcp:, unix-seqpacket:, unix-dgram:, udp:"
+	run ipctool serve "unix-dgram:$TEST_DIR/d"
+	assert_failure 2
+	assert_output --partial "missing COMMAND"
 	assert_not_exists "$TEST_DIR/d"
-	run ipctool call "unix-seqpacket:$TEST_DIR/q" </dev/null
-	assert_failure 2
-	assert_output --partial "call on message endpoints is not built yet"
 	run ipctool call "mq:/$(uniq_name q)" </dev/null
+	assert_failure 2
+	assert_output --partial "call takes sockets only"
+	run ipctool call "shm:/$(uniq_name r)" </dev/null
+	assert_failure 2
+	run ipctool call -q 1s "unix-seqpacket:$TEST_DIR/q" </dev/null
+	assert_failure 2
+	assert_output --partial "--quit-after applies to stream sockets, not 'unix-seqpacket:$TEST_DIR/q'"
+	run ipctool call --no-half-close "udp:127.0.0.1:9" </dev/null
 	assert_failure 2
 	run ipctool serve -j 0 "unix:$TEST_DIR/s" cat
 	assert_failure 2
@@ -206,4 +215,157 @@ serve_bg() {
 	assert_failure 2
 	assert_output --partial "missing ENDPOINT"
 	assert_not_exists "$TEST_DIR/s"
+}
+
+# Wait until a udp: serve answers (a datagram before it binds is refused).
+udp_ready() {
+	local i
+	for i in $(seq 100); do
+		if ipctool call -t 200ms "$1" ready >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "udp_ready: '$1' never answered" >&2
+	return 1
+}
+
+@test "call and serve on message sockets: a reply per request, in order, exact bytes" {
+	local port
+	port=$(free_port)
+	serve_bg "unix-seqpacket:$TEST_DIR/sp" tr a-z A-Z
+	serve_bg "unix-seqpacket:@$(uniq_name sp)" tr a-z A-Z
+	serve_bg "unix-dgram:$TEST_DIR/dg" tr a-z A-Z
+	serve_bg "unix-dgram:@$(uniq_name dg)" tr a-z A-Z
+	serve_bg "udp:127.0.0.1:$port" tr a-z A-Z
+	udp_ready "udp:127.0.0.1:$port"
+	for ep in "unix-seqpacket:$TEST_DIR/sp" "unix-seqpacket:@$(uniq_name sp)" \
+		"unix-dgram:$TEST_DIR/dg" "unix-dgram:@$(uniq_name dg)" "udp:127.0.0.1:$port"; do
+		run ipctool call --wait=10s -t 10s "$ep" alpha beta gamma
+		assert_success
+		assert_output $'ALPHA\nBETA\nGAMMA'
+		printf 'one\n\ntwo\n' >"$TEST_DIR/in"
+		ipctool call -t 10s "$ep" <"$TEST_DIR/in" >"$TEST_DIR/out"
+		[ "$(od -An -c "$TEST_DIR/out")" = "$(printf 'ONE\n\nTWO\n' | od -An -c)" ]
+		ipctool call -0 -t 10s "$ep" a b >"$TEST_DIR/out"
+		[ "$(od -An -c "$TEST_DIR/out")" = "$(printf 'A\0B\0' | od -An -c)" ]
+		run ipctool call -t 10s "$ep" </dev/null
+		assert_success
+		assert_output ""
+		run ipctool call -J -t 10s "$ep" x y
+		assert_success
+		assert_line --index 0 --regexp '^\{"data":"X","size":1,.*\}$'
+		assert_line --index 1 --regexp '^\{"data":"Y","size":1,.*\}$'
+		[ "${#lines[@]}" -eq 2 ]
+	done
+	run ipctool call -J "unix:$TEST_DIR/none" x
+	assert_failure 2
+	assert_output --partial "--json applies to message sockets"
+}
+
+@test "serve on message sockets: the reply is the whole output, its final newline left out" {
+	serve_bg "unix-seqpacket:$TEST_DIR/sp" -- sh -c 'cat; printf "\nsecond line\n"'
+	run ipctool call --wait=10s -t 10s "unix-seqpacket:$TEST_DIR/sp" req
+	assert_success
+	assert_output $'req\nsecond line'
+	serve_bg "unix-dgram:$TEST_DIR/dg" -- wc -c
+	run ipctool call --wait=10s -t 10s -F whole "unix-dgram:$TEST_DIR/dg" "12345"
+	assert_success
+	assert_output "5"
+}
+
+@test "serve on message sockets gives each command the UCSPI variables" {
+	local port
+	port=$(free_port)
+	serve_bg "unix-seqpacket:$TEST_DIR/sp" \
+		sh -c 'echo "$PROTO $IPCREMOTEEUID $IPCREMOTEEGID $IPCLOCALPATH $(cat)"'
+	run ipctool call --wait=10s -t 10s "unix-seqpacket:$TEST_DIR/sp" x
+	assert_success
+	assert_output "IPC $(id -u) $(id -g) $TEST_DIR/sp x"
+	serve_bg "unix-dgram:$TEST_DIR/dg" \
+		sh -c 'echo "$PROTO $IPCREMOTEEUID $IPCLOCALPATH $IPCREMOTEPID [$IPCREMOTEPATH]"'
+	run ipctool call --wait=10s -t 10s "unix-dgram:$TEST_DIR/dg" x
+	assert_success
+	assert_output --regexp "^IPC $(id -u) $TEST_DIR/dg [1-9][0-9]* \\[@.+\\]\$"
+	serve_bg "udp:127.0.0.1:$port" \
+		sh -c 'echo "$PROTO $UDPLOCALIP $UDPLOCALPORT $UDPREMOTEIP $UDPREMOTEPORT"'
+	udp_ready "udp:127.0.0.1:$port"
+	run ipctool call -t 10s "udp:127.0.0.1:$port" x
+	assert_success
+	assert_output --regexp "^UDP 127\.0\.0\.1 $port 127\.0\.0\.1 [1-9][0-9]*\$"
+}
+
+@test "call on a message socket: no reply within -t exits 124, a gone server exits 1" {
+	local port
+	port=$(free_port)
+	serve_bg "unix-seqpacket:$TEST_DIR/sp" sleep 30
+	run ipctool call --wait=10s -t 300ms "unix-seqpacket:$TEST_DIR/sp" a
+	assert_failure 124
+	assert_output --partial "within 300ms"
+	serve_bg "unix-dgram:$TEST_DIR/dg" sleep 30
+	run ipctool call --wait=10s -t 300ms "unix-dgram:$TEST_DIR/dg" a
+	assert_failure 124
+	# A datagram nobody answers: recv takes it and never replies.
+	bg ipctool recv -c 1 "unix-dgram:$TEST_DIR/r"
+	wait_for_path "$TEST_DIR/r"
+	run ipctool call -t 300ms "unix-dgram:$TEST_DIR/r" a
+	assert_failure 124
+	# A seqpacket server that closes without replying: its reply is too large.
+	serve_bg "unix-seqpacket:$TEST_DIR/cl" head -c 70000 /dev/zero
+	run ipctool call --wait=10s -t 10s "unix-seqpacket:$TEST_DIR/cl" a
+	assert_failure 1
+	assert_output --partial "the peer closed the connection before replying"
+	grep -q "reply of over 65536 bytes is larger than the message size" "$TEST_DIR/serve.log"
+	# An empty output is an empty reply, not none.
+	serve_bg "unix-seqpacket:$TEST_DIR/em" true
+	ipctool call --wait=10s -t 10s "unix-seqpacket:$TEST_DIR/em" a b >"$TEST_DIR/out"
+	[ "$(od -An -c "$TEST_DIR/out")" = "$(printf '\n\n' | od -An -c)" ]
+	run ipctool call -t 10s "udp:127.0.0.1:$port" a
+	assert_failure 1
+	assert_output --partial "Connection refused"
+}
+
+@test "a plain send to a unix-dgram serve is served, with no reply; serve goes on" {
+	serve_bg -v "unix-dgram:$TEST_DIR/dg" -- sh -c 'cat >>"$0"; echo done' "$TEST_DIR/got"
+	wait_for_path "$TEST_DIR/dg"
+	run ipctool send "unix-dgram:$TEST_DIR/dg" hello
+	assert_success
+	assert_output ""
+	wait_for_nonempty "$TEST_DIR/got"
+	run ipctool call -t 10s "unix-dgram:$TEST_DIR/dg" again
+	assert_success
+	assert_output "done"
+	[ "$(cat "$TEST_DIR/got")" = "helloagain" ]
+}
+
+@test "serve stops on SIGTERM on message sockets and removes its socket file" {
+	serve_bg "unix-seqpacket:$TEST_DIR/sp" cat
+	local sp=$BG_PID
+	serve_bg "unix-dgram:$TEST_DIR/dg" cat
+	local dg=$BG_PID
+	wait_for_path "$TEST_DIR/sp"
+	wait_for_path "$TEST_DIR/dg"
+	kill -TERM "$sp" "$dg"
+	bg_exits "$sp" 0
+	bg_exits "$dg" 0
+	assert_not_exists "$TEST_DIR/sp"
+	assert_not_exists "$TEST_DIR/dg"
+	# A datagram's command still running gets --grace, then SIGTERM.
+	serve_bg -v "unix-dgram:$TEST_DIR/sl" -- sh -c 'echo $$ >"$0"; exec sleep 100' \
+		"$TEST_DIR/started"
+	dg=$BG_PID
+	wait_for_path "$TEST_DIR/sl"
+	ipctool send "unix-dgram:$TEST_DIR/sl" x
+	wait_for_nonempty "$TEST_DIR/started"
+	kill -TERM "$dg"
+	bg_exits "$dg" 0
+	assert_not_exists "$TEST_DIR/sl"
+	run cat "$TEST_DIR/serve.log"
+	assert_output --partial "1 command still running: terminated"
+	# ...passed on by the datagram's handler process to the command.
+	local cmd i
+	cmd=$(cat "$TEST_DIR/started")
+	for i in $(seq 2000); do kill -0 "$cmd" 2>/dev/null || break; sleep 0.005; done
+	run kill -0 "$cmd"
+	assert_failure
 }
