@@ -570,12 +570,13 @@ static int serve_connection(struct serve *sv, int fd)
 	struct ucred cred;
 	char peer[160];
 	char **env;
-	int one = 1;
+	int one = 1, rc = EXIT_OK;
 
 	env = serve_env(sv, fd, NULL, 0, NULL, peer, sizeof(peer));
 	if (!env || !buf || !out) {
 		serve_log("%s: cannot allocate memory: connection closed", peer);
-		return EXIT_FAIL;
+		rc = EXIT_FAIL;
+		goto done;
 	}
 	/* An empty message comes with credentials, the end of stream without. */
 	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
@@ -598,7 +599,12 @@ static int serve_connection(struct serve *sv, int fd)
 		if (!serve_request(sv, fd, env, peer, buf, (size_t)n, NULL, 0, out))
 			break;
 	}
-	return EXIT_OK;
+done:
+	if (env)
+		serve_env_free(env);
+	free(buf);
+	free(out);
+	return rc;
 }
 
 /* Start a handler process for connection fd, or (fd -1) for the datagram in buf. */
