@@ -1,15 +1,12 @@
 /* A lock of plain integers for shared memory: see lockword.h. */
 #include "lockword.h"
+#include "procfd.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,30 +17,9 @@
 /* The low 32 bits of a process's start time, or 0 when it cannot be read. */
 static uint32_t lockword_start_time(pid_t pid)
 {
-	char path[32], buf[1024], *p;
 	unsigned long long start;
-	ssize_t n;
-	int fd, field;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: fields follow the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	/* After ") " comes field 3 (state); starttime is field 22. */
-	for (field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &start) != 1)
-		return 0;
-	return (uint32_t)start;
+	return procfd_stat(pid, NULL, &start) == 0 ? (uint32_t)start : 0;
 }
 
 uint64_t lockword_self(void)

@@ -195,3 +195,36 @@ void procfd_format(const struct procfd_holder *h, size_t n, char *buf, size_t le
 		used += (size_t)k;
 	}
 }
+
+int procfd_stat(pid_t pid, char *state, unsigned long long *start)
+{
+	char path[32], buf[1024], *p;
+	unsigned long long ticks;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields follow the
+	 * last ')'. Field 3 is the state, field 22 the start time. */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -1;
+	if (state)
+		*state = p[2];
+	if (!start)
+		return 0;
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
+		return -1;
+	*start = ticks;
+	return 0;
+}

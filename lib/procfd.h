@@ -26,6 +26,13 @@ bool procfd_writes(const struct procfd_holder *h);
  */
 int procfd_holders(dev_t dev, ino_t ino, struct procfd_holder **out, size_t *n);
 
+/*
+ * A process's state letter and start time (clock ticks after boot) from
+ * /proc/PID/stat; either pointer may be NULL. 0, or -1 when it cannot be
+ * read (gone, or hidden from us).
+ */
+int procfd_stat(pid_t pid, char *state, unsigned long long *start);
+
 /* "1234:cat:r,5678:sh:w" into buf (truncated to len); one entry per pid. */
 void procfd_format(const struct procfd_holder *h, size_t n, char *buf, size_t len);
 

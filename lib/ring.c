@@ -10,6 +10,7 @@
  */
 #include "ring.h"
 #include "lockword.h"
+#include "procfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -212,26 +213,12 @@ static bool ring_pid_valid(int32_t pid)
 /*
  * Whether pid is a zombie: it exited (killed, say) and its parent has not
  * reaped it yet; kill(2) still finds it, but it holds no ring any more.
- * The state follows the last ')' of /proc/PID/stat.
  */
 static bool ring_pid_zombie(int32_t pid)
 {
-	char path[32], buf[128];
-	const char *p;
-	ssize_t n;
-	int fd;
+	char state;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+	return procfd_stat(pid, &state, NULL) == 0 && (state == 'Z' || state == 'X');
 }
 
 /* Whether pid lives; zombies count as dead only when thorough (it costs a
