@@ -196,11 +196,15 @@ need_nobody() {
 
 # 4. UDP -F chunk: lost datagrams are counted and reported.
 
-@test "udp -F chunk: a receiver that falls behind reports the lost chunks, exit 1" {
-	local port=$(free_port)
-	# More than the receiver's socket buffer (8M) holds while it stalls.
+# A receiving command (recv or relay, given as "CMD" and the words after
+# its endpoint) whose output stalls behind a udp -F chunk sender: more than
+# its socket buffer (8M) holds is lost, and it must say so, exit 1.
+udp_behind_reports_loss() { # command [words after the endpoint]
+	local cmd=$1 port
+	shift
+	port=$(free_port)
 	random_file "$TEST_DIR/in" 24M
-	bg bash -c "'$IPCTOOL' recv -F chunk -t 3s 'udp:127.0.0.1:$port' 2>'$TEST_DIR/err' |
+	bg bash -c "'$IPCTOOL' $cmd -F chunk -t 3s 'udp:127.0.0.1:$port' $* 2>'$TEST_DIR/err' |
 		{ sleep 1; cat; } > '$TEST_DIR/out'; echo \${PIPESTATUS[0]} > '$TEST_DIR/rc'"
 	local rpid=$BG_PID
 	wait_for_udp "$port"
@@ -211,18 +215,12 @@ need_nobody() {
 	assert_output --partial "lost"
 }
 
+@test "udp -F chunk: a receiver that falls behind reports the lost chunks, exit 1" {
+	udp_behind_reports_loss recv
+}
+
 @test "relay from udp -F chunk that falls behind reports the lost chunks, exit 1" {
-	local port=$(free_port)
-	random_file "$TEST_DIR/in" 24M
-	bg bash -c "'$IPCTOOL' relay -F chunk -t 3s 'udp:127.0.0.1:$port' - 2>'$TEST_DIR/err' |
-		{ sleep 1; cat; } > '$TEST_DIR/out'; echo \${PIPESTATUS[0]} > '$TEST_DIR/rc'"
-	local rpid=$BG_PID
-	wait_for_udp "$port"
-	run ipctool send -F chunk "udp:127.0.0.1:$port" < "$TEST_DIR/in"
-	wait "$rpid"
-	assert_equal "$(cat "$TEST_DIR/rc")" 1
-	run cat "$TEST_DIR/err"
-	assert_output --partial "lost"
+	udp_behind_reports_loss relay -
 }
 
 @test "udp -F chunk: a file arrives whole (exit 0), or the loss is reported (exit 1)" {
