@@ -587,24 +587,10 @@ static struct {
  * failed. Async-signal-safe. */
 static int xfer_dead_write(const struct xfer_msg *msg)
 {
-	const char *p = msg->data;
-	size_t left = msg->len;
-	char sep;
+	char sep = (char)xfer_dead.sep;
 
-	if (xfer_dead.fd < 0)
-		return -1;
-	while (left > 0) {
-		ssize_t n = write(xfer_dead.fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		left -= (size_t)n;
-	}
-	sep = (char)xfer_dead.sep;
-	if (xfer_dead.sep >= 0 && write(xfer_dead.fd, &sep, 1) != 1)
+	if (xfer_dead.fd < 0 || write_all(xfer_dead.fd, msg->data, msg->len) < 0 ||
+	    (xfer_dead.sep >= 0 && write_all(xfer_dead.fd, &sep, 1) < 0))
 		return -1;
 	xfer_dead.written++;
 	return 0;
