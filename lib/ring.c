@@ -119,6 +119,15 @@ static bool ring_capacity_ok(uint64_t capacity, uint64_t size)
 	       capacity <= size - RING_DATA_OFFSET;
 }
 
+/* RING_MAGIC as the one 64-bit word it is stored and compared as. */
+static uint64_t ring_magic_word(void)
+{
+	uint64_t w;
+
+	memcpy(&w, RING_MAGIC, 8);
+	return w;
+}
+
 int ring_format(void *base, size_t size, uint64_t capacity, const char **why)
 {
 	struct ring_header *h = base;
@@ -134,12 +143,7 @@ int ring_format(void *base, size_t size, uint64_t capacity, const char **why)
 	h->creator_pid = (int32_t)getpid();
 	/* The magic last, with release order: whoever reads it with acquire
 	 * sees the whole header (the locks are zero: free). */
-	{
-		uint64_t magic;
-
-		memcpy(&magic, RING_MAGIC, 8);
-		__atomic_store_n((uint64_t *)(void *)h->magic, magic, __ATOMIC_RELEASE);
-	}
+	__atomic_store_n((uint64_t *)(void *)h->magic, ring_magic_word(), __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -151,10 +155,7 @@ static uint64_t ring_load_magic(const void *base)
 
 bool ring_probe(const void *base, size_t size)
 {
-	uint64_t want;
-
-	memcpy(&want, RING_MAGIC, 8);
-	return size >= RING_DATA_OFFSET && ring_load_magic(base) == want;
+	return size >= RING_DATA_OFFSET && ring_load_magic(base) == ring_magic_word();
 }
 
 /* Validate the header fields; the segment may change under us, so each
@@ -164,16 +165,15 @@ static int ring_check_header(const unsigned char *base, size_t size, uint64_t *c
 {
 	const struct ring_header *h = (const struct ring_header *)base;
 	uint32_t version, hsize, flags;
-	uint64_t cap, magic, want;
+	uint64_t cap, magic;
 	static char old[96];
 
 	if (size < RING_DATA_OFFSET + RING_MIN_CAPACITY)
 		return ring_fail(why, "too small to hold a ring", EBADMSG);
 	magic = ring_load_magic(base);
-	memcpy(&want, RING_MAGIC, 8);
 	if (magic == 0)
 		return ring_fail(why, "not formatted as a ring yet", EAGAIN);
-	if (magic != want)
+	if (magic != ring_magic_word())
 		return ring_fail(why, "not an ipctool ring (bad magic)", EBADMSG);
 	version = __atomic_load_n(&h->version, __ATOMIC_RELAXED);
 	if (version != RING_VERSION && version > 0 && version < 100) {
