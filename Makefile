@@ -6,11 +6,14 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
 
-# The version lives in one place, $(BUILD)/version.h (rewritten only when it
-# changes). Outside a git checkout git describe is empty; for a semantic
-# version this line becomes: VERSION := 0.2.0$(if $(GIT_DESCRIBE),+$(GIT_DESCRIBE))
-GIT_DESCRIBE := $(shell [ -e .git ] && git describe --tags --always --dirty 2>/dev/null)
-VERSION := $(or $(GIT_DESCRIBE),0.1)
+# The version is set in one place, the file VERSION; scripts/version adds
+# development builds' git describe suffix and the date (HACKING.md, "Releasing").
+# $(BUILD)/version.h and the man pages' .Dd and .Os lines are made from it.
+VERSION_INFO := $(shell scripts/version)
+VERSION := $(word 1,$(VERSION_INFO))
+VERSION_DATE := $(word 2,$(VERSION_INFO))
+DIST := ipctool-$(shell cat VERSION)
+DIST_DIR ?= .
 
 CC ?= gcc
 PKGS := popt libbsd-overlay smartcols
@@ -35,25 +38,45 @@ UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
 # Helper programs the bats suites run (tests/ipcobj.bash).
 TEST_HELPERS := $(BUILD)/tests/ipcobj
 MAN := $(sort $(wildcard man/*.[1-9]))
+# The pages as installed: .Dd the version's date, .Os ipctool VERSION.
+MAN_OUT := $(MAN:%=$(BUILD)/%)
 BIN := $(BUILD)/ipctool
 # The command table's names (cmd/main.c), read without running the binary
 # (cross builds, uninstall after clean); tests/00-cli.bats checks it.
 COMMANDS = $(shell sed -n '/^const struct cmd cmd_table\[\]/,/^};/s/^\t{ "\([a-z0-9-]*\)",.*/\1/p' \
 	cmd/main.c)
-.PHONY: all ipctool deps run check test unit bats lint-man install uninstall clean print-commands \
-	asan asan-check analyze bench bench-compare fuzz fuzz-build fuzz-long valgrind FORCE
-all: ipctool
+.PHONY: all ipctool manpages deps run check test unit bats lint-man install uninstall dist clean \
+	print-commands print-version asan asan-check analyze bench bench-compare fuzz fuzz-build \
+	fuzz-long valgrind FORCE
+all: ipctool manpages
 
 # Phony, but ln runs only when the link is missing or points elsewhere.
 ipctool: $(BIN)
 	@[ "$$(readlink ipctool)" = $(BIN) ] || ln -sf $(BIN) ipctool
 
-# Rewritten only when the text changes, so that main.o (which includes it)
-# rebuilds only when the version does.
+# Generated files are rewritten only when their text changes, so that what
+# depends on them (main.o, the man pages) rebuilds only when the version does.
+define replace_if_changed
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else echo "  GEN     $@"; mv $@.tmp $@; fi
+endef
+
 $(BUILD)/version.h: FORCE
 	@mkdir -p $(dir $@)
 	@printf '#define IPCTOOL_VERSION "%s"\n' '$(VERSION)' >$@.tmp
-	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else echo "  GEN     $@"; mv $@.tmp $@; fi
+	$(replace_if_changed)
+
+$(BUILD)/man.sed: FORCE
+	@mkdir -p $(dir $@)
+	@printf 's/^\\.Dd .*/.Dd %s/\ns/^\\.Os$$/.Os ipctool %s/\n' \
+		"$$(LC_ALL=C date -u -d '$(VERSION_DATE)' '+%B %-d, %Y')" '$(VERSION)' >$@.tmp
+	$(replace_if_changed)
+
+$(BUILD)/man/%: man/% $(BUILD)/man.sed
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@sed -f $(BUILD)/man.sed $< >$@
+
+manpages: $(MAN_OUT)
 
 $(BUILD)/cmd/main.o: $(BUILD)/version.h
 $(BUILD)/cmd/main.o: CPPFLAGS_ALL += -I$(BUILD)
@@ -108,8 +131,8 @@ check: deps
 test: all unit
 	@scripts/run-tests $(BUILD)
 
-lint-man:
-	mandoc -Tlint -Wwarning $(MAN)
+lint-man: $(MAN_OUT)
+	mandoc -Tlint -Wwarning $(MAN) $(MAN_OUT)
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan asan-check: deps
@@ -176,34 +199,52 @@ bench: all
 bench-compare: all
 	scripts/bench-compare
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man7 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
-		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ipctool
-	for c in $(filter-out help,$(COMMANDS)); do \
-		ln -sf ipctool $(DESTDIR)$(PREFIX)/bin/ipctool-$$c; done
-	install -m 644 $(filter %.1,$(MAN)) $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 644 $(filter %.7,$(MAN)) $(DESTDIR)$(PREFIX)/share/man/man7
-	install -m 644 completions/ipctool.bash \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ipctool
-	install -m 644 completions/ipctool.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipctool
-	install -m 644 completions/ipctool.fish \
-		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipctool.fish
+# Completions go where distributions look for them; bash-completion loads a
+# command's completion by its name, so each ipctool-COMMAND link gets one too.
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+MAN1DIR = $(DESTDIR)$(PREFIX)/share/man/man1
+MAN7DIR = $(DESTDIR)$(PREFIX)/share/man/man7
+BASHCOMPDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+LINKS = $(filter-out help,$(COMMANDS))
+
+install: $(BIN) $(MAN_OUT)
+	install -d $(BINDIR) $(MAN1DIR) $(MAN7DIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR)
+	install -m 755 $(BIN) $(BINDIR)/ipctool
+	for c in $(LINKS); do ln -sf ipctool $(BINDIR)/ipctool-$$c; done
+	install -m 644 $(filter %.1,$(MAN_OUT)) $(MAN1DIR)
+	install -m 644 $(filter %.7,$(MAN_OUT)) $(MAN7DIR)
+	install -m 644 completions/ipctool.bash $(BASHCOMPDIR)/ipctool
+	for c in $(LINKS); do ln -sf ipctool $(BASHCOMPDIR)/ipctool-$$c; done
+	install -m 644 completions/ipctool.zsh $(ZSHCOMPDIR)/_ipctool
+	install -m 644 completions/ipctool.fish $(FISHCOMPDIR)/ipctool.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/ipctool $(COMMANDS:%=$(DESTDIR)$(PREFIX)/bin/ipctool-%)
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(filter %.1,$(MAN))))
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man7/,$(notdir $(filter %.7,$(MAN))))
-	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ipctool \
-		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ipctool \
-		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ipctool.fish
+	rm -f $(BINDIR)/ipctool $(COMMANDS:%=$(BINDIR)/ipctool-%)
+	rm -f $(addprefix $(MAN1DIR)/,$(notdir $(filter %.1,$(MAN))))
+	rm -f $(addprefix $(MAN7DIR)/,$(notdir $(filter %.7,$(MAN))))
+	rm -f $(BASHCOMPDIR)/ipctool $(COMMANDS:%=$(BASHCOMPDIR)/ipctool-%) \
+		$(ZSHCOMPDIR)/_ipctool $(FISHCOMPDIR)/ipctool.fish
 
-clean:
-	rm -rf build build-asan build-fuzz $(BUILD) $(FUZZ_BUILD) ipctool
+# DIST_DIR/ipctool-VERSION.tar.gz from HEAD (git archive), with the version
+# and date baked in (.tarball-version), so that it builds without git.
+dist:
+	@[ -e .git ] || { echo "make dist: needs a git checkout" >&2; exit 1; }
+	@git diff-index --quiet HEAD -- || \
+		echo "make dist: warning: uncommitted changes are not in the tarball" >&2
+	@rm -rf $(BUILD)/dist && mkdir -p $(BUILD)/dist $(DIST_DIR)
+	@git archive --prefix=$(DIST)/ HEAD | tar -x -C $(BUILD)/dist
+	@scripts/version --committed | tr ' ' '\n' >$(BUILD)/dist/$(DIST)/.tarball-version
+	@tar -C $(BUILD)/dist -c --sort=name --owner=0 --group=0 --numeric-owner \
+		--mtime=@$$(git log -1 --format=%ct) $(DIST) | gzip -9n >$(DIST_DIR)/$(DIST).tar.gz
+	@echo "$(DIST_DIR)/$(DIST).tar.gz: ipctool $$(head -1 $(BUILD)/dist/$(DIST)/.tarball-version)"
+	@rm -rf $(BUILD)/dist
 
 # The names `make install` links as ipctool-NAME (and help), one a line.
 print-commands:
 	@printf '%s\n' $(COMMANDS)
+
+# The version `ipctool --version` prints and its date.
+print-version:
+	@echo '$(VERSION) $(VERSION_DATE)'

@@ -19,10 +19,24 @@ load helpers
 	[[ "$stderr" == *"usage: ipctool"* ]]
 }
 
-@test "--version prints the name and a version" {
+@test "--version prints the name and the version of the file VERSION" {
+	local v
+	v=$(sed 's/\./\\./g' "$BATS_TEST_DIRNAME/../VERSION")
 	run ipctool --version
 	assert_success
-	assert_output --regexp '^ipctool [^ ]+$'
+	# A development build adds git describe's N.gHASH and .dirty (scripts/version).
+	assert_output --regexp "^ipctool $v(\+[0-9A-Za-z.]+)?\$"
+	run ipctool -V
+	assert_output --regexp "^ipctool $v(\+[0-9A-Za-z.]+)?\$"
+}
+
+@test "VERSION is a semantic version, NEWS's first section is about it, LICENSE is there" {
+	local top=$BATS_TEST_DIRNAME/.. v
+	v=$(cat "$top/VERSION")
+	[[ "$v" =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$ ]]
+	run grep -m1 '^## ' "$top/NEWS"
+	assert_output --regexp "^## $(sed 's/\./\\./g' <<<"$v") "
+	assert_file_exists "$top/LICENSE"
 }
 
 @test "an unknown command exits 2 with a hint on stderr" {
@@ -218,7 +232,7 @@ load helpers
 }
 
 @test "make install puts the binary, a link per command, man pages and completions under DESTDIR" {
-	local d=$TEST_DIR/dest
+	local d=$TEST_DIR/dest c m
 	run make -s -C "$BATS_TEST_DIRNAME/.." install DESTDIR="$d" PREFIX=/usr
 	assert_success
 	assert_file_executable "$d/usr/bin/ipctool"
@@ -226,15 +240,53 @@ load helpers
 		[ "$c" = help ] && continue
 		assert_link_exists "$d/usr/bin/ipctool-$c"
 		assert_file_exists "$d/usr/share/man/man1/ipctool-$c.1"
+		# bash-completion looks a command's completion up by its name.
+		assert_link_exists "$d/usr/share/bash-completion/completions/ipctool-$c"
+		[ "$(readlink "$d/usr/share/bash-completion/completions/ipctool-$c")" = ipctool ]
 	done
 	assert_not_exist "$d/usr/bin/ipctool-help"
+	assert_not_exist "$d/usr/share/bash-completion/completions/ipctool-help"
 	assert_file_exists "$d/usr/share/man/man7/ipctool-endpoints.7"
 	assert_file_exists "$d/usr/share/bash-completion/completions/ipctool"
-	assert_file_exists "$d/usr/share/zsh/site-functions/_ipctool"
+	assert_file_exists "$d/usr/share/zsh/vendor-completions/_ipctool"
 	assert_file_exists "$d/usr/share/fish/vendor_completions.d/ipctool.fish"
 	run "$d/usr/bin/ipctool-recv" --help
 	assert_success
 	assert_output --partial "Usage: ipctool recv"
+	# Every page names the installed binary's version and a date, and lints clean.
+	local version
+	version=$("$d/usr/bin/ipctool" --version)
+	for m in "$d"/usr/share/man/man[17]/*; do
+		[ "$(sed -n 3p "$m")" = ".Os $version" ]
+		grep -qE '^\.Dd [A-Z][a-z]+ [0-9]{1,2}, [0-9]{4}$' "$m"
+		if command -v mandoc >/dev/null; then
+			run mandoc -Tlint -Wwarning "$m"
+			assert_output ""
+		fi
+	done
+	run make -s -C "$BATS_TEST_DIRNAME/.." uninstall DESTDIR="$d" PREFIX=/usr
+	assert_success
+	run find "$d" ! -type d
+	assert_output ""
+}
+
+@test "make dist: a tarball of every tracked file and the version baked in, no .git" {
+	local top=$BATS_TEST_DIRNAME/.. v
+	[ -e "$top/.git" ] || skip "not a git checkout (make dist needs one)"
+	command -v git >/dev/null || skip "no git"
+	v=$(cat "$top/VERSION")
+	run make -s -C "$top" dist DIST_DIR="$TEST_DIR"
+	assert_success
+	assert_file_exists "$TEST_DIR/ipctool-$v.tar.gz"
+	tar -xzf "$TEST_DIR/ipctool-$v.tar.gz" -C "$TEST_DIR"
+	local d=$TEST_DIR/ipctool-$v
+	assert_not_exist "$d/.git"
+	[ "$(cd "$d" && find . -type f -o -type l | sed 's|^\./||' | grep -vx .tarball-version | sort)" = \
+		"$(git -C "$top" ls-tree -r --name-only HEAD | sort)" ]
+	# The version it builds as: the checkout's, without .dirty (HEAD is what went in).
+	[ "$(cd "$d" && scripts/version)" = "$(cd "$top" && scripts/version --committed)" ]
+	run make -s -C "$d" print-version
+	assert_output "$(cd "$top" && scripts/version --committed)"
 }
 
 @test "the Makefile reads the command table as ipctool help --commands prints it" {
