@@ -281,8 +281,9 @@ load helpers
 	tar -xzf "$TEST_DIR/ipctool-$v.tar.gz" -C "$TEST_DIR"
 	local d=$TEST_DIR/ipctool-$v
 	assert_not_exist "$d/.git"
-	[ "$(cd "$d" && find . -type f -o -type l | sed 's|^\./||' | grep -vx .tarball-version | sort)" = \
-		"$(git -C "$top" ls-tree -r --name-only HEAD | sort)" ]
+	local in_tarball
+	in_tarball=$(cd "$d" && find . -type f -o -type l | sed 's|^\./||' | grep -vx .tarball-version)
+	[ "$(sort <<<"$in_tarball")" = "$(git -C "$top" ls-tree -r --name-only HEAD | sort)" ]
 	# The version it builds as: the checkout's, without .dirty (HEAD is what went in).
 	[ "$(cd "$d" && scripts/version)" = "$(cd "$top" && scripts/version --committed)" ]
 	run make -s -C "$d" print-version
