@@ -241,6 +241,9 @@ dist:
 	@echo "$(DIST_DIR)/$(DIST).tar.gz: ipctool $$(head -1 $(BUILD)/dist/$(DIST)/.tarball-version)"
 	@rm -rf $(BUILD)/dist
 
+clean:
+	rm -rf build build-asan build-fuzz $(BUILD) $(FUZZ_BUILD) ipctool
+
 # The names `make install` links as ipctool-NAME (and help), one a line.
 print-commands:
 	@printf '%s\n' $(COMMANDS)
