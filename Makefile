@@ -1,7 +1,7 @@
 # ipctool — see README.md. `make run` and `make check` install what is
 # missing (scripts/install-deps), then build and run.
-# Packagers: CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS are honoured, and
-# `make WERROR=` builds without -Werror.
+# Packagers: CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS are honoured,
+# `make WERROR=` builds without -Werror, and `make V=1` shows compiler commands.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
@@ -22,6 +22,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
 OPTFLAGS ?= -O2 -g
+Q = $(if $(filter-out 0,$(V)),,@)
 WERROR ?= -Werror
 DEPFLAGS = -MMD -MP
 CPPFLAGS_ALL = -D_GNU_SOURCE $(PKG_CFLAGS) $(CPPFLAGS)
@@ -85,7 +86,7 @@ $(BUILD)/cmd/main.o: CPPFLAGS_ALL += -I$(BUILD)
 $(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(DEPFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/libipctool.a: $(LIB_OBJ)
 	@rm -f $@
@@ -94,11 +95,11 @@ $(BUILD)/libipctool.a: $(LIB_OBJ)
 
 $(BIN): $(CMD_OBJ) $(BUILD)/libipctool.a
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJ) $(BUILD)/libipctool.a $(LIBS_ALL)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJ) $(BUILD)/libipctool.a $(LIBS_ALL)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libipctool.a
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $< $(UNIT_CMD_OBJ) $(BUILD)/libipctool.a -lcmocka $(LIBS_ALL)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(UNIT_CMD_OBJ) $(BUILD)/libipctool.a -lcmocka $(LIBS_ALL)
 # The pump's test links the engine's objects too (cmd/xfer.h).
 XFER_PUMP_OBJ := $(addprefix $(BUILD)/cmd/,xfer.o xfer_pump.o xfer_meter.o common.o)
 $(BUILD)/tests/unit/test_xfer_pump: $(XFER_PUMP_OBJ)
@@ -106,7 +107,7 @@ $(BUILD)/tests/unit/test_xfer_pump: UNIT_CMD_OBJ = $(XFER_PUMP_OBJ)
 
 $(BUILD)/tests/ipcobj: $(BUILD)/tests/ipcobj.o
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $< -lrt -lpthread $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< -lrt -lpthread $(LDLIBS)
 
 # Kept, so that a second make finds them up to date.
 .SECONDARY: $(UNIT_BIN:=.o) $(TEST_HELPERS:=.o)
