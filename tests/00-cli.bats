@@ -30,12 +30,14 @@ load helpers
 	assert_output --regexp "^ipctool $v(\+[0-9A-Za-z.]+)?\$"
 }
 
-@test "VERSION is a semantic version, NEWS's first section is about it, LICENSE is there" {
+@test "VERSION is a semantic version; NEWS and debian/changelog begin with it; LICENSE is there" {
 	local top=$BATS_TEST_DIRNAME/.. v
 	v=$(cat "$top/VERSION")
 	[[ "$v" =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$ ]]
 	run grep -m1 '^## ' "$top/NEWS"
 	assert_output --regexp "^## $(sed 's/\./\\./g' <<<"$v") "
+	run head -1 "$top/debian/changelog"
+	assert_output --regexp "^ipctool \($(sed 's/\./\\./g' <<<"$v")\) "
 	assert_file_exists "$top/LICENSE"
 }
 
