@@ -21,6 +21,8 @@ struct table_column {
 
 struct table_opts {
 	bool json, raw, noheadings, bytes;
+	bool export;		/* NAME="value" pairs (lsipc -e), names fit for a shell */
+	bool truncate;		/* on a terminal, cut the columns of fractional width */
 	const char *columns;	/* -o list, or NULL for the default */
 	const char *name;	/* JSON array name */
 };
@@ -28,6 +30,8 @@ struct table_opts {
 struct table;
 
 /*
+ * JSON sizes are byte counts whatever opts->bytes says: a JSON number keeps
+ * its type and unit. With -r an empty cell is "-", so fields never shift.
  * Columns are selected by name from cols; "+A,B" adds to the default list.
  * Returns NULL with errno EINVAL and *bad set to the unknown column name
  * (owned by the table module until the next call).
