@@ -140,6 +140,16 @@ bool table_has(const struct table *t, size_t col)
 	return col < t->ncols && t->pos[col] >= 0;
 }
 
+const char *table_get(const struct table *t, size_t col)
+{
+	const char *v;
+
+	if (!t->line || !table_has(t, col))
+		return NULL;
+	v = scols_cell_get_data(scols_line_get_cell(t->line, (size_t)t->pos[col]));
+	return v && *v ? v : NULL;
+}
+
 static int table_put(struct table *t, size_t col, const char *value)
 {
 	return scols_line_set_data(t->line, (size_t)t->pos[col], value) == 0 ? 0 : -1;

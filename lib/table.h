@@ -56,6 +56,8 @@ int table_set_u64(struct table *t, size_t col, uint64_t value);
 /* A size as TABLE_SIZE cells show it: 512, 8K, 1.5M, 16E. */
 void table_format_size(uint64_t value, char *buf, size_t len);
 int table_set_i64(struct table *t, size_t col, int64_t value);
+/* The current row's cell of column col as set (escaped), or NULL when empty or not shown. */
+const char *table_get(const struct table *t, size_t col);
 /* Whether column col is shown, to skip costly look-ups. */
 bool table_has(const struct table *t, size_t col);
 int table_print(struct table *t, FILE *out);

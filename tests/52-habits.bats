@@ -126,7 +126,7 @@ for e in sys.argv[3:]:
 	sysv s -S 3
 	run ipctool ls -r -n -b -o KEY,ID,OWNER,PERMS,SIZE,NSEMS "mq:id:$q" "shm:id:$m" "sem:id:$s"
 	assert_success
-	assert_line "$(key_of -q "$q") $q root rw-r----- $(ipcs -q -b | awk -v id="$q" '$2==id{print $5}' | sed 's/^$/-/') -"
+	assert_line "$(key_of -q "$q") $q root rw-r----- $(ipcs -q -i "$q" | sed -n 's/.*qbytes=\([0-9]*\).*/\1/p') -"
 	assert_line "$(key_of -m "$m") $m root rw------- 8192 -"
 	assert_line "$(key_of -s "$s") $s root rw-r--r-- - 3"
 	# -P: ipcs -c's octal permissions (ipcs drops the leading zero).
@@ -140,7 +140,8 @@ for e in sys.argv[3:]:
 	run ipctool ls -r -n -c -o ID "shm:id:$m"
 	assert_output "$m root root root root"
 	run ipctool ls -r -n -p -o ID "shm:id:$m"
-	assert_output "$m $(ipcs -m -p | awk -v id="$m" '$1==id{print $3, $4}')"
+	# A pid ipcs shows as 0 (none yet) is an empty cell, '-' with -r.
+	assert_output "$m $(ipcs -m -p | awk -v id="$m" '$1==id{print $3, ($4 == 0 ? "-" : $4)}')"
 }
 
 @test "ls -r never shifts fields: empty cells are '-'" {
