@@ -43,9 +43,11 @@ const struct cmd cmd_table[] = {
 	  "send PID SIGNAL [--value N] | wait SIGNAL... [-t D] [-c N] [--pidfile FILE] [-J] | list",
 	  cmd_signal_verbs, cmd_signal },
 	{ "ls", "list IPC objects and who uses them, or the kernel limits",
-	  "[-t TYPES] [--limits] [-o COLUMNS] [-J | -r] [-n] [--bytes] [NAME...]", NULL, cmd_ls },
+	  "[-t TYPES | -q | -m | -s] [-i ID | --limits] [-o COLUMNS | --wide] [-c] [-p] "
+	  "[-J | -r | -e] [-n] [-b] [NAME...]", NULL, cmd_ls },
 	{ "rm", "remove IPC objects, FIFOs and stale socket files",
-	  "[--stale] [--dry-run] [-v] REF... | --all[=KIND] [--stale] [--dry-run] [-v]", NULL,
+	  "[--stale] [--dry-run] [-v] {REF | -q ID | -Q KEY | -m ID | -M KEY | -s ID | -S KEY}... "
+	  "| --all[=KIND] [--stale] [--dry-run] [-v]", NULL,
 	  cmd_rm },
 	{ "bench", "measure latency and throughput of every IPC mechanism",
 	  "[MECHANISM | ENDPOINT]... [--latency | --throughput] [-s SIZES] [-n COUNT | -d DURATION] "
