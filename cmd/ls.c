@@ -101,7 +101,7 @@ static const struct table_column ls_limit_columns[] = {
 	[LIM_LIMIT] = { "LIMIT", "the limit (empty: unlimited)", 1, TABLE_NUMBER },
 	[LIM_USED] = { "USED", "current use: count, total, or the largest object", 1,
 		       TABLE_NUMBER },
-	[LIM_USE] = { "USE%", "use in percent of the limit", 1, TABLE_STRING },
+	[LIM_USE] = { "USE%", "use in percent of the limit (JSON: a number)", 1, TABLE_NUMBER },
 };
 
 #define LS_NLIMIT_COLUMNS (sizeof(ls_limit_columns) / sizeof(ls_limit_columns[0]))
@@ -508,7 +508,8 @@ static int ls_limits(void)
 		if (r->has_used)
 			ls_limit_value(t, LIM_USED, r->used, r->bytes);
 		if (r->has_limit && r->has_used && r->limit) {
-			snprintf(pct, sizeof(pct), "%.2f%%", 100.0 * (double)r->used / (double)r->limit);
+			snprintf(pct, sizeof(pct), "%.2f%s", 100.0 * (double)r->used / (double)r->limit,
+				 cmd_table_opts.json ? "" : "%");
 			table_set(t, LIM_USE, pct);
 		}
 	}

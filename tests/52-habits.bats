@@ -292,7 +292,7 @@ for e in sys.argv[3:]:
 			'[o["size"] for o in d["ipc"] if o["kind"] == "shm"] == [8192]'
 	done
 	run ipctool ls --limits -J
-	json_types "$output" 'all(num(o["limit"]) and num(o["used"]) for o in d["limits"])'
+	json_types "$output" 'all(num(o["limit"]) and num(o["used"]) and num(o["use%"]) for o in d["limits"])'
 }
 
 @test "mq ls/info -J, shm ls/info -J, fifo info -J: numbers and times" {
