@@ -596,7 +596,7 @@ static int ls_detail_json(struct table *t, const struct ipcinfo_semmember *m, si
 
 		if (!table_has(t, i))
 			continue;
-		for (k = 0; ls_columns[i].name[k] && k < sizeof(key) - 1; k++)
+		for (k = 0; k < sizeof(key) - 1 && ls_columns[i].name[k]; k++)
 			key[k] = (char)(ls_columns[i].name[k] | 0x20);
 		key[k] = '\0';
 		if (!v)
