@@ -856,24 +856,24 @@ int cmd_ls(int argc, const char **argv)
 	}
 	if (ls_time_format && (rc = ls_parse_time_format(ls_time_format)) != EXIT_OK)
 		goto out;
-	ls_extra_columns();
 	/* lsipc's habit: on a terminal the long cells give way, never the line. */
 	cmd_table_opts.truncate = !ls_notruncate;
 	if (ls_show_limits) {
-		if (n > 0 || ls_types || ls_kinds || ls_id) {
-			rc = cmd_usage_error("--limits takes no NAME, no --type and no --id");
+		if (n > 0 || ls_types || ls_kinds || ls_id || ls_creator || ls_pids || ls_times) {
+			rc = cmd_usage_error("--limits takes no NAME, --type, --id, --creator, --pid "
+					     "or --time");
 			goto out;
 		}
 		rc = ls_limits();
-	} else if (ls_id) {
-		if (n > 0) {
-			rc = cmd_usage_error("--id takes no NAME ('%s')", names[0]);
-			goto out;
-		}
-		rc = ls_by_id(sel, ls_id);
-	} else {
-		rc = ls_objects(names, n, sel);
+		goto out;
 	}
+	ls_extra_columns();
+	if (ls_id && n > 0)
+		rc = cmd_usage_error("--id takes no NAME ('%s')", names[0]);
+	else if (ls_id)
+		rc = ls_by_id(sel, ls_id);
+	else
+		rc = ls_objects(names, n, sel);
 out:
 	poptFreeContext(pc);
 	return rc;
