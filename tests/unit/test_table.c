@@ -1,4 +1,4 @@
-/* Unit tests for lib/table.c: -o column selection, JSON, --bytes. */
+/* Unit tests for lib/table.c: -o column selection, JSON, --bytes, -r, -e. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -380,6 +380,38 @@ static void test_columns_help(void **state)
 	free(buf);
 }
 
+/* -e: lsipc's NAME="value" pairs, quoted so that eval reads them safely. */
+static void test_export(void **state)
+{
+	struct table_opts opts = { .export = true, .columns = "NAME,SIZE,COUNT", .name = "x" };
+	const char *bad = NULL;
+	struct table *t = table_new(cols, NCOLS, DEFAULT_COLUMNS, &opts, &bad);
+	char *out;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(table_row(t), 0);
+	table_set(t, COL_NAME, "/a b\"$`\\\n");
+	table_set_u64(t, COL_SIZE, 4096);
+	out = print_table(t);
+	assert_string_equal(out, "NAME=\"/a b\\x22\\x24\\x60\\x5c\\x0a\" SIZE=\"4K\" COUNT=\"\"\n");
+	free(out);
+	table_free(t);
+}
+
+/* An empty table still has its header, as lsipc's; JSON an empty array. */
+static void test_empty_table_header(void **state)
+{
+	struct table *t = new_table("name,count", false, false);
+	char *out;
+
+	(void)state;
+	out = print_table(t);
+	assert_string_equal(out, "NAME COUNT\n");
+	free(out);
+	table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +429,8 @@ int main(void)
 		cmocka_unit_test(test_bytes_exact),
 		cmocka_unit_test(test_noheadings),
 		cmocka_unit_test(test_columns_help),
+		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_empty_table_header),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
