@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
 
 #include "../lib/json.h"
 #include "../lib/table.h"
@@ -291,6 +293,60 @@ static void bench_format_json_string(FILE *out, const char *s)
 	fwrite(buf, 1, n, out);
 }
 
+/* The CPU's model as /proc/cpuinfo names it, or "" when it does not. */
+static void bench_format_cpu_model(char *buf, size_t len)
+{
+	static const char *const keys[] = { "model name", "Model", "cpu model", "Hardware" };
+	char line[512];
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	size_t i;
+
+	buf[0] = '\0';
+	while (f && !buf[0] && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		for (i = 0; colon && i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (strncmp(line, keys[i], strlen(keys[i])) != 0)
+				continue;
+			colon += strspn(colon + 1, " \t") + 1;
+			colon[strcspn(colon, "\n")] = '\0';
+			snprintf(buf, len, "%s", colon);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+/* Where the figures came from: ipctool's version, the kernel, the CPU, when. */
+static void bench_format_json_version(void)
+{
+	char cpu[256], when[JSON_TIME_MAX], kernel[2 * sizeof(((struct utsname *)0)->release)];
+	struct utsname u;
+
+	if (uname(&u) == 0)
+		snprintf(kernel, sizeof(kernel), "%s %s", u.sysname, u.release);
+	else
+		kernel[0] = '\0';
+	bench_format_cpu_model(cpu, sizeof(cpu));
+	json_time_iso(when, sizeof(when), time(NULL), -1);
+	printf("  \"version\": {\n    \"ipctool\": ");
+	bench_format_json_string(stdout, cmd_version);
+	printf(",\n    \"kernel\": ");
+	if (kernel[0])
+		bench_format_json_string(stdout, kernel);
+	else
+		printf("null");
+	printf(",\n    \"cpu\": ");
+	if (cpu[0])
+		bench_format_json_string(stdout, cpu);
+	else
+		printf("null");
+	printf(",\n    \"timestamp\": ");
+	bench_format_json_string(stdout, when);
+	printf("\n  },\n");
+}
+
 static int bench_format_json(const struct bench_report *rep)
 {
 	const struct bench_row *rows = rep->rows;
@@ -299,7 +355,9 @@ static int bench_format_json(const struct bench_report *rep)
 	size_t i, nc;
 	char buf[128];
 
-	printf("{\n  \"clock\": \"CLOCK_MONOTONIC\",\n  \"pinned\": %s,\n",
+	printf("{\n");
+	bench_format_json_version();
+	printf("  \"clock\": \"CLOCK_MONOTONIC\",\n  \"pinned\": %s,\n",
 	       rep->cpu[0] >= 0 ? "true" : "false");
 	if (rep->cpu[0] >= 0)
 		printf("  \"cpus\": [%d, %d],\n", rep->cpu[0], rep->cpu[1]);

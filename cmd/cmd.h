@@ -54,6 +54,9 @@ int cmd_ls(int argc, const char **argv);
 int cmd_rm(int argc, const char **argv);
 int cmd_bench(int argc, const char **argv);
 
+/* The version --version prints ("0.2.0"), for reports such as bench -J. */
+extern const char cmd_version[];
+
 /* "ipctool send", for messages; set by main before a command runs. */
 extern const char *cmd_prog;
 extern const struct cmd *cmd_current;

@@ -17,15 +17,16 @@
 
 #include "../lib/ipcinfo.h"
 #include "../lib/ipcref.h"
+#include "../lib/json.h"
 #include "../lib/table.h"
 #include "cmd.h"
 #include "cmd_inventory.h"
 
 enum {
 	COL_KIND, COL_API, COL_NAME, COL_KEY, COL_ID, COL_OWNER, COL_GROUP, COL_CREATOR,
-	COL_PERMS, COL_MODE, COL_SIZE, COL_USED, COL_MSGS, COL_MAXMSG, COL_MSGSIZE, COL_VALUE,
-	COL_NSEMS, COL_ATTACH, COL_CPID, COL_LPID, COL_LSPID, COL_LRPID, COL_NOTIFY, COL_MTIME, COL_CTIME, COL_STATUS,
-	COL_PROCS, COL_REF,
+	COL_CGROUP, COL_PERMS, COL_MODE, COL_SIZE, COL_USED, COL_MSGS, COL_MAXMSG, COL_MSGSIZE,
+	COL_VALUE, COL_NSEMS, COL_ATTACH, COL_CPID, COL_LPID, COL_LSPID, COL_LRPID, COL_NOTIFY,
+	COL_MTIME, COL_CTIME, COL_STATUS, COL_PROCS, COL_REF,
 };
 
 static const struct table_column ls_columns[] = {
@@ -38,7 +39,9 @@ static const struct table_column ls_columns[] = {
 	[COL_OWNER] = { "OWNER", "owner's user name", 1, TABLE_STRING },
 	[COL_GROUP] = { "GROUP", "owner's group name", 1, TABLE_STRING },
 	[COL_CREATOR] = { "CREATOR", "creator's user name (System V)", 1, TABLE_STRING },
-	[COL_PERMS] = { "PERMS", "permissions, as ls(1) shows them", 1, TABLE_STRING },
+	[COL_CGROUP] = { "CGROUP", "creator's group name (System V)", 1, TABLE_STRING },
+	[COL_PERMS] = { "PERMS", "permissions, as ls(1) shows them (octal with -P)", 1,
+			TABLE_STRING },
 	[COL_MODE] = { "MODE", "permissions in octal", 1, TABLE_STRING },
 	[COL_SIZE] = { "SIZE", "bytes a segment or queue can hold", 1, TABLE_SIZE },
 	[COL_USED] = { "USED", "bytes queued, or resident bytes of a segment", 1, TABLE_SIZE },
@@ -68,7 +71,27 @@ static const struct table_column ls_columns[] = {
 };
 
 #define LS_NCOLUMNS (sizeof(ls_columns) / sizeof(ls_columns[0]))
-#define LS_DEFAULT "KIND,NAME,ID,OWNER,PERMS,SIZE,USED,MSGS,VALUE,ATTACH,LPID,MTIME,STATUS,PROCS"
+/* The default fits 80 columns (NAME and PROCS are cut on a terminal); --wide is the rest. */
+#define LS_DEFAULT "KIND,NAME,ID,OWNER,PERMS,SIZE,USED,MSGS,VALUE,PROCS"
+#define LS_WIDE "KIND,NAME,ID,OWNER,PERMS,SIZE,USED,MSGS,VALUE,ATTACH,LPID,MTIME,STATUS,PROCS"
+
+/* ls -i: every column, and a System V set's members. */
+#define LS_ALL                                                                              \
+	"KIND,API,NAME,KEY,ID,OWNER,GROUP,CREATOR,CGROUP,PERMS,MODE,SIZE,USED,MSGS,MAXMSG,"  \
+	"MSGSIZE,VALUE,NSEMS,ATTACH,CPID,LPID,LSPID,LRPID,NOTIFY,MTIME,CTIME,STATUS,PROCS,REF"
+
+enum { SEM_NUM, SEM_VALUE, SEM_NCNT, SEM_ZCNT, SEM_PID };
+
+static const struct table_column ls_sem_columns[] = {
+	[SEM_NUM] = { "SEMNUM", "the member's index in the set", 1, TABLE_NUMBER },
+	[SEM_VALUE] = { "VALUE", "its value", 1, TABLE_NUMBER },
+	[SEM_NCNT] = { "NCNT", "processes waiting for it to increase", 1, TABLE_NUMBER },
+	[SEM_ZCNT] = { "ZCNT", "processes waiting for it to become zero", 1, TABLE_NUMBER },
+	[SEM_PID] = { "PID", "pid of its last semop (0: none yet)", 1, TABLE_NUMBER },
+};
+
+#define LS_NSEM_COLUMNS (sizeof(ls_sem_columns) / sizeof(ls_sem_columns[0]))
+#define LS_SEM_DEFAULT "SEMNUM,VALUE,NCNT,ZCNT,PID"
 
 enum { LIM_RESOURCE, LIM_DESCRIPTION, LIM_LIMIT, LIM_USED, LIM_USE };
 
@@ -78,7 +101,7 @@ static const struct table_column ls_limit_columns[] = {
 	[LIM_LIMIT] = { "LIMIT", "the limit (empty: unlimited)", 1, TABLE_NUMBER },
 	[LIM_USED] = { "USED", "current use: count, total, or the largest object", 1,
 		       TABLE_NUMBER },
-	[LIM_USE] = { "USE%", "use in percent of the limit", 1, TABLE_STRING },
+	[LIM_USE] = { "USE%", "use in percent of the limit (JSON: a number)", 1, TABLE_NUMBER },
 };
 
 #define LS_NLIMIT_COLUMNS (sizeof(ls_limit_columns) / sizeof(ls_limit_columns[0]))
@@ -93,10 +116,18 @@ enum {
 #define LS_KINDS (LS_MQ | LS_SHM | LS_SEM | LS_RING | LS_SOCKET)
 #define LS_APIS (LS_POSIX | LS_SYSV)
 
-static int ls_show_limits;
-static char *ls_types;
+static int ls_show_limits, ls_creator, ls_pids, ls_times, ls_numeric_perms, ls_notruncate,
+	ls_wide;
+static char *ls_types, *ls_time_format, *ls_id;
+static unsigned ls_kinds;	/* -q, -m, -s */
+
+/* --time-format; JSON is always iso. */
+enum ls_time_format { LS_TIME_ISO, LS_TIME_SHORT, LS_TIME_FULL };
+static enum ls_time_format ls_time_fmt;
 
 static const struct cmd_columns ls_table = { ls_columns, LS_NCOLUMNS, LS_DEFAULT, "ipc" };
+static const struct cmd_columns ls_wide_table = { ls_columns, LS_NCOLUMNS, LS_WIDE, "ipc" };
+static const struct cmd_columns ls_detail_table = { ls_columns, LS_NCOLUMNS, LS_ALL, "ipc" };
 static const struct cmd_columns ls_limit_table = {
 	ls_limit_columns, LS_NLIMIT_COLUMNS, LS_LIMIT_DEFAULT, "limits",
 };
@@ -127,12 +158,36 @@ static struct poptOption ls_help_options[] = {
 	POPT_TABLEEND
 };
 
+enum { LS_OPT_QUEUES = 1, LS_OPT_SHMEMS, LS_OPT_SEMAPHORES, LS_OPT_EXPORT };
+
+/* lsipc's and ipcs's options where they mean something here (see ipctool-ls(1)). */
 static struct poptOption ls_options[] = {
 	{ "type", 't', POPT_ARG_STRING, &ls_types, 0,
-	  "what to list, comma-separated: mq, shm, sem, ring, socket, posix, sysv, all "
-	  "(default: all but socket)", "TYPES" },
+	  "what to list, comma-separated: mq (queues), shm (shmems), sem (semaphores), ring, "
+	  "socket, posix, sysv, all (default: all but socket)", "TYPES" },
+	{ "queues", 'q', POPT_ARG_NONE, NULL, LS_OPT_QUEUES, "message queues (-t mq)", NULL },
+	{ "shmems", 'm', POPT_ARG_NONE, NULL, LS_OPT_SHMEMS, "shared memory and rings (-t shm)",
+	  NULL },
+	{ "semaphores", 's', POPT_ARG_NONE, NULL, LS_OPT_SEMAPHORES, "semaphores (-t sem)", NULL },
+	{ "id", 'i', POPT_ARG_STRING, &ls_id, 0,
+	  "details of the System V object ID, with each semaphore of a set", "ID" },
 	{ "limits", '\0', POPT_ARG_NONE, &ls_show_limits, 0,
 	  "show every kernel limit with its current use", NULL },
+	{ "export", 'e', POPT_ARG_NONE, NULL, LS_OPT_EXPORT,
+	  "NAME=\"value\" pairs, a line per object, for eval", NULL },
+	{ "creator", 'c', POPT_ARG_NONE, &ls_creator, 0,
+	  "add the creator's and the owner's user and group (ipcs -c)", NULL },
+	{ "pid", 'p', POPT_ARG_NONE, &ls_pids, 0, "add the creator's and the last pid (ipcs -p)",
+	  NULL },
+	{ "time", '\0', POPT_ARG_NONE, &ls_times, 0, "add the times of last use and change",
+	  NULL },
+	{ "numeric-perms", 'P', POPT_ARG_NONE, &ls_numeric_perms, 0, "PERMS in octal", NULL },
+	{ "time-format", '\0', POPT_ARG_STRING, &ls_time_format, 0,
+	  "times as short, full or iso (default iso; JSON: always iso)", "FORMAT" },
+	{ "notruncate", '\0', POPT_ARG_NONE, &ls_notruncate, 0,
+	  "never cut NAME or PROCS to fit the terminal", NULL },
+	{ "wide", '\0', POPT_ARG_NONE, &ls_wide, 0,
+	  "the wide default: also ATTACH, LPID, MTIME, STATUS", NULL },
 	CMD_TABLE_OPTIONS,
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, ls_help_options, 0, "Help options:", NULL },
 	POPT_TABLEEND
@@ -147,6 +202,10 @@ static int ls_parse_types(const char *text, unsigned *sel)
 		{ "mq", LS_MQ }, { "shm", LS_SHM | LS_RING }, { "sem", LS_SEM },
 		{ "ring", LS_RING }, { "socket", LS_SOCKET }, { "unix", LS_SOCKET },
 		{ "posix", LS_POSIX }, { "sysv", LS_SYSV }, { "all", LS_KINDS },
+		/* util-linux's names (lsipc --queues, ipcs -q "msg", ...). */
+		{ "msg", LS_MQ }, { "queue", LS_MQ }, { "queues", LS_MQ },
+		{ "shmem", LS_SHM | LS_RING }, { "shmems", LS_SHM | LS_RING },
+		{ "semaphore", LS_SEM }, { "semaphores", LS_SEM },
 	};
 	const char *p = text, *end;
 	size_t i;
@@ -166,11 +225,17 @@ static int ls_parse_types(const char *text, unsigned *sel)
 		*sel |= types[i].bits;
 		p = *end ? end + 1 : end;
 	}
-	if (!(*sel & LS_KINDS))
-		*sel |= LS_KINDS & ~LS_SOCKET;
-	if (!(*sel & LS_APIS))
-		*sel |= LS_APIS;
 	return 0;
+}
+
+/* What -t and -q/-m/-s left unsaid: every kind but sockets, both APIs. */
+static unsigned ls_sel_defaults(unsigned sel)
+{
+	if (!(sel & LS_KINDS))
+		sel |= LS_KINDS & ~LS_SOCKET;
+	if (!(sel & LS_APIS))
+		sel |= LS_APIS;
+	return sel;
 }
 
 static bool ls_selected(unsigned sel, const struct ipcinfo_obj *o)
@@ -245,14 +310,39 @@ static void ls_group(struct table *t, size_t col, gid_t gid)
 		table_set(t, col, ls_name_of((unsigned)gid, true));
 }
 
+/* lsipc's short form: the time today, the day this year, else year and day. */
+static size_t ls_time_short(char *buf, size_t len, const struct tm *tm)
+{
+	time_t now = time(NULL);
+	struct tm today;
+
+	if (!localtime_r(&now, &today))
+		return 0;
+	if (tm->tm_year == today.tm_year && tm->tm_yday == today.tm_yday)
+		return strftime(buf, len, "%H:%M", tm);
+	if (tm->tm_year == today.tm_year)
+		return strftime(buf, len, "%b%d", tm);
+	return strftime(buf, len, "%Y-%b%d", tm);
+}
+
 static void ls_time(struct table *t, size_t col, time_t when)
 {
 	struct tm tm;
-	char buf[32];
+	char buf[64];
+	size_t n;
 
-	if (!localtime_r(&when, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
+	if (!table_has(t, col))
 		return;
-	table_set(t, col, buf);
+	if (cmd_table_opts.json || ls_time_fmt == LS_TIME_ISO)
+		n = json_time_iso(buf, sizeof(buf), when, -1);
+	else if (!localtime_r(&when, &tm))
+		n = 0;
+	else if (ls_time_fmt == LS_TIME_SHORT)
+		n = ls_time_short(buf, sizeof(buf), &tm);
+	else
+		n = strftime(buf, sizeof(buf), "%a %b %e %H:%M:%S %Y", &tm); /* ctime's, as ipcs */
+	if (n > 0)
+		table_set(t, col, buf);
 }
 
 static void ls_status(struct table *t, const struct ipcinfo_obj *o)
@@ -335,12 +425,14 @@ static int ls_row(struct table *t, const struct ipcinfo_list *list, const struct
 			 perm & 0200 ? 'w' : '-', perm & 0100 ? 'x' : '-', perm & 040 ? 'r' : '-',
 			 perm & 020 ? 'w' : '-', perm & 010 ? 'x' : '-', perm & 04 ? 'r' : '-',
 			 perm & 02 ? 'w' : '-', perm & 01 ? 'x' : '-');
-		table_set(t, COL_PERMS, buf);
-		snprintf(buf, sizeof(buf), "%04o", (unsigned)perm);
-		table_set(t, COL_MODE, buf);
+		snprintf(buf + 16, sizeof(buf) - 16, "%04o", (unsigned)perm);
+		table_set(t, COL_PERMS, ls_numeric_perms ? buf + 16 : buf);
+		table_set(t, COL_MODE, buf + 16);
 	}
-	if (o->has & IPCINFO_HAS_CREATOR)
+	if (o->has & IPCINFO_HAS_CREATOR) {
 		ls_user(t, COL_CREATOR, o->cuid);
+		ls_group(t, COL_CGROUP, o->cgid);
+	}
 	if (o->has & IPCINFO_HAS_SIZE)
 		table_set_u64(t, COL_SIZE, o->size);
 	if (o->has & IPCINFO_HAS_USED)
@@ -416,12 +508,216 @@ static int ls_limits(void)
 		if (r->has_used)
 			ls_limit_value(t, LIM_USED, r->used, r->bytes);
 		if (r->has_limit && r->has_used && r->limit) {
-			snprintf(pct, sizeof(pct), "%.2f%%", 100.0 * (double)r->used / (double)r->limit);
+			snprintf(pct, sizeof(pct), "%.2f%s", 100.0 * (double)r->used / (double)r->limit,
+				 cmd_table_opts.json ? "" : "%");
 			table_set(t, LIM_USE, pct);
 		}
 	}
 	if (cmd_table_print(t) != EXIT_OK)
 		rc = EXIT_FAIL;
+	ipcinfo_free(&list);
+	return rc;
+}
+
+/* The members of a System V set as a table in the format asked for (not JSON). */
+static int ls_sem_members(const struct ipcinfo_semmember *m, size_t n)
+{
+	struct table_opts opts = cmd_table_opts;
+	struct table *t;
+	const char *bad;
+	size_t i;
+
+	opts.columns = NULL;
+	opts.name = "semaphores";
+	t = table_new(ls_sem_columns, LS_NSEM_COLUMNS, LS_SEM_DEFAULT, &opts, &bad);
+	if (!t) {
+		cmd_warn("cannot make a table");
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		if (table_row(t) < 0) {
+			table_free(t);
+			cmd_warn("cannot make a table");
+			return EXIT_FAIL;
+		}
+		table_set_u64(t, SEM_NUM, i);
+		table_set_i64(t, SEM_VALUE, m[i].value);
+		table_set_i64(t, SEM_NCNT, m[i].ncnt);
+		table_set_i64(t, SEM_ZCNT, m[i].zcnt);
+		table_set_i64(t, SEM_PID, m[i].pid);
+	}
+	return cmd_table_print(t);
+}
+
+/* The members as a JSON array, "[{...},...]", in a buffer the caller frees. */
+static char *ls_sem_members_json(const struct ipcinfo_semmember *m, size_t n)
+{
+	char *arr = NULL, one[256];
+	size_t len = 0, i;
+	struct json_writer w;
+	FILE *f = open_memstream(&arr, &len);
+
+	if (!f)
+		return NULL;
+	fputc('[', f);
+	for (i = 0; i < n; i++) {
+		size_t k;
+
+		json_begin(&w, one, sizeof(one));
+		json_add_int(&w, "semnum", (long long)i);
+		json_add_int(&w, "value", m[i].value);
+		json_add_int(&w, "ncnt", m[i].ncnt);
+		json_add_int(&w, "zcnt", m[i].zcnt);
+		json_add_int(&w, "pid", m[i].pid);
+		k = json_end(&w);
+		fprintf(f, "%s%.*s", i ? "," : "", k ? (int)k - 1 : 0, one); /* without its newline */
+	}
+	fputc(']', f);
+	if (fclose(f) != 0) {
+		free(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* One object of ls -i as a JSON object (no newline) on out: every column, its members. */
+static int ls_detail_json(struct table *t, const struct ipcinfo_semmember *m, size_t n,
+			  bool is_set, FILE *out)
+{
+	struct json_writer w;
+	size_t cap = 64 * 1024 + n * 128, i, k;
+	char *buf = malloc(cap), *arr = NULL, key[16];
+
+	if (!buf)
+		return -1;
+	json_begin(&w, buf, cap);
+	for (i = 0; i < LS_NCOLUMNS; i++) {
+		const char *v = table_get(t, i);
+
+		if (!table_has(t, i))
+			continue;
+		for (k = 0; k < sizeof(key) - 1 && ls_columns[i].name[k]; k++)
+			key[k] = (char)(ls_columns[i].name[k] | 0x20);
+		key[k] = '\0';
+		if (!v)
+			json_add_null(&w, key);
+		else if (ls_columns[i].type == TABLE_STRING)
+			json_add_string(&w, key, v);
+		else
+			json_add_raw(&w, key, v);
+	}
+	if (is_set) {
+		arr = ls_sem_members_json(m, n);
+		if (!arr) {
+			free(buf);
+			return -1;
+		}
+		json_add_raw(&w, "semaphores", arr);
+	}
+	k = json_end(&w);
+	if (k)
+		fwrite(buf, 1, k - 1, out);
+	free(arr);
+	free(buf);
+	return k ? 0 : -1;
+}
+
+/* ls -i: one object's every column as "NAME: value" lines (or a row), then its members. */
+static int ls_detail(const struct ipcinfo_list *list, const struct ipcinfo_obj *o, bool first,
+		     FILE *json)
+{
+	struct ipcinfo_semmember *m = NULL;
+	bool is_set = o->kind == IPCINFO_SEM && o->api == IPCINFO_SYSV;
+	size_t n = is_set && (o->has & IPCINFO_HAS_NSEMS) ? (size_t)o->nsems : 0, i;
+	struct table *t;
+	int rc = EXIT_OK;
+
+	t = cmd_table_new(&ls_detail_table);
+	if (!t)
+		return errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
+	if (ls_row(t, list, o) < 0) {
+		cmd_warn("cannot make a table");
+		table_free(t);
+		return EXIT_FAIL;
+	}
+	m = calloc(n ? n : 1, sizeof(*m));
+	if (!m || ipcinfo_get_sem_members(o->id, m, n) < 0) {
+		cmd_warn("cannot read the semaphores of 'sem:id:%d'", o->id);
+		rc = EXIT_FAIL;
+		is_set = false;
+		n = 0;
+	}
+	if (json) {
+		fputs(first ? "" : ",", json);
+		if (ls_detail_json(t, m, n, is_set, json) < 0) {
+			cmd_warn("cannot make JSON");
+			rc = EXIT_FAIL;
+		}
+		table_free(t);
+	} else if (cmd_table_opts.raw || cmd_table_opts.export) {
+		if (cmd_table_print(t) != EXIT_OK)
+			rc = EXIT_FAIL;
+	} else {
+		if (!first)
+			putchar('\n');
+		for (i = 0; i < LS_NCOLUMNS; i++) {
+			const char *v = table_get(t, i);
+			char label[16];
+
+			if (!v)
+				continue;
+			snprintf(label, sizeof(label), "%s:", ls_columns[i].name);
+			printf("%-9s %s\n", label, v);
+		}
+		table_free(t);
+		if (is_set)
+			putchar('\n');
+	}
+	if (!json && is_set && ls_sem_members(m, n) != EXIT_OK)
+		rc = EXIT_FAIL;
+	free(m);
+	return rc;
+}
+
+static int ls_by_id(unsigned sel, const char *text)
+{
+	struct ipcinfo_list list = { 0 };
+	char *jbuf = NULL;
+	size_t jlen = 0, i, found = 0;
+	FILE *json = NULL;
+	long long id;
+	int rc, r;
+
+	if (cmd_opt_number("--id", text, 0, INT_MAX, &id) < 0)
+		return EXIT_USAGE;
+	if (cmd_table_opts.json && !(json = open_memstream(&jbuf, &jlen))) {
+		cmd_warn("cannot list");
+		return EXIT_FAIL;
+	}
+	/* Only System V objects have identifiers. */
+	rc = cmd_inventory_gather(&list, (sel & ~(unsigned)LS_POSIX) | INVENTORY_PROCS);
+	if (list.n > 0)
+		qsort(list.v, list.n, sizeof(*list.v), ls_obj_cmp);
+	for (i = 0; i < list.n; i++) {
+		const struct ipcinfo_obj *o = &list.v[i];
+
+		if (o->api != IPCINFO_SYSV || o->id != id || !ls_selected(sel, o))
+			continue;
+		r = ls_detail(&list, o, found++ == 0, json);
+		if (r != EXIT_OK)
+			rc = r;
+		if (r == EXIT_USAGE)
+			break;
+	}
+	if (json) {
+		if (fclose(json) == 0 && rc != EXIT_USAGE)
+			printf("{\"ipc\":[%s]}\n", jbuf);
+		free(jbuf);
+	}
+	if (!found && rc != EXIT_USAGE) {
+		cmd_warnx("'%s': no such IPC object", text);
+		rc = EXIT_FAIL;
+	}
 	ipcinfo_free(&list);
 	return rc;
 }
@@ -456,7 +752,7 @@ static int ls_objects(const char **names, int nnames, unsigned sel)
 		if (refs[j].kind == IPCREF_UNIX && !ls_types)
 			sel |= LS_SOCKET;
 	}
-	t = cmd_table_new(&ls_table);
+	t = cmd_table_new(ls_wide ? &ls_wide_table : &ls_table);
 	rc = t ? EXIT_OK : errno == EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	if (rc != EXIT_OK)
 		goto out;
@@ -495,16 +791,54 @@ out:
 	return rc;
 }
 
+/* -c, -p and --time add their columns to -o's list, or to the default one. */
+static void ls_extra_columns(void)
+{
+	static char list[512];
+	const char *base = cmd_table_opts.columns ? cmd_table_opts.columns : "+";
+
+	if (!ls_creator && !ls_pids && !ls_times)
+		return;
+	snprintf(list, sizeof(list), "%s%s%s%s%s%s%s", base, strcmp(base, "+") ? "," : "",
+		 ls_creator ? "CREATOR,CGROUP,OWNER,GROUP" : "",
+		 ls_creator && (ls_pids || ls_times) ? "," : "", ls_pids ? "CPID,LPID" : "",
+		 ls_pids && ls_times ? "," : "", ls_times ? "MTIME,CTIME" : "");
+	cmd_table_opts.columns = list;
+}
+
+static int ls_parse_time_format(const char *text)
+{
+	if (strcmp(text, "iso") == 0)
+		ls_time_fmt = LS_TIME_ISO;
+	else if (strcmp(text, "short") == 0)
+		ls_time_fmt = LS_TIME_SHORT;
+	else if (strcmp(text, "full") == 0)
+		ls_time_fmt = LS_TIME_FULL;
+	else
+		return cmd_usage_error("--time-format: '%s' is not a format (expected short, full "
+				       "or iso)", text);
+	return EXIT_OK;
+}
+
 int cmd_ls(int argc, const char **argv)
 {
 	poptContext pc;
 	const char **names;
-	unsigned sel = (LS_KINDS & ~LS_SOCKET) | LS_APIS;
+	unsigned sel = 0;
 	int rc, n;
 
 	cmd_table_columns = &ls_table;
 	pc = cmd_popt(argc, argv, ls_options);
-	rc = cmd_popt_next(pc);
+	while ((rc = cmd_popt_next(pc)) > 0) {
+		if (rc == LS_OPT_QUEUES)
+			ls_kinds |= LS_MQ;
+		else if (rc == LS_OPT_SHMEMS)
+			ls_kinds |= LS_SHM | LS_RING;
+		else if (rc == LS_OPT_SEMAPHORES)
+			ls_kinds |= LS_SEM;
+		else if (rc == LS_OPT_EXPORT)
+			cmd_table_opts.export = true;
+	}
 	if (rc < 0) {
 		rc = EXIT_USAGE;
 		goto out;
@@ -514,19 +848,32 @@ int cmd_ls(int argc, const char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (cmd_table_opts.json && cmd_table_opts.raw) {
-		rc = cmd_usage_error("--json and --raw exclude each other");
+	sel = ls_sel_defaults(sel | ls_kinds);
+	if ((cmd_table_opts.json && cmd_table_opts.raw) ||
+	    (cmd_table_opts.export && (cmd_table_opts.json || cmd_table_opts.raw))) {
+		rc = cmd_usage_error("--json, --raw and --export exclude each other");
 		goto out;
 	}
+	if (ls_time_format && (rc = ls_parse_time_format(ls_time_format)) != EXIT_OK)
+		goto out;
+	/* lsipc's habit: on a terminal the long cells give way, never the line. */
+	cmd_table_opts.truncate = !ls_notruncate;
 	if (ls_show_limits) {
-		if (n > 0 || ls_types) {
-			rc = cmd_usage_error("--limits takes no NAME and no --type");
+		if (n > 0 || ls_types || ls_kinds || ls_id || ls_creator || ls_pids || ls_times) {
+			rc = cmd_usage_error("--limits takes no NAME, --type, --id, --creator, --pid "
+					     "or --time");
 			goto out;
 		}
 		rc = ls_limits();
-	} else {
-		rc = ls_objects(names, n, sel);
+		goto out;
 	}
+	ls_extra_columns();
+	if (ls_id && n > 0)
+		rc = cmd_usage_error("--id takes no NAME ('%s')", names[0]);
+	else if (ls_id)
+		rc = ls_by_id(sel, ls_id);
+	else
+		rc = ls_objects(names, n, sel);
 out:
 	poptFreeContext(pc);
 	return rc;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/json.h"
 #include "../lib/mq.h"
 #include "../lib/msgend.h"
 #include "../lib/table.h"
@@ -125,14 +126,13 @@ static struct poptOption mq_table_options[] = {
 	POPT_TABLEEND
 };
 
-static void mq_time(char *buf, size_t len, time_t t)
+/* ISO 8601 with the zone, as every command shows times; never (0) is an empty cell. */
+static void mq_set_time(struct table *t, size_t col, time_t when)
 {
-	struct tm tm;
+	char buf[JSON_TIME_MAX];
 
-	if (t == 0 || !localtime_r(&t, &tm))
-		snprintf(buf, len, "-");
-	else
-		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	if (when != 0 && json_time_iso(buf, sizeof(buf), when, -1) > 0)
+		table_set(t, col, buf);
 }
 
 static int mq_row(const struct mq_info *info, struct table *t)
@@ -151,12 +151,9 @@ static int mq_row(const struct mq_info *info, struct table *t)
 		table_set_u64(t, COL_QBYTES, info->qbytes);
 		table_set_i64(t, COL_LSPID, info->lspid);
 		table_set_i64(t, COL_LRPID, info->lrpid);
-		mq_time(buf, sizeof(buf), info->stime);
-		table_set(t, COL_STIME, buf);
-		mq_time(buf, sizeof(buf), info->rtime);
-		table_set(t, COL_RTIME, buf);
-		mq_time(buf, sizeof(buf), info->ctime);
-		table_set(t, COL_CTIME, buf);
+		mq_set_time(t, COL_STIME, info->stime);
+		mq_set_time(t, COL_RTIME, info->rtime);
+		mq_set_time(t, COL_CTIME, info->ctime);
 	} else {
 		table_set_name(t, COL_NAME, info->name);
 		if (info->msgsize == 0)

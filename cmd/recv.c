@@ -13,7 +13,7 @@
 #include "cmd.h"
 #include "xfer.h"
 
-enum { RECV_KEEP = 100, RECV_JSON };
+enum { RECV_KEEP = 100, RECV_JSON, RECV_QUIET };
 
 static struct poptOption recv_options[] = {
 	{ "keep", 'k', POPT_ARG_NONE, NULL, RECV_KEEP,
@@ -21,6 +21,9 @@ static struct poptOption recv_options[] = {
 	  "(FIFO: lines up to 4096 bytes from ipctool senders)", NULL },
 	{ "json", 'J', POPT_ARG_NONE, NULL, RECV_JSON,
 	  "one JSON object per message (message endpoints)", NULL },
+	{ "quiet", 'q', POPT_ARG_NONE, NULL, RECV_QUIET,
+	  "say nothing when nothing arrived (polling with -c 1 -n; exit status 124 still)",
+	  NULL },
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, xfer_options, 0, "Transfer options:", NULL },
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
@@ -436,6 +439,8 @@ int recv_main(int argc, const char **argv, const char *scheme)
 			o.keep = true;
 		else if (opt == RECV_JSON)
 			json = true;
+		else if (opt == RECV_QUIET)
+			o.quiet = true;
 		else
 			xfer_opts_parse(&o, pc, opt);
 	}

@@ -1,8 +1,9 @@
 /*
  * ipctool rm: remove IPC objects named by kind (mq:/q, shm:key:0x10,
- * sem:/s, fifo:PATH, unix:PATH), or all of the caller's own with --all.
- * Unlike ipcrm -a, --all never touches another user's objects; a failure on
- * one object is reported and the others are still removed.
+ * sem:/s, fifo:PATH, unix:PATH) or by ipcrm's options (-q ID, -M KEY, ...),
+ * or all of the caller's own with --all. Unlike ipcrm -a, --all never
+ * touches another user's objects; a failure on one object is reported and
+ * the others are still removed.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,7 +19,7 @@
 #include "cmd.h"
 #include "cmd_inventory.h"
 
-enum { RM_ALL = 1 };
+enum { RM_ALL = 1 }; /* ipcrm's options return their letter */
 
 /* What --all=KIND selects. */
 enum {
@@ -30,6 +31,16 @@ static int rm_stale, rm_dry_run, rm_verbose;
 static char *rm_all_kinds;
 static bool rm_all;
 
+/* ipcrm's options: each names one System V object by id or key, as a reference would. */
+static const struct rm_ipcrm_opt {
+	char opt;
+	const char *scheme;	/* mq, shm, sem */
+	bool key;		/* by key, else by id */
+} rm_ipcrm_opts[] = {
+	{ 'q', "mq", false }, { 'Q', "mq", true }, { 'm', "shm", false },
+	{ 'M', "shm", true }, { 's', "sem", false }, { 'S', "sem", true },
+};
+
 static struct poptOption rm_options[] = {
 	{ "all", 'a', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, &rm_all_kinds, RM_ALL,
 	  "remove every queue, segment and semaphore you own; KIND: mq, shm, sem, posix, "
@@ -39,6 +50,18 @@ static struct poptOption rm_options[] = {
 	{ "dry-run", '\0', POPT_ARG_NONE, &rm_dry_run, 0,
 	  "print what would be removed, remove nothing", NULL },
 	{ "verbose", 'v', POPT_ARG_NONE, &rm_verbose, 0, "print each object removed", NULL },
+	{ "queue-id", 'q', POPT_ARG_STRING, NULL, 'q', "System V queue by id (ipcrm -q)",
+	  "ID" },
+	{ "queue-key", 'Q', POPT_ARG_STRING, NULL, 'Q', "System V queue by key (ipcrm -Q)",
+	  "KEY" },
+	{ "shmem-id", 'm', POPT_ARG_STRING, NULL, 'm', "System V segment by id (ipcrm -m)",
+	  "ID" },
+	{ "shmem-key", 'M', POPT_ARG_STRING, NULL, 'M',
+	  "System V segment by key (ipcrm -M)", "KEY" },
+	{ "semaphore-id", 's', POPT_ARG_STRING, NULL, 's',
+	  "System V semaphore set by id (ipcrm -s)", "ID" },
+	{ "semaphore-key", 'S', POPT_ARG_STRING, NULL, 'S',
+	  "System V semaphore set by key (ipcrm -S)", "KEY" },
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
 };
@@ -51,6 +74,9 @@ static int rm_parse_kinds(const char *text, unsigned *sel)
 	} kinds[] = {
 		{ "mq", RM_MQ }, { "shm", RM_SHM }, { "ring", RM_SHM }, { "sem", RM_SEM },
 		{ "posix", RM_POSIX }, { "sysv", RM_SYSV },
+		/* ipcrm --all's and lsipc's names. */
+		{ "msg", RM_MQ }, { "queues", RM_MQ }, { "shmems", RM_SHM },
+		{ "semaphores", RM_SEM },
 	};
 	const char *p = text, *end;
 	size_t i;
@@ -286,30 +312,113 @@ static int rm_all_objects(unsigned sel)
 	return rc;
 }
 
+/*
+ * One of ipcrm's options as the reference it stands for ("mq:id:5",
+ * "shm:key:0x0000001f"), in a buffer the caller frees; NULL after a usage
+ * error. Key 0 is IPC_PRIVATE, which names no object (ipcrm refuses it too).
+ */
+static char *rm_ipcrm_ref(const struct rm_ipcrm_opt *o, const char *arg)
+{
+	char opt[3] = { '-', o->opt, '\0' }, *text = NULL;
+	struct objref ref;
+	long long id;
+
+	if (!o->key) {
+		if (cmd_opt_number(opt, arg, 0, INT_MAX, &id) < 0)
+			return NULL;
+		if (asprintf(&text, "%s:id:%lld", o->scheme, id) < 0)
+			text = NULL;
+	} else {
+		if (asprintf(&text, "key:%s", arg) < 0)
+			return NULL;
+		if (objref_parse(text, &ref, NULL) < 0 || ref.kind != OBJREF_KEY || ref.is_private) {
+			cmd_warnx("%s: '%s' is %s", opt, arg,
+				  ref.kind == OBJREF_KEY && ref.is_private
+					  ? "IPC_PRIVATE, which names no object (give its id)"
+					  : "not a System V key (expected 0x1f or 31)");
+			free(text);
+			return NULL;
+		}
+		free(text);
+		if (asprintf(&text, "%s:key:0x%08x", o->scheme, (unsigned)ref.key) < 0)
+			text = NULL;
+	}
+	if (!text)
+		cmd_warn("cannot remove");
+	return text;
+}
+
+/* The ipcrm option whose popt val (its letter) is val, or NULL. */
+static const struct rm_ipcrm_opt *rm_ipcrm_find(int val)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rm_ipcrm_opts) / sizeof(rm_ipcrm_opts[0]); i++)
+		if (rm_ipcrm_opts[i].opt == val)
+			return &rm_ipcrm_opts[i];
+	return NULL;
+}
+
 int cmd_rm(int argc, const char **argv)
 {
 	poptContext pc = cmd_popt(argc, argv, rm_options);
-	const char **args;
+	const char **args, **all = NULL;
+	char **made = NULL;
+	size_t nmade = 0, i;
 	unsigned sel = 0;
 	int rc, n;
 
-	while ((rc = cmd_popt_next(pc)) > 0)
-		if (rc == RM_ALL)
+	/* Each ipcrm option adds one reference; at most one per argument. */
+	made = calloc((size_t)argc + 1, sizeof(*made));
+	if (!made) {
+		cmd_warn("cannot remove");
+		poptFreeContext(pc);
+		return EXIT_FAIL;
+	}
+	while ((rc = cmd_popt_next(pc)) > 0) {
+		if (rc == RM_ALL) {
 			rm_all = true;
+		} else if (rm_ipcrm_find(rc)) {
+			const struct rm_ipcrm_opt *o = rm_ipcrm_find(rc);
+			char *arg = poptGetOptArg(pc);
+
+			made[nmade] = o && arg ? rm_ipcrm_ref(o, arg) : NULL;
+			free(arg);
+			if (!made[nmade++]) {
+				rc = -1;
+				break;
+			}
+		}
+	}
 	if (rc < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	args = cmd_popt_args(pc, &n);
+	all = calloc(nmade + (size_t)n + 1, sizeof(*all));
+	if (!all) {
+		cmd_warn("cannot remove");
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	for (i = 0; i < nmade; i++)
+		all[i] = made[i];
+	for (i = 0; i < (size_t)n; i++)
+		all[nmade + i] = args[i];
+	n += (int)nmade;
 	if (rm_all && n > 0)
-		rc = cmd_usage_error("--all takes no REF ('%s')", args[0]);
+		rc = cmd_usage_error("--all takes no REF ('%s')", all[0]);
 	else if (!rm_all && n == 0)
 		rc = cmd_usage_error("nothing to remove: give a REF or --all");
 	else if (rm_all && (rc = rm_parse_kinds(rm_all_kinds, &sel)) == EXIT_OK)
 		rc = rm_all_objects(sel);
 	else if (!rm_all)
-		rc = rm_refs(args, n);
+		rc = rm_refs(all, n);
 out:
+	for (i = 0; i < nmade; i++)
+		free(made[i]);
+	free(made);
+	free(all);
 	poptFreeContext(pc);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../lib/copy.h"
+#include "../lib/json.h"
 #include "../lib/ring.h"
 #include "../lib/shm.h"
 #include "../lib/table.h"
@@ -434,13 +435,11 @@ out:
 
 static void shm_set_time(struct table *t, size_t col, time_t when)
 {
-	char buf[32];
-	struct tm tm;
+	char buf[JSON_TIME_MAX];
 
-	if (when == 0 || !localtime_r(&when, &tm))
-		return;
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	table_set(t, col, buf);
+	/* ISO 8601 with the zone, as every command shows times. */
+	if (when != 0 && json_time_iso(buf, sizeof(buf), when, -1) > 0)
+		table_set(t, col, buf);
 }
 
 static void shm_row(struct table *t, const struct shm_desc *d, const struct ring_info *ri)

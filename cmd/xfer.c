@@ -445,10 +445,11 @@ int xfer_recv_timed_out(const struct xfer_opts *o, const struct endpoint *ep, ui
 {
 	if (received > 0 && !has_end)
 		return EXIT_OK;
-	if (received == 0)
+	/* recv -q: an empty poll says so by the exit status alone. */
+	if (received == 0 && !o->quiet)
 		cmd_warnx("timed out: nothing arrived on '%s' within %s", ep->text,
 			  o->timeout_text);
-	else
+	else if (received > 0)
 		cmd_warnx("timed out: nothing more arrived on '%s' within %s (%" PRIu64
 			  " %s%s received)", ep->text, o->timeout_text, received,
 			  endpoint_is_message(ep) ? "message" : "byte", received == 1 ? "" : "s");

@@ -46,6 +46,7 @@ struct xfer_opts {
 	bool type_set;
 	bool eof;
 	bool keep;		/* recv -k */
+	bool quiet;		/* recv -q: nothing said when nothing arrived */
 	struct sock_allow allow; /* --allow-uid, --allow-gid (check: set per endpoint) */
 	char dead_letter[4096];	/* --dead-letter FILE, or "" */
 	const char *scheme;	/* before every endpoint argument ("mq": `mq send OBJECT`), or NULL */

@@ -166,6 +166,18 @@ bool ipcinfo_fifo_in_use(const struct ipcinfo_list *list, dev_t dev, ino_t ino,
 			 const char **why);
 void ipcinfo_free(struct ipcinfo_list *list);
 
+/* One member of a System V semaphore set, as semctl(2) reports it (ls -i). */
+struct ipcinfo_semmember {
+	int value;
+	int ncnt, zcnt;		/* processes waiting for an increase, for zero */
+	pid_t pid;		/* the last semop's */
+};
+/*
+ * The first n members of System V set id (the caller knows nsems from the
+ * inventory). Reading changes nothing. -1 with errno (EIDRM, EACCES, ...).
+ */
+int ipcinfo_get_sem_members(int id, struct ipcinfo_semmember *v, size_t n);
+
 /* "mq", "shm", "sem", "ring", "socket"; and "posix", "sysv", "unix". */
 const char *ipcinfo_kind_name(enum ipcinfo_kind kind);
 const char *ipcinfo_api_name(enum ipcinfo_api api);

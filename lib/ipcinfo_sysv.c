@@ -166,6 +166,21 @@ static void ipcinfo_sem_values(struct ipcinfo_obj *o)
 	}
 }
 
+int ipcinfo_get_sem_members(int id, struct ipcinfo_semmember *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v[i].value = semctl(id, (int)i, GETVAL);
+		v[i].ncnt = semctl(id, (int)i, GETNCNT);
+		v[i].zcnt = semctl(id, (int)i, GETZCNT);
+		v[i].pid = semctl(id, (int)i, GETPID);
+		if (v[i].value < 0 || v[i].ncnt < 0 || v[i].zcnt < 0 || v[i].pid < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int ipcinfo_add_sysv_sem(struct ipcinfo_list *list, const char *line)
 {
 	int key, id;

@@ -157,8 +157,8 @@ size_t json_message(char *out, const void *msg, size_t len, const struct msg_met
 	size_t slen = strnlen(meta->sender, sizeof(meta->sender));
 	bool text = json_utf8_valid(msg, len);
 	long usec = meta->time.tv_nsec / 1000;
+	char when[JSON_TIME_MAX];
 	char *o = out;
-	struct tm tm;
 
 	o += sprintf(o, text ? "{\"data\":" : "{\"data_base64\":");
 	o += text ? json_string(o, msg, len) : json_base64(o, msg, len);
@@ -175,15 +175,41 @@ size_t json_message(char *out, const void *msg, size_t len, const struct msg_met
 		o += sprintf(o, ",\"sender_base64\":");
 		o += json_base64(o, meta->sender, slen);
 	}
-	if (!gmtime_r(&meta->time.tv_sec, &tm) || usec < 0 || usec > 999999) {
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = 70;
-		tm.tm_mday = 1;
+	if (usec < 0 || usec > 999999)
 		usec = 0;
-	}
-	o += strftime(o, 64, ",\"time\":\"%Y-%m-%dT%H:%M:%S", &tm);
-	o += sprintf(o, ".%06ldZ\"}\n", usec);
+	if (!json_time_iso(when, sizeof(when), meta->time.tv_sec, usec))
+		json_time_iso(when, sizeof(when), 0, 0);
+	o += sprintf(o, ",\"time\":\"%s\"}\n", when);
 	return (size_t)(o - out);
+}
+
+size_t json_time_iso(char *buf, size_t len, time_t sec, long usec)
+{
+	char zone[8];
+	struct tm tm;
+	size_t n;
+	int m;
+
+	if (len)
+		buf[0] = '\0';
+	/* %z is +hhmm; ISO 8601's extended form, which the date has, wants +hh:mm. */
+	if (!localtime_r(&sec, &tm) || strftime(zone, sizeof(zone), "%z", &tm) != 5)
+		return 0;
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (n == 0) {
+		if (len)
+			buf[0] = '\0'; /* strftime leaves what it wrote */
+		return 0;
+	}
+	if (usec >= 0)
+		m = snprintf(buf + n, len - n, ".%06ld%.3s:%.2s", usec % 1000000, zone, zone + 3);
+	else
+		m = snprintf(buf + n, len - n, "%.3s:%.2s", zone, zone + 3);
+	if (m < 0 || (size_t)m >= len - n) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return n + (size_t)m;
 }
 
 void json_begin(struct json_writer *w, char *buf, size_t cap)
@@ -239,6 +265,16 @@ void json_add_null(struct json_writer *w, const char *key)
 {
 	if (json_key(w, key, "", 4))
 		w->len += (size_t)sprintf(w->buf + w->len, "null");
+}
+
+void json_add_raw(struct json_writer *w, const char *key, const char *json)
+{
+	size_t len = strlen(json);
+
+	if (json_key(w, key, "", len)) {
+		memcpy(w->buf + w->len, json, len);
+		w->len += len;
+	}
 }
 
 size_t json_end(struct json_writer *w)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /* Whether p is well-formed UTF-8 (no overlong forms, surrogates or > U+10FFFF). */
 bool json_utf8_valid(const void *p, size_t len);
@@ -20,6 +21,15 @@ size_t json_string(char *out, const void *p, size_t len);
 size_t json_base64_max(size_t len);
 /* Write p as a quoted base64 string (RFC 4648, with padding). */
 size_t json_base64(char *out, const void *p, size_t len);
+
+/*
+ * The one time format of every command (ls, shm/mq/fifo info, recv -J,
+ * bench): ISO 8601 local time with the zone offset,
+ * "2026-12-03T04:07:38+01:00", with ".uuuuuu" when usec >= 0. Returns the
+ * length, or 0 (and "") when it does not fit or the time cannot be shown.
+ */
+#define JSON_TIME_MAX 40
+size_t json_time_iso(char *buf, size_t len, time_t sec, long usec);
 
 struct msg_meta;
 /* The most bytes json_message writes for a message of up to msgsize bytes. */
@@ -47,6 +57,8 @@ void json_begin(struct json_writer *w, char *buf, size_t cap);
 void json_add_string(struct json_writer *w, const char *key, const char *value);
 void json_add_int(struct json_writer *w, const char *key, long long value);
 void json_add_null(struct json_writer *w, const char *key);
+/* A value already in JSON (a number, an array, an object), copied as it is. */
+void json_add_raw(struct json_writer *w, const char *key, const char *json);
 size_t json_end(struct json_writer *w);
 
 #endif

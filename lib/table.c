@@ -18,7 +18,7 @@ struct table {
 	struct libscols_line *line;
 	const struct table_column *cols;
 	size_t ncols;
-	bool bytes, raw;
+	bool bytes, raw, json, export, noheadings, truncate;
 	/* For each descriptor, its libsmartcols column index, or -1. */
 	int pos[TABLE_MAX_COLUMNS];
 	int nshown;
@@ -58,6 +58,8 @@ static int table_add_list(struct table *t, const char *list, const char **bad)
 
 			if (t->cols[i].type != TABLE_STRING)
 				flags |= SCOLS_FL_RIGHT;
+			if (t->truncate && t->cols[i].width < 1)
+				flags |= SCOLS_FL_TRUNC;
 			cl = scols_table_new_column(t->tb, t->cols[i].name, t->cols[i].width, flags);
 			if (!cl)
 				return -1;
@@ -91,7 +93,11 @@ struct table *table_new(const struct table_column *cols, size_t ncols,
 		return NULL;
 	t->cols = cols;
 	t->ncols = ncols;
-	t->bytes = opts->bytes;
+	t->bytes = opts->bytes || opts->json;
+	t->json = opts->json;
+	t->export = opts->export && !opts->json;
+	t->noheadings = opts->noheadings;
+	t->truncate = opts->truncate && !opts->raw && !t->export && !opts->json;
 	for (i = 0; i < TABLE_MAX_COLUMNS; i++)
 		t->pos[i] = -1;
 	t->tb = scols_new_table();
@@ -100,9 +106,13 @@ struct table *table_new(const struct table_column *cols, size_t ncols,
 	scols_table_enable_json(t->tb, opts->json);
 	scols_table_enable_raw(t->tb, opts->raw);
 	scols_table_enable_noheadings(t->tb, opts->noheadings);
+	/* lsipc -e's pairs, with USE% as USE_PCT so that a shell takes the name. */
+	scols_table_enable_export(t->tb, t->export);
+	scols_table_enable_shellvar(t->tb, t->export);
 	/* Cells are escaped here by the one rule (objref_escape), never twice. */
 	scols_table_enable_noencoding(t->tb, 1);
-	t->raw = opts->raw;
+	/* Export, like -r, hands cells over raw: libsmartcols quotes them. */
+	t->raw = opts->raw || t->export;
 	scols_table_set_name(t->tb, opts->name ? opts->name : "table");
 	if (list[0] == '+') {
 		if (table_add_list(t, default_columns, bad) < 0)
@@ -130,6 +140,16 @@ bool table_has(const struct table *t, size_t col)
 	return col < t->ncols && t->pos[col] >= 0;
 }
 
+const char *table_get(const struct table *t, size_t col)
+{
+	const char *v;
+
+	if (!t->line || !table_has(t, col))
+		return NULL;
+	v = scols_cell_get_data(scols_line_get_cell(t->line, (size_t)t->pos[col]));
+	return v && *v ? v : NULL;
+}
+
 static int table_put(struct table *t, size_t col, const char *value)
 {
 	return scols_line_set_data(t->line, (size_t)t->pos[col], value) == 0 ? 0 : -1;
@@ -137,9 +157,10 @@ static int table_put(struct table *t, size_t col, const char *value)
 
 /*
  * Human and JSON cells are escaped here (objref_escape) and printed as they
- * are; -r cells go raw to libsmartcols, whose raw encoding writes every byte
- * that is not printable (space and backslash too) as \xHH, which references
- * decode the same way.
+ * are; -r and -e cells go raw to libsmartcols, whose raw encoding writes
+ * every byte that is not printable (space and backslash too) as \xHH, which
+ * references decode the same way, and whose export quoting writes " \ ` $
+ * and what is not printable as \xHH, so that eval reads a pair safely.
  */
 static int table_put_text(struct table *t, size_t col, const char *value, bool keep_space)
 {
@@ -224,9 +245,54 @@ int table_set_i64(struct table *t, size_t col, int64_t value)
 	return table_set(t, col, buf);
 }
 
+/* -r: an empty cell would vanish between two spaces and shift the fields after it. */
+static int table_fill_empty(struct table *t)
+{
+	struct libscols_iter *it = scols_new_iter(SCOLS_ITER_FORWARD);
+	struct libscols_line *ln;
+	int rc = 0;
+
+	if (!it)
+		return -1;
+	while (rc == 0 && scols_table_next_line(t->tb, it, &ln) == 0) {
+		size_t i, n = scols_line_get_ncells(ln);
+
+		for (i = 0; i < n && rc == 0; i++) {
+			const char *v = scols_cell_get_data(scols_line_get_cell(ln, i));
+
+			if (!v || !*v)
+				rc = scols_line_set_data(ln, i, "-") == 0 ? 0 : -1;
+		}
+	}
+	scols_free_iter(it);
+	return rc;
+}
+
+/* libsmartcols prints nothing for a table without lines; lsipc's header stays. */
+static int table_print_header(struct table *t, FILE *out)
+{
+	struct libscols_iter *it = scols_new_iter(SCOLS_ITER_FORWARD);
+	struct libscols_column *cl;
+	bool first = true;
+
+	if (!it)
+		return -1;
+	while (scols_table_next_column(t->tb, it, &cl) == 0) {
+		fprintf(out, "%s%s", first ? "" : " ", scols_column_get_name(cl));
+		first = false;
+	}
+	scols_free_iter(it);
+	fputc('\n', out);
+	return ferror(out) ? -1 : 0;
+}
+
 int table_print(struct table *t, FILE *out)
 {
 	scols_table_set_stream(t->tb, out);
+	if (scols_table_is_empty(t->tb) && !t->json && !t->export && !t->noheadings)
+		return table_print_header(t, out);
+	if (t->raw && !t->export && table_fill_empty(t) < 0)
+		return -1;
 	return scols_print_table(t->tb) == 0 ? 0 : -1;
 }
 

@@ -21,6 +21,8 @@ struct table_column {
 
 struct table_opts {
 	bool json, raw, noheadings, bytes;
+	bool export;		/* NAME="value" pairs (lsipc -e), names fit for a shell */
+	bool truncate;		/* on a terminal, cut the columns of fractional width */
 	const char *columns;	/* -o list, or NULL for the default */
 	const char *name;	/* JSON array name */
 };
@@ -28,6 +30,8 @@ struct table_opts {
 struct table;
 
 /*
+ * JSON sizes are byte counts whatever opts->bytes says: a JSON number keeps
+ * its type and unit. With -r an empty cell is "-", so fields never shift.
  * Columns are selected by name from cols; "+A,B" adds to the default list.
  * Returns NULL with errno EINVAL and *bad set to the unknown column name
  * (owned by the table module until the next call).
@@ -52,6 +56,8 @@ int table_set_u64(struct table *t, size_t col, uint64_t value);
 /* A size as TABLE_SIZE cells show it: 512, 8K, 1.5M, 16E. */
 void table_format_size(uint64_t value, char *buf, size_t len);
 int table_set_i64(struct table *t, size_t col, int64_t value);
+/* The current row's cell of column col as set (escaped), or NULL when empty or not shown. */
+const char *table_get(const struct table *t, size_t col);
 /* Whether column col is shown, to skip costly look-ups. */
 bool table_has(const struct table *t, size_t col);
 int table_print(struct table *t, FILE *out);

@@ -208,7 +208,7 @@ teardown() {
 	printf '\xff\x00a' | ipctool send -F whole "mq:$Q"
 	run ipctool recv -J -c 2 "mq:$Q"
 	assert_success
-	assert_line --index 0 --regexp '^\{"data":"say \\"hi\\"\\tünïcode","size":18,"priority":7,"time":"[0-9T:.-]+Z"\}$'
+	assert_line --index 0 --regexp '^\{"data":"say \\"hi\\"\\tünïcode","size":18,"priority":7,"time":"[0-9T:.-]+[+-][0-9]{2}:[0-9]{2}"\}$'
 	assert_line --index 1 --partial '{"data_base64":"/wBh","size":3,'
 }
 

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../lib/json.h"
@@ -86,7 +87,7 @@ static void test_message(void **state)
 	n = json_message(out, "hi\n", 3, &meta);
 	out[n] = '\0';
 	assert_string_equal(out, "{\"data\":\"hi\\n\",\"size\":3,\"priority\":7,"
-				 "\"sender\":\"pid 42\",\"time\":\"1970-01-02T00:00:00.000005Z\"}\n");
+				 "\"sender\":\"pid 42\",\"time\":\"1970-01-02T00:00:00.000005+00:00\"}\n");
 	/* A sender that is not UTF-8, data that is not either. */
 	memset(&meta, 0, sizeof(meta));
 	meta.has_type = true;
@@ -95,7 +96,7 @@ static void test_message(void **state)
 	n = json_message(out, "\xfe", 1, &meta);
 	out[n] = '\0';
 	assert_string_equal(out, "{\"data_base64\":\"/g==\",\"size\":1,\"type\":-3,"
-				 "\"sender_base64\":\"/w==\",\"time\":\"1970-01-01T00:00:00.000000Z\"}\n");
+				 "\"sender_base64\":\"/w==\",\"time\":\"1970-01-01T00:00:00.000000+00:00\"}\n");
 }
 
 static void test_message_max(void **state)
@@ -141,9 +142,30 @@ static void test_writer(void **state)
 	assert_int_equal(json_end(&w), 3);
 }
 
+/* ISO 8601 with the zone offset in extended form, in UTC and east of it. */
+static void test_time_iso(void **state)
+{
+	char buf[JSON_TIME_MAX];
+
+	(void)state;
+	assert_int_equal(json_time_iso(buf, sizeof(buf), 86400, -1), 25);
+	assert_string_equal(buf, "1970-01-02T00:00:00+00:00");
+	json_time_iso(buf, sizeof(buf), 86400, 5);
+	assert_string_equal(buf, "1970-01-02T00:00:00.000005+00:00");
+	setenv("TZ", "UTC-5:30", 1);
+	tzset();
+	json_time_iso(buf, sizeof(buf), 86400, -1);
+	assert_string_equal(buf, "1970-01-02T05:30:00+05:30");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(json_time_iso(buf, 10, 86400, -1), 0);
+	assert_string_equal(buf, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time_iso),
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_base64),
@@ -152,5 +174,8 @@ int main(void)
 		cmocka_unit_test(test_writer),
 	};
 
+	/* Times are local: the expected strings are UTC's. */
+	setenv("TZ", "UTC", 1);
+	tzset();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* Unit tests for lib/table.c: -o column selection, JSON, --bytes. */
+/* Unit tests for lib/table.c: -o column selection, JSON, --bytes, -r, -e. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -152,7 +152,8 @@ static void test_plus_adds_to_default(void **state)
 	assert_int_equal(table_row(t), 0);
 	table_set(t, COL_NAME, "/q");
 	out = print_table(t);
-	assert_string_equal(out, "NAME SIZE COUNT\n/q  \n");
+	/* Raw: an empty cell is "-", so the fields never shift. */
+	assert_string_equal(out, "NAME SIZE COUNT\n/q - -\n");
 	free(out);
 	table_free(t);
 }
@@ -235,7 +236,7 @@ static void test_json_bytes(void **state)
 	table_free(t);
 }
 
-static void test_json_humanized(void **state)
+static void test_json_sizes_in_bytes(void **state)
 {
 	struct table *t = new_table("name,size", true, false);
 	char *out;
@@ -244,10 +245,10 @@ static void test_json_humanized(void **state)
 	fill_rows(t);
 	out = print_table(t);
 	strip_space(out);
-	/* A humanized size is text, so JSON quotes it. */
+	/* Without --bytes too: a JSON size is a number of bytes, its type never drifts. */
 	assert_string_equal(out, "{\"things\":["
-				 "{\"name\":\"/q\",\"size\":\"4K\"},"
-				 "{\"name\":\"key:0x0000001f\",\"size\":\"1.5M\"}]}");
+				 "{\"name\":\"/q\",\"size\":4096},"
+				 "{\"name\":\"key:0x0000001f\",\"size\":1572864}]}");
 	free(out);
 	table_free(t);
 }
@@ -379,6 +380,38 @@ static void test_columns_help(void **state)
 	free(buf);
 }
 
+/* -e: lsipc's NAME="value" pairs, quoted so that eval reads them safely. */
+static void test_export(void **state)
+{
+	struct table_opts opts = { .export = true, .columns = "NAME,SIZE,COUNT", .name = "x" };
+	const char *bad = NULL;
+	struct table *t = table_new(cols, NCOLS, DEFAULT_COLUMNS, &opts, &bad);
+	char *out;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(table_row(t), 0);
+	table_set(t, COL_NAME, "/a b\"$`\\\n");
+	table_set_u64(t, COL_SIZE, 4096);
+	out = print_table(t);
+	assert_string_equal(out, "NAME=\"/a b\\x22\\x24\\x60\\x5c\\x0a\" SIZE=\"4K\" COUNT=\"\"\n");
+	free(out);
+	table_free(t);
+}
+
+/* An empty table still has its header, as lsipc's; JSON an empty array. */
+static void test_empty_table_header(void **state)
+{
+	struct table *t = new_table("name,count", false, false);
+	char *out;
+
+	(void)state;
+	out = print_table(t);
+	assert_string_equal(out, "NAME COUNT\n");
+	free(out);
+	table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,13 +422,15 @@ int main(void)
 		cmocka_unit_test(test_unknown_column),
 		cmocka_unit_test(test_too_many_columns),
 		cmocka_unit_test(test_json_bytes),
-		cmocka_unit_test(test_json_humanized),
+		cmocka_unit_test(test_json_sizes_in_bytes),
 		cmocka_unit_test(test_json_empty_cells),
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_humanized_sizes),
 		cmocka_unit_test(test_bytes_exact),
 		cmocka_unit_test(test_noheadings),
 		cmocka_unit_test(test_columns_help),
+		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_empty_table_header),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
