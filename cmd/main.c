@@ -141,6 +141,9 @@ static int cmd_help(int argc, const char **argv)
 		main_usage(stdout);
 		return EXIT_OK;
 	}
+	if (argc >= 2 && strcmp(argv[1], "--complete") == 0)
+		/* For completions, not in the usage: HACKING.md, "Completions". */
+		return cmd_complete(argc - 2, argv + 2);
 	if (argc == 3 && strcmp(argv[1], "--verbs") == 0) {
 		/* For completions: an object command's verbs, one a line. */
 		c = cmd_find(argv[2]);
