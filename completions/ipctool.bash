@@ -27,9 +27,9 @@ _ipctool() {
 	COMPREPLY=()
 	[[ ${#lines[@]} -gt 0 ]] || return 0
 	action=${lines[0]}
-	# readline replaces only what follows the last ':' or '=' of the word,
-	# where COMP_WORDBREAKS breaks it.
-	local breaks=${COMP_WORDBREAKS//[^:=]/}
+	# readline replaces only what follows the word's last break character
+	# (':', '=', '@' of COMP_WORDBREAKS).
+	local breaks=${COMP_WORDBREAKS//[[:space:]\"\']/}
 	strip=
 	[[ -n $breaks && $cur == *["$breaks"]* ]] && strip=${cur%"${cur##*["$breaks"]}"}
 	for c in "${lines[@]:1}"; do

@@ -111,33 +111,6 @@ load helpers
 	assert_output --partial "error writing standard output"
 }
 
-@test "completions for bash, zsh and fish name every command of the table" {
-	local dir=$BATS_TEST_DIRNAME/../completions
-	for c in $(ipctool help --commands); do
-		grep -qw -- "$c" "$dir/ipctool.bash"
-		grep -qw -- "$c" "$dir/ipctool.zsh"
-		grep -qw -- "$c" "$dir/ipctool.fish"
-	done
-}
-
-@test "bash completion completes commands, options and endpoint kinds" {
-	run bash -c "
-		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
-		ipctool() { '$IPCTOOL' \"\$@\"; }
-		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; _ipctool; echo \"\${COMPREPLY[*]}\"; }
-		complete_line 'ipctool rec'
-		complete_line 'ipctool recv --ke'
-		complete_line 'ipctool send un'
-		complete_line 'ipctool help re'
-		complete_line 'ipctool send -F n'"
-	assert_success
-	assert_line --index 0 "recv"
-	assert_line --index 1 "--keep"
-	assert_line --index 2 "unix: unix-dgram: unix-seqpacket:"
-	assert_line --index 3 --regexp "^recv( relay)?$"
-	assert_line --index 4 "null"
-}
-
 @test "help --endpoints prints one line per transport; the usage lists the same forms" {
 	run ipctool help --endpoints
 	assert_success
@@ -158,46 +131,7 @@ load helpers
 	[ "$usage" = "$forms" ]
 }
 
-@test "the completions offer exactly the endpoint schemes of the transport table" {
-	local schemes
-	schemes=$(ipctool help --endpoints | cut -d' ' -f1 | sed 's/:.*/:/' | uniq | tr '\n' ' ')
-	schemes=${schemes% }
-	[ "$(wc -w <<<"$schemes")" -ge 9 ]
-	run bash -c "
-		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
-		ipctool() { '$IPCTOOL' \"\$@\"; }
-		COMP_LINE='ipctool send '; COMP_POINT=\${#COMP_LINE}; _ipctool
-		echo \"\${COMPREPLY[*]}\""
-	assert_success
-	assert_output "$schemes"
-	# Without the binary, the static fallback lists are the same.
-	run bash -c "
-		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
-		ipctool() { return 127; }
-		COMP_LINE='ipctool recv '; COMP_POINT=\${#COMP_LINE}; _ipctool
-		echo \"\${COMPREPLY[*]}\""
-	assert_success
-	assert_output "$schemes"
-	local dir=$BATS_TEST_DIRNAME/../completions s
-	for s in $schemes; do
-		grep -q -- "^_ipctool_fallback_endpoints=(.*'$s'" "$dir/ipctool.zsh"
-		grep -qE -- "^set -g __ipctool_fallback_endpoints (.* )?$s( |\$)" "$dir/ipctool.fish"
-	done
-}
-
-@test "bash completion completes paths after an endpoint kind" {
-	mkdir "$TEST_DIR/dir"
-	mkfifo "$TEST_DIR/dir/pipe1"
-	run bash -c "
-		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
-		ipctool() { '$IPCTOOL' \"\$@\"; }
-		COMP_LINE='ipctool recv fifo:$TEST_DIR/dir/pi'; COMP_POINT=\${#COMP_LINE}; _ipctool
-		echo \"\${COMPREPLY[*]}\""
-	assert_success
-	# ':' breaks words in bash, so the reply is what follows 'fifo:'.
-	assert_output "$TEST_DIR/dir/pipe1"
-}
-
+# What the completions offer: tests/05-completion.bats.
 @test "zsh and fish completions are valid scripts" {
 	if command -v zsh >/dev/null; then
 		zsh -n "$BATS_TEST_DIRNAME/../completions/ipctool.zsh"
