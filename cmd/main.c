@@ -48,7 +48,7 @@ const struct cmd cmd_table[] = {
 	  "[--stale] [--dry-run] [-v] REF... | --all[=KIND] [--stale] [--dry-run] [-v]", NULL,
 	  cmd_rm },
 	{ "bench", "measure latency and throughput of every IPC mechanism",
-	  "[MECHANISM | ENDPOINT]... [--latency | --throughput] [-s SIZES] [-n COUNT | -d DURATION] "
+	  "[MECHANISM | ENDPOINT]... [--latency | --throughput] [-s SIZES] [-c COUNT | -d DURATION] "
 	  "[--warmup N] [--pin CPU,CPU] [-J | --csv | --markdown | --chart]",
 	  NULL, cmd_bench },
 	{ "help", "show the command list, or a command's help",
