@@ -177,3 +177,77 @@ load helpers
 	assert_success
 	[ "$output" = "$(ipctool help --commands)" ]
 }
+
+# Short options (HACKING.md, "Short options").
+
+@test "short options: HACKING.md lists every letter that means more than one thing" {
+	local hacking=$BATS_TEST_DIRNAME/../HACKING.md section letter long
+	section=$(sed -n '/^## Short options/,/^## /p' "$hacking")
+	run "$BATS_TEST_DIRNAME/../scripts/option-table" --clashes "$IPCTOOL"
+	assert_success
+	[ "${#lines[@]}" -ge 2 ]
+	while IFS=$'\t' read -r letter long _; do
+		[[ $section == *"\`$letter\`"* ]] || { echo "HACKING.md: $letter not listed"; false; }
+		[[ $section == *"\`$long\`"* || $section == *"\`$long "* || $section == *"$long\`"* ]] ||
+			{ echo "HACKING.md: $letter $long not listed"; false; }
+	done <<<"$output"
+}
+
+@test "short options: the full table names every command's letters once per meaning" {
+	run "$BATS_TEST_DIRNAME/../scripts/option-table" "$IPCTOOL"
+	assert_success
+	assert_line --regexp $'^-F\t--framing\tsend, recv, relay'
+	assert_line --regexp $'^-c\t--count\t.*bench'
+	refute_line --regexp $'^-n\t--count'
+	refute_line --regexp $'^-o\t--offset'
+}
+
+@test "short options: bench -c is --count; -n, its old letter, still is" {
+	run --separate-stderr ipctool bench pipe --latency -c 13 --warmup 0 -J
+	assert_success
+	echo "$output" | jq -e '.results[0].round_trip.samples == 13'
+	run --separate-stderr ipctool bench pipe --latency -n 11 --warmup 0 -J
+	assert_success
+	echo "$output" | jq -e '.results[0].round_trip.samples == 11'
+	run ipctool bench --help
+	assert_line --regexp '^  -c, --count=COUNT'
+	refute_line --regexp '^  -n,'
+	run ipctool bench --list -c
+	assert_failure 2
+}
+
+@test "short options: shm attach takes --offset and --length, and still -o and -l" {
+	local s
+	s=$(uniq_name s)
+	ipctool shm create "/$s" -s 4K
+	printf abcdefgh | ipctool shm attach "/$s" --write
+	run ipctool shm attach "/$s" --offset 2 --length 3
+	assert_output cde
+	run ipctool shm attach "/$s" -o 3 -l 2
+	assert_output de
+	ipctool shm rm "/$s"
+	run ipctool shm attach --help
+	assert_line --regexp '^      --offset=N'
+	assert_line --regexp '^      --length=N'
+	refute_line --regexp '^  -o,'
+	refute_line --regexp '^  -l,'
+}
+
+@test "short options: -m is --mode for every create verb" {
+	local q s f
+	q=$(uniq_name q)
+	s=$(uniq_name s)
+	f=$TEST_DIR/f
+	if [ -d /dev/mqueue ]; then
+		ipctool mq create "/$q" -m 0640 --msgsize 1K --maxmsg 10
+		run ipctool mq info "/$q" -n -o PERMS
+		ipctool mq rm "/$q"
+		assert_output 0640
+	fi
+	ipctool shm create "/$s" -s 4K -m 0640
+	run ipctool shm info "/$s" -n -o PERMS
+	ipctool shm rm "/$s"
+	assert_output 0640
+	ipctool fifo create "$f" -m 0640
+	[ "$(stat -c %a "$f")" = 640 ]
+}
