@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -419,6 +420,28 @@ static void complete_paths(const char *prefix, const char *path, mode_t type)
 	closedir(d);
 }
 
+/* Abstract sockets of a type that someone listens on (or, datagrams, has bound). */
+static void complete_abstract(const char *prefix, int socktype)
+{
+	struct ipcinfo_list list = { 0 };
+	size_t i, j;
+
+	if (ipcinfo_get_unix(&list) < 0)
+		return;
+	for (i = 0; i < list.n; i++) {
+		const struct ipcinfo_obj *o = &list.v[i];
+
+		if (o->name[0] != '@' || o->socktype != socktype ||
+		    (socktype != SOCK_DGRAM && !o->listening))
+			continue;
+		for (j = 0; j < i && strcmp(list.v[j].name, o->name) != 0; j++)
+			;
+		if (j == i)
+			complete_put(prefix, o->name, NULL);
+	}
+	ipcinfo_free(&list);
+}
+
 static void complete_endpoint(void)
 {
 	const char *cur = complete.cur, *colon = strchr(cur, ':');
@@ -448,7 +471,11 @@ static void complete_endpoint(void)
 	case EP_UNIX:
 	case EP_UNIX_DGRAM:
 	case EP_UNIX_SEQPACKET:
-		if (colon[1] != '@')
+		if (colon[1] == '@')
+			complete_abstract(pre, tp->kind == EP_UNIX	  ? SOCK_STREAM
+					       : tp->kind == EP_UNIX_DGRAM ? SOCK_DGRAM
+									: SOCK_SEQPACKET);
+		else
 			complete_paths(pre, colon + 1, S_IFSOCK);
 		break;
 	case EP_MQ:

@@ -366,3 +366,25 @@ sorted() { tr ' ' '\n' | sed '/^$/d' | sort -u; }
 	[ "$(printf '%s\n' "${lines[@]:7}" | cut -f1 | sort | tr '\n' ' ')" = \
 		"$(ipctool help --commands | grep '^s' | sort | tr '\n' ' ')" ]
 }
+
+@test "bash: unix:@ offers the abstract sockets someone listens on" {
+	local n i
+	n=$(uniq_name a)
+	bg ipctool recv -t 20 "unix:@$n"
+	for i in $(seq 1000); do
+		complete_raw ipctool send "unix:@$n" | grep -qx "unix:@$n" && break
+		sleep 0.01
+	done
+	run complete_raw ipctool send "unix:@$n"
+	assert_output "unix:@$n"
+	# '@' breaks words in bash: the reply is what follows it. bash-completion
+	# takes '@' out of COMP_WORDBREAKS: then it is what follows the ':'.
+	run complete_bash_once plain "ipctool send unix:@$n"
+	assert_output "$n"
+	if [ -r "$BASH_COMPLETION_SCRIPT" ]; then
+		run complete_bash_once bc "ipctool send unix:@$n"
+		assert_output "@$n"
+	fi
+	run complete_bash "ipctool send unix-dgram:@$n"
+	assert_output ""
+}
