@@ -15,7 +15,6 @@
  */
 #include <ctype.h>
 #include <dirent.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -278,7 +277,8 @@ static void complete_value(const struct poptOption *o, const char *prefix, const
 	if (complete_alternatives(prefix, desc))
 		return;
 	for (i = 0; i < sizeof(complete_lists) / sizeof(complete_lists[0]); i++)
-		if ((!complete_lists[i].cmd || strcmp(complete_lists[i].cmd, complete.cmd->name) == 0) &&
+		if ((!complete_lists[i].cmd ||
+		     strcmp(complete_lists[i].cmd, complete.cmd->name) == 0) &&
 		    strcmp(complete_lists[i].option, name) == 0) {
 			complete_alternatives(complete_list_item(prefix, value, pre, sizeof(pre)),
 					      complete_lists[i].values);
@@ -577,8 +577,8 @@ static size_t complete_slots(const char *usage, struct complete_slot *slots, siz
 			p = end;
 			continue;
 		}
-		for (cls = CC_NONE, j = 0; j < sizeof(complete_metavars) / sizeof(complete_metavars[0]);
-		     j++)
+		cls = CC_NONE;
+		for (j = 0; j < sizeof(complete_metavars) / sizeof(complete_metavars[0]); j++)
 			if (strlen(complete_metavars[j].metavar) == len &&
 			    strncmp(complete_metavars[j].metavar, p, len) == 0)
 				cls = complete_metavars[j].cls;
@@ -615,7 +615,9 @@ static void complete_argument(enum complete_class cls)
 		complete_endpoint();
 		break;
 	case CC_OBJECT:
-		complete_objects("", complete.cmd->name);
+		/* create names a new one. */
+		if (!complete.verb || strcmp(complete.verb->name, "create") != 0)
+			complete_objects("", complete.cmd->name);
 		break;
 	case CC_FIFO:
 		if (complete.verb && strcmp(complete.verb->name, "create") == 0)
@@ -673,7 +675,8 @@ static void complete_with_table(const struct poptOption *table)
 		} else if (w[1] == '-') {
 			eq = strchrnul(w + 2, '=');
 			o = complete_find(table, w + 2, (size_t)(eq - w - 2), 0);
-			if (o && complete_takes_arg(o) && !*eq && !(o->argInfo & POPT_ARGFLAG_OPTIONAL))
+			if (o && complete_takes_arg(o) && !*eq &&
+			    !(o->argInfo & POPT_ARGFLAG_OPTIONAL))
 				value_of = o;
 		} else {
 			/* A cluster (-Jn), or an option and its value (-Fline). */
@@ -700,8 +703,8 @@ static void complete_with_table(const struct poptOption *table)
 		snprintf(pre, sizeof(pre), "%.*s", (int)(eq - cur + 1), cur);
 		if (o && complete_takes_arg(o))
 			complete_value(o, pre, eq + 1);
-	} else if (cur[1] && cur[1] != '-' && cur[2] && (o = complete_find(table, NULL, 0, cur[1])) &&
-		   complete_takes_arg(o)) {
+	} else if (cur[1] && cur[1] != '-' && cur[2] &&
+		   (o = complete_find(table, NULL, 0, cur[1])) && complete_takes_arg(o)) {
 		char pre[3] = { '-', cur[1], '\0' };
 
 		complete_value(o, pre, cur + 2);
@@ -740,6 +743,7 @@ int cmd_complete(int argc, const char **argv)
 	const struct cmd_verb *v;
 	const struct cmd *c;
 	int start = 1, n;
+	bool tables = false;
 	size_t i;
 
 	if (argc > 0 && strcmp(argv[0], "--") == 0) {
@@ -770,12 +774,15 @@ int cmd_complete(int argc, const char **argv)
 	complete.cmd = c;
 	if (c->verbs) {
 		if (n == start) {
-			for (v = c->verbs; v->name; v++)
+			for (v = c->verbs; v->name; v++) {
 				complete_put("", v->name, v->usage);
+				tables |= v->table != NULL;
+			}
 			if (complete.cur[0] == '-') {
 				complete_put("", "-h", NULL);
 				complete_put("", "--help", NULL);
-				complete_put("", "--list-columns", NULL);
+				if (tables)
+					complete_put("", "--list-columns", NULL);
 			}
 			complete_done();
 		}

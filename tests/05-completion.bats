@@ -253,6 +253,10 @@ sorted() { tr ' ' '\n' | sed '/^$/d' | sort -u; }
 	refute_line --partial "a-plain-file"
 	run complete_bash "ipctool rm "
 	assert_output "$(sorted <<<"mq: shm: sem: fifo: unix:")"
+	# create names a new queue.
+	run complete_bash "ipctool mq create /${q:0:6}"
+	assert_success
+	assert_output ""
 }
 
 @test "bash: shm and sem verbs list the segments and semaphores that exist" {
