@@ -88,6 +88,8 @@ int cmd_status_for_errno(int err)
 	return (err == ETIMEDOUT || err == EAGAIN) ? EXIT_TIMEOUT : EXIT_FAIL;
 }
 
+void (*cmd_popt_hook)(const struct poptOption *table);
+
 poptContext cmd_popt(int argc, const char **argv, const struct poptOption *table)
 {
 	poptContext pc;

@@ -30,8 +30,6 @@
 #include "cmd.h"
 #include "cmd_inventory.h"
 
-void (*cmd_popt_hook)(const struct poptOption *table);
-
 /* What the shell should add itself, on the first line. */
 enum complete_action { COMPLETE_NOTHING, COMPLETE_FILES, COMPLETE_COMMANDS };
 
