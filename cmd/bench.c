@@ -62,8 +62,10 @@ static struct poptOption bench_options[] = {
 	  "measure one-way streaming only", NULL },
 	{ "size", 's', POPT_ARG_STRING, NULL, OPT_SIZE,
 	  "message sizes, comma-separated (default 64,64K)", "SIZES" },
-	{ "count", 'n', POPT_ARG_STRING, NULL, OPT_COUNT,
+	{ "count", 'c', POPT_ARG_STRING, NULL, OPT_COUNT,
 	  "timed round trips or messages per measurement", "COUNT" },
+	/* -c is --count everywhere; -n, its letter before 0.2, still is here. */
+	{ NULL, 'n', POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, NULL, OPT_COUNT, NULL, "COUNT" },
 	{ "duration", 'd', POPT_ARG_STRING, NULL, OPT_DURATION,
 	  "time per measurement (default 300ms)", "DURATION" },
 	{ "warmup", '\0', POPT_ARG_STRING, NULL, OPT_WARMUP,

@@ -110,6 +110,14 @@ int cmd_status_for_errno(int err);
  * bad option (the command returns EXIT_USAGE).
  */
 poptContext cmd_popt(int argc, const char **argv, const struct poptOption *table);
+/*
+ * Set by `help --complete` (cmd/complete.c): cmd_popt hands the command's
+ * table to it, and it completes and exits, so that completion sees every
+ * option a command has. A command that makes its own context calls it too.
+ */
+extern void (*cmd_popt_hook)(const struct poptOption *table);
+/* `ipctool help --complete [--] WORD...`: the candidates for the last WORD. */
+int cmd_complete(int argc, const char **argv);
 int cmd_popt_next(poptContext pc);
 /* -h/--help and --usage for every command's table: CMD_HELP_OPTIONS. */
 extern struct poptOption cmd_help_options[];

@@ -88,10 +88,15 @@ int cmd_status_for_errno(int err)
 	return (err == ETIMEDOUT || err == EAGAIN) ? EXIT_TIMEOUT : EXIT_FAIL;
 }
 
+void (*cmd_popt_hook)(const struct poptOption *table);
+
 poptContext cmd_popt(int argc, const char **argv, const struct poptOption *table)
 {
-	poptContext pc = poptGetContext(cmd_prog, argc, argv, table, 0);
+	poptContext pc;
 
+	if (cmd_popt_hook)
+		cmd_popt_hook(table);
+	pc = poptGetContext(cmd_prog, argc, argv, table, 0);
 	if (cmd_verb_current)
 		poptSetOtherOptionHelp(pc, cmd_verb_current->usage);
 	else if (cmd_current)

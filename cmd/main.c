@@ -52,7 +52,7 @@ const struct cmd cmd_table[] = {
 	  "| --all[=KIND] [--stale] [--dry-run] [-v]", NULL,
 	  cmd_rm },
 	{ "bench", "measure latency and throughput of every IPC mechanism",
-	  "[MECHANISM | ENDPOINT]... [--latency | --throughput] [-s SIZES] [-n COUNT | -d DURATION] "
+	  "[MECHANISM | ENDPOINT]... [--latency | --throughput] [-s SIZES] [-c COUNT | -d DURATION] "
 	  "[--warmup N] [--pin CPU,CPU] [-J | --csv | --markdown | --chart]",
 	  NULL, cmd_bench },
 	{ "help", "show the command list, or a command's help",
@@ -145,6 +145,9 @@ static int cmd_help(int argc, const char **argv)
 		main_usage(stdout);
 		return EXIT_OK;
 	}
+	if (argc >= 2 && strcmp(argv[1], "--complete") == 0)
+		/* For completions, not in the usage: HACKING.md, "Completions". */
+		return cmd_complete(argc - 2, argv + 2);
 	if (argc == 3 && strcmp(argv[1], "--verbs") == 0) {
 		/* For completions: an object command's verbs, one a line. */
 		c = cmd_find(argv[2]);

@@ -26,7 +26,7 @@ static struct poptOption mq_create_options[] = {
 	{ "maxmsg", '\0', POPT_ARG_STRING, NULL, MQ_MAXMSG,
 	  "queue depth (POSIX; System V: with --msgsize, the byte limit)", "N" },
 	{ "msgsize", '\0', POPT_ARG_STRING, NULL, MQ_MSGSIZE, "largest message", "SIZE" },
-	{ "mode", '\0', POPT_ARG_STRING, NULL, MQ_MODE, "permissions (default 0600)", "MODE" },
+	{ "mode", 'm', POPT_ARG_STRING, NULL, MQ_MODE, "permissions (default 0600)", "MODE" },
 	{ "reuse", '\0', POPT_ARG_NONE, NULL, MQ_REUSE, "an existing queue is fine", NULL },
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND

@@ -804,9 +804,11 @@ static int serve_check(const struct xfer_opts *o, const struct endpoint *ep)
  */
 static poptContext serve_popt(int argc, const char **argv)
 {
-	poptContext pc = poptGetContext(cmd_prog, argc, argv, serve_options,
-					POPT_CONTEXT_POSIXMEHARDER);
+	poptContext pc;
 
+	if (cmd_popt_hook)
+		cmd_popt_hook(serve_options);
+	pc = poptGetContext(cmd_prog, argc, argv, serve_options, POPT_CONTEXT_POSIXMEHARDER);
 	poptSetOtherOptionHelp(pc, cmd_current->usage);
 	return pc;
 }

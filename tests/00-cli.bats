@@ -127,33 +127,6 @@ load helpers
 	assert_output --partial "error writing standard output"
 }
 
-@test "completions for bash, zsh and fish name every command of the table" {
-	local dir=$BATS_TEST_DIRNAME/../completions
-	for c in $(ipctool help --commands); do
-		grep -qw -- "$c" "$dir/ipctool.bash"
-		grep -qw -- "$c" "$dir/ipctool.zsh"
-		grep -qw -- "$c" "$dir/ipctool.fish"
-	done
-}
-
-@test "bash completion completes commands, options and endpoint kinds" {
-	run bash -c "
-		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
-		ipctool() { '$IPCTOOL' \"\$@\"; }
-		complete_line() { COMP_LINE=\$1; COMP_POINT=\${#1}; _ipctool; echo \"\${COMPREPLY[*]}\"; }
-		complete_line 'ipctool rec'
-		complete_line 'ipctool recv --ke'
-		complete_line 'ipctool send un'
-		complete_line 'ipctool help re'
-		complete_line 'ipctool send -F n'"
-	assert_success
-	assert_line --index 0 "recv"
-	assert_line --index 1 "--keep"
-	assert_line --index 2 "unix: unix-dgram: unix-seqpacket:"
-	assert_line --index 3 --regexp "^recv( relay)?$"
-	assert_line --index 4 "null"
-}
-
 @test "help --endpoints prints one line per transport; the usage lists the same forms" {
 	run ipctool help --endpoints
 	assert_success
@@ -174,46 +147,7 @@ load helpers
 	[ "$usage" = "$forms" ]
 }
 
-@test "the completions offer exactly the endpoint schemes of the transport table" {
-	local schemes
-	schemes=$(ipctool help --endpoints | cut -d' ' -f1 | sed 's/:.*/:/' | uniq | tr '\n' ' ')
-	schemes=${schemes% }
-	[ "$(wc -w <<<"$schemes")" -ge 9 ]
-	run bash -c "
-		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
-		ipctool() { '$IPCTOOL' \"\$@\"; }
-		COMP_LINE='ipctool send '; COMP_POINT=\${#COMP_LINE}; _ipctool
-		echo \"\${COMPREPLY[*]}\""
-	assert_success
-	assert_output "$schemes"
-	# Without the binary, the static fallback lists are the same.
-	run bash -c "
-		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
-		ipctool() { return 127; }
-		COMP_LINE='ipctool recv '; COMP_POINT=\${#COMP_LINE}; _ipctool
-		echo \"\${COMPREPLY[*]}\""
-	assert_success
-	assert_output "$schemes"
-	local dir=$BATS_TEST_DIRNAME/../completions s
-	for s in $schemes; do
-		grep -q -- "^_ipctool_fallback_endpoints=(.*'$s'" "$dir/ipctool.zsh"
-		grep -qE -- "^set -g __ipctool_fallback_endpoints (.* )?$s( |\$)" "$dir/ipctool.fish"
-	done
-}
-
-@test "bash completion completes paths after an endpoint kind" {
-	mkdir "$TEST_DIR/dir"
-	mkfifo "$TEST_DIR/dir/pipe1"
-	run bash -c "
-		source '$BATS_TEST_DIRNAME/../completions/ipctool.bash'
-		ipctool() { '$IPCTOOL' \"\$@\"; }
-		COMP_LINE='ipctool recv fifo:$TEST_DIR/dir/pi'; COMP_POINT=\${#COMP_LINE}; _ipctool
-		echo \"\${COMPREPLY[*]}\""
-	assert_success
-	# ':' breaks words in bash, so the reply is what follows 'fifo:'.
-	assert_output "$TEST_DIR/dir/pipe1"
-}
-
+# What the completions offer: tests/05-completion.bats.
 @test "zsh and fish completions are valid scripts" {
 	if command -v zsh >/dev/null; then
 		zsh -n "$BATS_TEST_DIRNAME/../completions/ipctool.zsh"
@@ -297,4 +231,78 @@ load helpers
 	run make -s -C "$BATS_TEST_DIRNAME/.." print-commands
 	assert_success
 	[ "$output" = "$(ipctool help --commands)" ]
+}
+
+# Short options (HACKING.md, "Short options").
+
+@test "short options: HACKING.md lists every letter that means more than one thing" {
+	local hacking=$BATS_TEST_DIRNAME/../HACKING.md section letter long
+	section=$(sed -n '/^## Short options/,/^## /p' "$hacking")
+	run "$BATS_TEST_DIRNAME/../scripts/option-table" --clashes "$IPCTOOL"
+	assert_success
+	[ "${#lines[@]}" -ge 2 ]
+	while IFS=$'\t' read -r letter long _; do
+		[[ $section == *"\`$letter\`"* ]] || { echo "HACKING.md: $letter not listed"; false; }
+		[[ $section == *"\`$long\`"* || $section == *"\`$long "* || $section == *"$long\`"* ]] ||
+			{ echo "HACKING.md: $letter $long not listed"; false; }
+	done <<<"$output"
+}
+
+@test "short options: the full table names every command's letters once per meaning" {
+	run "$BATS_TEST_DIRNAME/../scripts/option-table" "$IPCTOOL"
+	assert_success
+	assert_line --regexp $'^-F\t--framing\tsend, recv, relay'
+	assert_line --regexp $'^-c\t--count\t.*bench'
+	refute_line --regexp $'^-n\t--count'
+	refute_line --regexp $'^-o\t--offset'
+}
+
+@test "short options: bench -c is --count; -n, its old letter, still is" {
+	run --separate-stderr ipctool bench pipe --latency -c 13 --warmup 0 -J
+	assert_success
+	echo "$output" | jq -e '.results[0].round_trip.samples == 13'
+	run --separate-stderr ipctool bench pipe --latency -n 11 --warmup 0 -J
+	assert_success
+	echo "$output" | jq -e '.results[0].round_trip.samples == 11'
+	run ipctool bench --help
+	assert_line --regexp '^  -c, --count=COUNT'
+	refute_line --regexp '^  -n,'
+	run ipctool bench --list -c
+	assert_failure 2
+}
+
+@test "short options: shm attach takes --offset and --length, and still -o and -l" {
+	local s
+	s=$(uniq_name s)
+	ipctool shm create "/$s" -s 4K
+	printf abcdefgh | ipctool shm attach "/$s" --write
+	run ipctool shm attach "/$s" --offset 2 --length 3
+	assert_output cde
+	run ipctool shm attach "/$s" -o 3 -l 2
+	assert_output de
+	ipctool shm rm "/$s"
+	run ipctool shm attach --help
+	assert_line --regexp '^      --offset=N'
+	assert_line --regexp '^      --length=N'
+	refute_line --regexp '^  -o,'
+	refute_line --regexp '^  -l,'
+}
+
+@test "short options: -m is --mode for every create verb" {
+	local q s f
+	q=$(uniq_name q)
+	s=$(uniq_name s)
+	f=$TEST_DIR/f
+	if [ -d /dev/mqueue ]; then
+		ipctool mq create "/$q" -m 0640 --msgsize 1K --maxmsg 10
+		run ipctool mq info "/$q" -n -o PERMS
+		ipctool mq rm "/$q"
+		assert_output 0640
+	fi
+	ipctool shm create "/$s" -s 4K -m 0640
+	run ipctool shm info "/$s" -n -o PERMS
+	ipctool shm rm "/$s"
+	assert_output 0640
+	ipctool fifo create "$f" -m 0640
+	[ "$(stat -c %a "$f")" = 640 ]
 }
