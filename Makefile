@@ -220,13 +220,15 @@ install: $(BIN) $(MAN_OUT)
 	for c in $(LINKS); do ln -sf ipctool $(BASHCOMPDIR)/ipctool-$$c; done
 	install -m 644 completions/ipctool.zsh $(ZSHCOMPDIR)/_ipctool
 	install -m 644 completions/ipctool.fish $(FISHCOMPDIR)/ipctool.fish
+	for c in $(LINKS); do ln -sf ipctool.fish $(FISHCOMPDIR)/ipctool-$$c.fish; done
 
 uninstall:
 	rm -f $(BINDIR)/ipctool $(COMMANDS:%=$(BINDIR)/ipctool-%)
 	rm -f $(addprefix $(MAN1DIR)/,$(notdir $(filter %.1,$(MAN))))
 	rm -f $(addprefix $(MAN7DIR)/,$(notdir $(filter %.7,$(MAN))))
 	rm -f $(BASHCOMPDIR)/ipctool $(COMMANDS:%=$(BASHCOMPDIR)/ipctool-%) \
-		$(ZSHCOMPDIR)/_ipctool $(FISHCOMPDIR)/ipctool.fish
+		$(ZSHCOMPDIR)/_ipctool $(FISHCOMPDIR)/ipctool.fish \
+		$(COMMANDS:%=$(FISHCOMPDIR)/ipctool-%.fish)
 
 # DIST_DIR/ipctool-VERSION.tar.gz from HEAD (git archive), with the version
 # and date baked in (.tarball-version), so that it builds without git.

@@ -522,7 +522,7 @@ static void complete_mechanisms(void)
 
 /*
  * The arguments of a usage synopsis, in order: its metavariables (SOURCE
- * DEST, OBJECT..., [MECHANISM | ENDPOINT]...), not an option's own (-s SIZE,
+ * DEST, OBJECT..., [MECHANISM | ENDPOINT]..., {REF | -q ID}...), not an option's own (-s SIZE,
  * --hold[=D]); "..." repeats the last one. An argument has up to two
  * classes (alternatives); after COMMAND the options are the command's own.
  */
@@ -549,14 +549,14 @@ static size_t complete_slots(const char *usage, struct complete_slot *slots, siz
 	size_t n = 0, len, j;
 
 	while (*p) {
-		if (*p == ' ' || *p == '[' || *p == ']' || *p == '|') {
+		if (*p == ' ' || *p == '[' || *p == ']' || *p == '{' || *p == '}' || *p == '|') {
 			/* An option's value is in its brackets: "[-v] REF" is not -v's. */
 			option &= *p == ' ';
 			alt = *p == '|' || (alt && *p == ' ');
 			p++;
 			continue;
 		}
-		end = p + strcspn(p, " []|");
+		end = p + strcspn(p, " []{}|");
 		len = (size_t)(end - p);
 		if (len >= 3 && strncmp(end - 3, "...", 3) == 0) {
 			if (len == 3 && n > 0 && !option)

@@ -179,6 +179,7 @@ load helpers
 		# bash-completion looks a command's completion up by its name.
 		assert_link_exists "$d/usr/share/bash-completion/completions/ipctool-$c"
 		[ "$(readlink "$d/usr/share/bash-completion/completions/ipctool-$c")" = ipctool ]
+		[ "$(readlink "$d/usr/share/fish/vendor_completions.d/ipctool-$c.fish")" = ipctool.fish ]
 	done
 	assert_not_exist "$d/usr/bin/ipctool-help"
 	assert_not_exist "$d/usr/share/bash-completion/completions/ipctool-help"
