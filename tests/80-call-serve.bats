@@ -189,18 +189,17 @@ serve_bg() {
 	assert_failure 2
 	assert_output --partial "missing COMMAND"
 	assert_not_exists "$TEST_DIR/s"
-	run ipctool serve "mq:/$(uniq_name q)" cat
+	run ipctool serve "fifo:$TEST_DIR/f" cat
 	assert_failure 2
-	assert_output --partial "serve takes sockets only: unix:, tcp:, unix-seqpacket:, unix-dgram:, udp:"
+	assert_output --partial "serve takes sockets, queues and rings: unix:, tcp:, unix-seqpacket:, unix-dgram:, udp:, mq:, shm:"
+	assert_not_exists "$TEST_DIR/f"
 	run ipctool serve "unix-dgram:$TEST_DIR/d"
 	assert_failure 2
 	assert_output --partial "missing COMMAND"
 	assert_not_exists "$TEST_DIR/d"
-	run ipctool call "mq:/$(uniq_name q)" </dev/null
+	run ipctool call "fifo:$TEST_DIR/f" </dev/null
 	assert_failure 2
-	assert_output --partial "call takes sockets only"
-	run ipctool call "shm:/$(uniq_name r)" </dev/null
-	assert_failure 2
+	assert_output --partial "call takes sockets, queues and rings"
 	run ipctool call -q 1s "unix-seqpacket:$TEST_DIR/q" </dev/null
 	assert_failure 2
 	assert_output --partial "--quit-after applies to stream sockets, not 'unix-seqpacket:$TEST_DIR/q'"
