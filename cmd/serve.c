@@ -31,7 +31,7 @@
 
 extern char **environ;
 
-enum { SERVE_JOBS = 100, SERVE_VERBOSE, SERVE_GRACE };
+enum { SERVE_JOBS = 100, SERVE_VERBOSE, SERVE_GRACE, SERVE_PER_UID };
 
 #define SERVE_JOBS_DEFAULT 40
 #define SERVE_JOBS_MAX 10000
@@ -40,6 +40,9 @@ enum { SERVE_JOBS = 100, SERVE_VERBOSE, SERVE_GRACE };
 static struct poptOption serve_own_options[] = {
 	{ "jobs", 'j', POPT_ARG_STRING, NULL, SERVE_JOBS,
 	  "run at most N commands at once; further peers wait (default 40)", "N" },
+	{ "per-uid", '\0', POPT_ARG_STRING, NULL, SERVE_PER_UID,
+	  "unix sockets: at most N commands at once per peer user; further connections "
+	  "of that user are closed", "N" },
 	{ "verbose", 'v', POPT_ARG_NONE, NULL, SERVE_VERBOSE,
 	  "one line per connection (message sockets: per message) on stderr: peer, "
 	  "command pid, exit status, duration", NULL },
@@ -63,6 +66,7 @@ static struct poptOption serve_options[] = {
 
 struct serve_opts {
 	long long jobs;
+	long long per_uid;	/* --per-uid: 0 none */
 	bool verbose;
 	int64_t grace_ms;
 	const char **command;
@@ -70,6 +74,7 @@ struct serve_opts {
 
 struct serve_job {
 	pid_t pid;
+	uid_t uid;		/* the peer's, with --per-uid */
 	uint64_t start_ns;
 	char peer[160];
 };
@@ -253,8 +258,36 @@ static int serve_posix_spawn(const struct serve *sv, pid_t *pid,
 	return rc;
 }
 
+/*
+ * --per-uid: whether the peer of connection fd may have one more command
+ * (its uid in *uid); if not, the connection is closed (as s6-ipcserverd -C
+ * does), logged with -v.
+ */
+static bool serve_per_uid_ok(const struct serve *sv, int fd, uid_t *uid)
+{
+	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	socklen_t cl = sizeof(cred);
+	long long i, n = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+		cred.uid = (uid_t)-1;
+	*uid = cred.uid;
+	if (!sv->so->per_uid)
+		return true;
+	for (i = 0; i < sv->njobs; i++)
+		n += sv->jobs[i].uid == cred.uid;
+	if (n < sv->so->per_uid)
+		return true;
+	if (sv->so->verbose)
+		serve_log("uid %u gid %u pid %d: %lld command%s of this user running (--per-uid): "
+			  "connection closed", (unsigned)cred.uid, (unsigned)cred.gid,
+			  (int)cred.pid, n, n == 1 ? "" : "s");
+	close(fd);
+	return false;
+}
+
 /* Run the command on connection fd. */
-static void serve_spawn(struct serve *sv, int fd)
+static void serve_spawn(struct serve *sv, int fd, uid_t uid)
 {
 	posix_spawn_file_actions_t fa;
 	char peer[160];
@@ -279,7 +312,7 @@ static void serve_spawn(struct serve *sv, int fd)
 		serve_log("%s: cannot run '%s': %s", peer, sv->so->command[0], strerror(rc));
 		return;
 	}
-	sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .start_ns = clock_now_ns() };
+	sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .uid = uid, .start_ns = clock_now_ns() };
 	snprintf(sv->jobs[sv->njobs].peer, sizeof(sv->jobs[0].peer), "%s", peer);
 	sv->njobs++;
 }
@@ -636,7 +669,7 @@ static void serve_child_init(int sfd)
 /* Start a handler process for connection fd, or (fd -1) for the datagram in buf. */
 static void serve_handler(struct serve *sv, int sfd, int fd, const char *buf, size_t len,
 			  const struct sockaddr_storage *from, socklen_t fromlen,
-			  const struct ucred *cred)
+			  const struct ucred *cred, uid_t uid)
 {
 	pid_t pid = fork();
 
@@ -662,7 +695,8 @@ static void serve_handler(struct serve *sv, int sfd, int fd, const char *buf, si
 		serve_request(sv, sv->me.fd, env, peer, buf, len, from, fromlen, out);
 		_exit(EXIT_OK);
 	} else {
-		sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .start_ns = clock_now_ns() };
+		sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .uid = uid,
+							   .start_ns = clock_now_ns() };
 		sv->njobs++;
 	}
 	if (fd >= 0)
@@ -694,7 +728,7 @@ static void serve_datagram(struct serve *sv, int sfd, char *buf)
 			  name[0] ? name : "a sender", sv->ep->text, sv->me.msgsize);
 		return;
 	}
-	serve_handler(sv, sfd, -1, buf, (size_t)n, &from, fromlen, &cred);
+	serve_handler(sv, sfd, -1, buf, (size_t)n, &from, fromlen, &cred, (uid_t)-1);
 }
 
 /*
@@ -781,6 +815,7 @@ done:
 /* The message in buf, read from the queue or ring: to a handler process. */
 static void serve_queue_request(struct serve *sv, int sfd, const char *buf, size_t len)
 {
+	uid_t uid = (uid_t)-1;
 	struct envelope e;
 	struct endpoint rep;
 	const char *why = NULL;
@@ -840,7 +875,8 @@ static void serve_queue_request(struct serve *sv, int sfd, const char *buf, size
 		}
 		_exit(EXIT_OK);
 	} else {
-		sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .start_ns = clock_now_ns() };
+		sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .uid = uid,
+							   .start_ns = clock_now_ns() };
 		sv->njobs++;
 	}
 }
@@ -978,6 +1014,7 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 			stop = true;
 		if (!stop && (pfd[1].revents & POLLIN)) {
 			struct deadline now;
+			uid_t uid;
 			int fd;
 
 			deadline_start(&now, 0);
@@ -986,10 +1023,12 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 				continue;
 			}
 			fd = sock_accept_allowed(lfd, &now, sv->msg ? &sv->allow : &sv->s.allow);
-			if (fd >= 0 && sv->msg)
-				serve_handler(sv, sfd, fd, NULL, 0, NULL, 0, NULL);
+			if (fd >= 0 && !serve_per_uid_ok(sv, fd, &uid))
+				;
+			else if (fd >= 0 && sv->msg)
+				serve_handler(sv, sfd, fd, NULL, 0, NULL, 0, NULL, uid);
 			else if (fd >= 0)
-				serve_spawn(sv, fd);
+				serve_spawn(sv, fd, uid);
 			else if (errno == EMFILE || errno == ENFILE)
 				/* Out of descriptors: let running commands end first. */
 				poll(NULL, 0, 100);
@@ -1047,6 +1086,11 @@ static int serve_parse(poptContext pc, struct xfer_opts *o, struct serve_opts *s
 		case SERVE_JOBS:
 			arg = poptGetOptArg(pc);
 			bad |= cmd_opt_number("--jobs", arg, 1, SERVE_JOBS_MAX, &so->jobs) < 0;
+			free(arg);
+			break;
+		case SERVE_PER_UID:
+			arg = poptGetOptArg(pc);
+			bad |= cmd_opt_number("--per-uid", arg, 1, SERVE_JOBS_MAX, &so->per_uid) < 0;
 			free(arg);
 			break;
 		case SERVE_GRACE:
@@ -1109,6 +1153,9 @@ int cmd_serve(int argc, const char **argv)
 		rc = EXIT_USAGE;
 	else if ((rc = serve_check(&o, &ep)) != EXIT_OK)
 		;
+	else if (so.per_uid && ep.kind != EP_UNIX && ep.kind != EP_UNIX_SEQPACKET)
+		rc = cmd_usage_error("--per-uid applies to unix: and unix-seqpacket: sockets, "
+				     "whose peers have a uid, not '%s'", ep.text);
 	else if (ncmd < 1)
 		rc = cmd_usage_error("missing COMMAND");
 	else {
