@@ -745,7 +745,9 @@ static void serve_datagram(struct serve *sv, int sfd, char *buf)
 static void serve_queue_reply(const struct serve *sv, const struct envelope *e,
 			      const struct endpoint *rep, const char *peer)
 {
-	struct msgend_opts mo = { .mode = 0600 };
+	/* A ring's previous writer (the handler of the caller's last request)
+	 * may still be closing: its lock is waited for, not the object. */
+	struct msgend_opts mo = { .mode = 0600, .wait_ms = SERVE_REPLY_WAIT_MS };
 	struct envelope_owner qo, ro;
 	struct msgend rme;
 	struct deadline d;
