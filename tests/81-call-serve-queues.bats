@@ -373,3 +373,38 @@ envelope() {
 	assert_not_exists "/dev/mqueue$q"
 	assert_not_exists "$TEST_DIR/s"
 }
+
+@test "the compositions of the man pages' EXAMPLES work as written" {
+	local port jobs rpc
+	port=$(free_port)
+	jobs=/$(uniq_name jobs)
+	rpc=/$(uniq_name rpc)
+	need_mqueue
+	# A request to a daemon's control socket.
+	serve_bg "unix:$TEST_DIR/admin.sock" sh -c 'read -r c; echo "ok: $c"'
+	run bash -c 'echo "show info" | "$0" call --wait "unix:$1/admin.sock"' "$IPCTOOL" "$TEST_DIR"
+	assert_success
+	assert_output "ok: show info"
+	# A per-connection proxy to a TCP service.
+	serve_bg "tcp:127.0.0.1:$port" tr a-z A-Z
+	serve_bg "unix:$TEST_DIR/x.sock" -- "$IPCTOOL" call --wait=10s "tcp:127.0.0.1:$port"
+	run bash -c 'echo hello | "$0" call --wait "unix:$1/x.sock"' "$IPCTOOL" "$TEST_DIR"
+	assert_success
+	assert_output "HELLO"
+	# A job server on a queue and its clients.
+	serve_bg -j 4 --create --rm --maxmsg 10 --msgsize 1K "mq:$jobs" -- \
+		sh -c 'read -r n; echo $((n * n)) | tee -a "$0"' "$TEST_DIR/done"
+	run ipctool call --wait -t 5s "mq:$jobs" 3 4
+	assert_success
+	assert_output $'9\n16'
+	run ipctool send "mq:$jobs" 5
+	assert_success
+	assert_output ""
+	for i in $(seq 500); do grep -qx 25 "$TEST_DIR/done" && break; sleep 0.01; done
+	grep -qx 25 "$TEST_DIR/done"
+	# An RPC over the ring.
+	serve_bg --create --rm "shm:$rpc" -- sh -c 'read -r a b; echo $((a + b))'
+	run ipctool call --wait -t 5s "shm:$rpc" "1 2" "40 2"
+	assert_success
+	assert_output $'3\n42'
+}
