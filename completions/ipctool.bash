@@ -90,7 +90,8 @@ _ipctool() {
 	--dead-letter) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	-t | --timeout | --wait | -s | --size | -c | --count | -b | --buffer | --mode | -p | --priority | --type) return ;;
 	-n | -d | --duration | --warmup | --pin) return ;;
-	-q | --quit-after | -j | --jobs | --grace) return ;;
+	-q | --quit-after | -j | --jobs | --grace | --per-uid) return ;;
+	--maxmsg | --msgsize | --capacity) return ;;
 	esac
 	case $cmd in
 	send | recv | relay | call) _ipctool_endpoint "$cur" ;;
@@ -98,7 +99,7 @@ _ipctool() {
 		# ENDPOINT, then COMMAND (a program name), then its arguments.
 		local i nargs=0
 		for ((i = 2; i < cword; i++)); do
-			[[ ${words[i]} == -* || ${words[i - 1]} == @(-j|--jobs|--grace|--mode|--allow-uid|--allow-gid) ]] ||
+			[[ ${words[i]} == -* || ${words[i - 1]} == @(-j|--jobs|--per-uid|--grace|--mode|--allow-uid|--allow-gid|--maxmsg|--msgsize|--capacity) ]] ||
 				nargs=$((nargs + 1))
 		done
 		case $nargs in

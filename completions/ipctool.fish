@@ -83,4 +83,5 @@ function __ipctool_serve_wants_command
 end
 complete -c ipctool -n __ipctool_serve_wants_command -a '(__fish_complete_command)' -d command
 complete -c ipctool -n '__fish_seen_subcommand_from serve' -s j -l jobs -x -d 'commands at once'
+complete -c ipctool -n '__fish_seen_subcommand_from serve' -l per-uid -x -d 'commands at once per peer user (unix:)'
 complete -c ipctool -n '__fish_seen_subcommand_from call' -s q -l quit-after -x -d 'wait after input ends'
