@@ -146,28 +146,31 @@ int envelope_owner(const struct msgend *me, struct envelope_owner *o)
 			return -1;
 		o->uid = o->cuid = st.st_uid;
 		o->mode = st.st_mode & 07777;
+	} else if (me->ep->kind == EP_SHM && me->id >= 0) {
+		struct shmid_ds ds;
+
+		if (shmctl(me->id, IPC_STAT, &ds) < 0)
+			return -1;
+		o->sysv = true;
+		o->uid = ds.shm_perm.uid;
+		o->cuid = ds.shm_perm.cuid;
+		o->mode = ds.shm_perm.mode & 07777;
+		o->key = ds.shm_perm.__key;
 	} else if (me->ep->kind == EP_SHM) {
 		struct shm_seg s;
-		struct shm_desc d;
-		struct objref ref = me->ep->obj;
+		struct stat st;
 		int rc;
 
-		/* The segment the ring is in: by its id (System V), by name. */
-		if (me->id >= 0) {
-			ref.kind = OBJREF_ID;
-			ref.id = me->id;
-		}
-		if (shm_open_ref(&ref, false, &s) < 0)
+		/* The segment the ring is in, by name (shm_stat would count its
+		 * users through every /proc/PID/maps: far too slow per request). */
+		if (shm_open_ref(&me->ep->obj, false, &s) < 0)
 			return -1;
-		rc = shm_stat(&s, &d);
+		rc = fstat(s.fd, &st);
 		shm_close(&s);
 		if (rc < 0)
 			return -1;
-		o->sysv = d.sysv;
-		o->uid = d.uid;
-		o->cuid = d.sysv ? d.cuid : d.uid;
-		o->mode = d.mode & 07777;
-		o->key = d.key;
+		o->uid = o->cuid = st.st_uid;
+		o->mode = st.st_mode & 07777;
 	} else {
 		errno = EINVAL;
 		return -1;
