@@ -195,6 +195,7 @@ bench: all
 	scripts/bench-streams
 	scripts/bench-ls
 	scripts/bench-mq
+	scripts/bench-serve
 
 # ipctool bench against perf bench sched pipe and dd | cat, and issue 6's targets.
 bench-compare: all

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../lib/copy.h"
+#include "../lib/envelope.h"
 #include "../lib/parse.h"
 #include "cmd.h"
 #include "xfer.h"
@@ -32,7 +33,7 @@ static struct poptOption call_own_options[] = {
 	  "do not shut down the write side when input ends (the end is the close at exit; "
 	  "stream sockets)", NULL },
 	{ "json", 'J', POPT_ARG_NONE, NULL, CALL_JSON,
-	  "one JSON object per reply, as recv -J writes a message (message sockets)", NULL },
+	  "one JSON object per reply, as recv -J writes a message (message endpoints)", NULL },
 	POPT_TABLEEND
 };
 
@@ -340,12 +341,111 @@ static int call_stream(const struct xfer_opts *o, const struct call_opts *co,
 	return rc;
 }
 
+/* The reply object of a call on a queue or ring, removed at exit and on signals. */
+struct call_reply {
+	struct endpoint ep;
+	char text[ENVELOPE_NAME_MAX + 1];
+	struct msgend me;
+	char *msg;		/* request envelope: header, name, payload */
+	size_t hdr;		/* its header and name */
+};
+
+static void call_reply_remove(void *arg)
+{
+	msgend_remove(arg);
+}
+
 /*
- * Message endpoints (unix-seqpacket:, unix-dgram:, udp:): each request is
- * one message, answered by one reply before the next request goes. A
- * unix-dgram: caller binds an abstract address of the kernel's choosing
- * (autobind) for the server to reply to; a connected datagram socket
- * takes datagrams only from the server's address.
+ * Make a private reply object of the request endpoint's kind: 0600, an
+ * unpredictable name (System V: key:private), big enough for a reply as
+ * large as a request. EXIT_OK, or an exit status after reporting.
+ */
+static int call_reply_open(struct call_reply *r, const struct msgend *req)
+{
+	struct msgend_opts mo = { .create = true, .mode = 0600, .keep = true };
+	const char *why = NULL;
+	sigset_t old;
+	int rc, err;
+
+	if (envelope_reply_text(req->ep, r->text, sizeof(r->text)) < 0 ||
+	    endpoint_parse(r->text, &r->ep, &why) < 0) {
+		cmd_warn("cannot name a reply object for '%s'", req->ep->text);
+		return EXIT_FAIL;
+	}
+	/* One reply is outstanding at a time; its size is the request's. */
+	mo.maxmsg = r->ep.kind == EP_MQ && !objref_is_sysv(&r->ep.obj) ? 1 : 0;
+	mo.msgsize = r->ep.kind == EP_MQ ? req->msgsize : 0;
+	for (mo.capacity = 4096; r->ep.kind == EP_SHM && mo.capacity < 2 * req->msgsize + 4096;)
+		mo.capacity *= 2;
+	cleanup_hold(&old);
+	rc = msgend_open(&r->me, &r->ep, MSGEND_RECEIVER, &mo, &why);
+	err = errno;
+	if (rc == 0)
+		cleanup_push(call_reply_remove, &r->me);
+	cleanup_release(&old);
+	if (rc < 0) {
+		errno = err;
+		if (why)
+			cmd_warnx("cannot create a reply object '%s': %s", r->text, why);
+		else
+			cmd_warn("cannot create a reply object '%s'", r->text);
+		return EXIT_FAIL;
+	}
+	/* A System V object is named by the id it got. */
+	if (objref_is_sysv(&r->ep.obj) &&
+	    snprintf(r->text, sizeof(r->text), "%s:id:%d", r->ep.kind == EP_MQ ? "mq" : "shm",
+		     r->me.id) < 0) {
+		cmd_warn("cannot name a reply object for '%s'", req->ep->text);
+		return EXIT_FAIL;
+	}
+	r->msg = malloc(req->msgsize);
+	if (!r->msg) {
+		cmd_warn("cannot allocate memory");
+		return EXIT_FAIL;
+	}
+	r->hdr = ENVELOPE_HEADER + strlen(r->text);
+	if (r->hdr >= req->msgsize) {
+		cmd_warnx("'%s': its message size (%zu bytes) leaves no room for a request",
+			  req->ep->text, req->msgsize);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Wait for the reply to request id on r (until d): 1 with the payload in
+ * *rep, or msgend_recv's failure. A message that is not that reply (no
+ * envelope, another id: nobody else should write here) is skipped.
+ */
+static int call_reply_recv(const struct endpoint *ep, struct call_reply *r, uint64_t id,
+			   char *rbuf, struct xfer_msg *rep, const struct deadline *d)
+{
+	for (;;) {
+		struct envelope e;
+		const char *why = "not a reply";
+		size_t len = 0;
+		int rc = msgend_recv(&r->me, rbuf, &len, &rep->meta, d);
+
+		if (rc <= 0)
+			return rc;
+		if (envelope_parse(rbuf, len, &e, &why) == ENVELOPE_REPLY && e.id == id) {
+			rep->data = e.payload;
+			rep->len = e.len;
+			return 1;
+		}
+		cmd_warnx("'%s': a message in the reply object that is not the reply to this "
+			  "request (%s): skipped", ep->text,
+			  e.type == ENVELOPE_REPLY ? "another request's id" : why);
+	}
+}
+
+/*
+ * Message endpoints: each request is one message, answered by one reply
+ * before the next request goes. A unix-dgram: caller binds an abstract
+ * address of the kernel's choosing (autobind) for the server to reply to;
+ * a connected datagram socket takes datagrams only from the server's
+ * address. Queues and rings have no return address: the request goes in
+ * an envelope naming a private reply object (r), where the reply comes.
  */
 static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const char **msgs,
 		    int nmsgs, bool json)
@@ -353,8 +453,11 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 	struct xfer_source src;
 	struct xfer_sink dst;
 	struct msgend me;
+	struct call_reply r = { .msg = NULL };
+	bool queue = ep->kind == EP_MQ || ep->kind == EP_SHM;
 	struct deadline d;
 	uint64_t sent = 0;
+	size_t limit;
 	char *rbuf = NULL;
 	int rc, i;
 
@@ -372,37 +475,49 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 			rc = EXIT_FAIL;
 		}
 	}
+	if (rc == EXIT_OK && queue)
+		rc = call_reply_open(&r, &me);
+	/* What a request may hold: the message size, less the envelope. */
+	limit = queue ? me.msgsize - r.hdr : me.msgsize;
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
-	if (rc == EXIT_OK && !(rbuf = malloc(me.msgsize ? me.msgsize : 1))) {
+	if (rc == EXIT_OK &&
+	    !(rbuf = malloc(queue ? r.me.msgsize + 1 : me.msgsize ? me.msgsize : 1))) {
 		cmd_warn("cannot allocate memory");
 		rc = EXIT_FAIL;
 	}
-	if (rc == EXIT_OK && xfer_sink_fd(&dst, o, STDOUT_FILENO, NULL, json, me.msgsize) < 0)
+	if (rc == EXIT_OK && xfer_sink_fd(&dst, o, STDOUT_FILENO, NULL, json,
+					     queue ? r.me.msgsize : me.msgsize) < 0)
 		rc = EXIT_FAIL;
 	if (rc == EXIT_OK && nmsgs > 0) {
 		xfer_source_args(&src, o, msgs, nmsgs);
 		/* Refuse before sending anything. */
 		for (i = 0; i < nmsgs; i++)
-			if (strlen(msgs[i]) > me.msgsize) {
-				errno = EMSGSIZE;
-				rc = xfer_send_failed(o, &me, strlen(msgs[i]), 0);
+			if (strlen(msgs[i]) > limit) {
+				rc = xfer_too_large(ep, "message", strlen(msgs[i]), false, limit);
 				break;
 			}
-	} else if (rc == EXIT_OK &&
-		   xfer_source_fd(&src, o, STDIN_FILENO, NULL, me.msgsize, ep) < 0) {
+	} else if (rc == EXIT_OK && xfer_source_fd(&src, o, STDIN_FILENO, NULL, limit, ep) < 0) {
 		rc = EXIT_FAIL;
 	}
 	while (rc == EXIT_OK) {
 		struct xfer_msg req = { 0 }, rep = { 0 };
+		uint64_t id = envelope_random();
 		size_t len = 0;
-		int r = src.next(&src, &req, NULL);
+		int r2 = src.next(&src, &req, NULL);
 
-		if (r == XFER_END)
+		if (r2 == XFER_END)
 			break;
-		if (r < 0) {
+		if (r2 < 0) {
 			rc = src.failed(&src, sent);
 			break;
+		}
+		if (queue) {
+			/* The envelope: header, reply name, then the request. */
+			envelope_header(r.msg, r.hdr, ENVELOPE_REQUEST, id, r.text);
+			memcpy(r.msg + r.hdr, req.data, req.len);
+			req.data = r.msg;
+			req.len += r.hdr;
 		}
 		if (msgend_send(&me, req.data, req.len, NULL, xfer_deadline(o, &d)) < 0) {
 			rc = xfer_send_failed(o, &me, req.len, sent);
@@ -411,19 +526,23 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 		if (src.take)
 			src.take(&src);
 		sent++;
-		r = msgend_recv(&me, rbuf, &len, &rep.meta, xfer_deadline(o, &d));
-		if (r == MSGEND_EOS) {
+		if (queue) {
+			r2 = call_reply_recv(ep, &r, id, rbuf, &rep, xfer_deadline(o, &d));
+		} else {
+			r2 = msgend_recv(&me, rbuf, &len, &rep.meta, xfer_deadline(o, &d));
+			rep.data = rbuf;
+			rep.len = len;
+		}
+		if (r2 == MSGEND_EOS) {
 			cmd_warnx("'%s': the peer closed the connection before replying", ep->text);
 			rc = EXIT_FAIL;
 			break;
 		}
-		if (r < 0) {
+		if (r2 < 0) {
 			rc = errno == ETIMEDOUT ? xfer_recv_timed_out(o, ep, sent - 1, true)
-						: xfer_recv_failed(o, &me, sent - 1);
+				: xfer_recv_failed(o, queue ? &r.me : &me, sent - 1);
 			break;
 		}
-		rep.data = rbuf;
-		rep.len = len;
 		/* Each reply is out before the next request goes. */
 		if (dst.put(&dst, &rep, NULL) < 0 || (dst.flush && dst.flush(&dst) < 0)) {
 			rc = dst.failed(&dst, NULL, sent);
@@ -433,15 +552,21 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 	xfer_source_free(&src);
 	xfer_sink_free(&dst);
 	free(rbuf);
+	free(r.msg);
 	msgend_close(&me);
+	msgend_close(&r.me);
+	/* Removes the reply object. */
 	cleanup_run();
 	return rc;
 }
 
-/* Which endpoints call and serve take: sockets, streams and messages. */
+/* Which endpoints call takes: sockets, queues and rings. */
 static int call_check(const struct xfer_opts *o, const struct endpoint *ep)
 {
-	if (ep->kind == EP_UNIX_SEQPACKET || ep->kind == EP_UNIX_DGRAM || ep->kind == EP_UDP)
+	if (ep->kind == EP_STDIO || ep->kind == EP_FIFO)
+		return cmd_usage_error("'%s': call takes sockets, queues and rings: unix:, tcp:, "
+				       "unix-seqpacket:, unix-dgram:, udp:, mq:, shm:", ep->text);
+	if (endpoint_is_message(ep))
 		return xfer_check_msg(o, ep, XFER_SENDER);
 	return xfer_check_stream_socket(o, ep);
 }

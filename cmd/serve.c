@@ -24,13 +24,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lib/envelope.h"
 #include "../lib/parse.h"
 #include "cmd.h"
 #include "xfer.h"
 
 extern char **environ;
 
-enum { SERVE_JOBS = 100, SERVE_VERBOSE, SERVE_GRACE };
+enum { SERVE_JOBS = 100, SERVE_VERBOSE, SERVE_GRACE, SERVE_PER_UID };
 
 #define SERVE_JOBS_DEFAULT 40
 #define SERVE_JOBS_MAX 10000
@@ -39,6 +40,9 @@ enum { SERVE_JOBS = 100, SERVE_VERBOSE, SERVE_GRACE };
 static struct poptOption serve_own_options[] = {
 	{ "jobs", 'j', POPT_ARG_STRING, NULL, SERVE_JOBS,
 	  "run at most N commands at once; further peers wait (default 40)", "N" },
+	{ "per-uid", '\0', POPT_ARG_STRING, NULL, SERVE_PER_UID,
+	  "unix sockets: at most N commands at once per peer user; further connections "
+	  "of that user are closed", "N" },
 	{ "verbose", 'v', POPT_ARG_NONE, NULL, SERVE_VERBOSE,
 	  "one line per connection (message sockets: per message) on stderr: peer, "
 	  "command pid, exit status, duration", NULL },
@@ -48,8 +52,10 @@ static struct poptOption serve_own_options[] = {
 	POPT_TABLEEND
 };
 
-static const char *const serve_xfer_names[] = { "mode", "reuse", "allow-uid", "allow-gid", NULL };
-static struct poptOption serve_xfer_options[8];
+static const char *const serve_xfer_names[] = { "mode",   "reuse",   "allow-uid", "allow-gid",
+						"create", "rm",	     "maxmsg",	  "msgsize",
+						"capacity", NULL };
+static struct poptOption serve_xfer_options[16];
 
 static struct poptOption serve_options[] = {
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, serve_own_options, 0, "Serve options:", NULL },
@@ -60,6 +66,7 @@ static struct poptOption serve_options[] = {
 
 struct serve_opts {
 	long long jobs;
+	long long per_uid;	/* --per-uid: 0 none */
 	bool verbose;
 	int64_t grace_ms;
 	const char **command;
@@ -67,6 +74,7 @@ struct serve_opts {
 
 struct serve_job {
 	pid_t pid;
+	uid_t uid;		/* the peer's, with --per-uid */
 	uint64_t start_ns;
 	char peer[160];
 };
@@ -250,8 +258,36 @@ static int serve_posix_spawn(const struct serve *sv, pid_t *pid,
 	return rc;
 }
 
+/*
+ * --per-uid: whether the peer of connection fd may have one more command
+ * (its uid in *uid); if not, the connection is closed (as s6-ipcserverd -C
+ * does), logged with -v.
+ */
+static bool serve_per_uid_ok(const struct serve *sv, int fd, uid_t *uid)
+{
+	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	socklen_t cl = sizeof(cred);
+	long long i, n = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+		cred.uid = (uid_t)-1;
+	*uid = cred.uid;
+	if (!sv->so->per_uid)
+		return true;
+	for (i = 0; i < sv->njobs; i++)
+		n += sv->jobs[i].uid == cred.uid;
+	if (n < sv->so->per_uid)
+		return true;
+	if (sv->so->verbose)
+		serve_log("uid %u gid %u pid %d: %lld command%s of this user running (--per-uid): "
+			  "connection closed", (unsigned)cred.uid, (unsigned)cred.gid,
+			  (int)cred.pid, n, n == 1 ? "" : "s");
+	close(fd);
+	return false;
+}
+
 /* Run the command on connection fd. */
-static void serve_spawn(struct serve *sv, int fd)
+static void serve_spawn(struct serve *sv, int fd, uid_t uid)
 {
 	posix_spawn_file_actions_t fa;
 	char peer[160];
@@ -276,7 +312,7 @@ static void serve_spawn(struct serve *sv, int fd)
 		serve_log("%s: cannot run '%s': %s", peer, sv->so->command[0], strerror(rc));
 		return;
 	}
-	sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .start_ns = clock_now_ns() };
+	sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .uid = uid, .start_ns = clock_now_ns() };
 	snprintf(sv->jobs[sv->njobs].peer, sizeof(sv->jobs[0].peer), "%s", peer);
 	sv->njobs++;
 }
@@ -607,32 +643,44 @@ done:
 	return rc;
 }
 
+/* Queues and rings: no return address, requests in envelopes. */
+static bool serve_is_queue(const struct endpoint *ep)
+{
+	return ep->kind == EP_MQ || ep->kind == EP_SHM;
+}
+
+/* In a handler process: serve's stop signals end it, and its running command. */
+static void serve_child_init(int sfd)
+{
+	struct sigaction sa = { .sa_handler = serve_handler_stop };
+	sigset_t stop;
+
+	close(sfd);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigprocmask(SIG_UNBLOCK, &stop, NULL);
+}
+
 /* Start a handler process for connection fd, or (fd -1) for the datagram in buf. */
 static void serve_handler(struct serve *sv, int sfd, int fd, const char *buf, size_t len,
 			  const struct sockaddr_storage *from, socklen_t fromlen,
-			  const struct ucred *cred)
+			  const struct ucred *cred, uid_t uid)
 {
 	pid_t pid = fork();
 
 	if (pid < 0) {
 		serve_log("cannot fork: %s", strerror(errno));
 	} else if (pid == 0) {
-		struct sigaction sa = { .sa_handler = serve_handler_stop };
-		sigset_t stop;
 		char *out = malloc(sv->me.msgsize + 1);
 		char peer[160];
 		char **env;
 
-		close(sfd);
-		sigemptyset(&stop);
-		sigaddset(&stop, SIGTERM);
-		sigaddset(&stop, SIGINT);
-		sigaddset(&stop, SIGHUP);
-		/* serve's stop signals end a handler, and its running command. */
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		sigprocmask(SIG_UNBLOCK, &stop, NULL);
+		serve_child_init(sfd);
 		if (fd >= 0) {
 			if (sv->me.lfd >= 0)
 				close(sv->me.lfd);
@@ -647,7 +695,8 @@ static void serve_handler(struct serve *sv, int sfd, int fd, const char *buf, si
 		serve_request(sv, sv->me.fd, env, peer, buf, len, from, fromlen, out);
 		_exit(EXIT_OK);
 	} else {
-		sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .start_ns = clock_now_ns() };
+		sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .uid = uid,
+							   .start_ns = clock_now_ns() };
 		sv->njobs++;
 	}
 	if (fd >= 0)
@@ -679,16 +728,220 @@ static void serve_datagram(struct serve *sv, int sfd, char *buf)
 			  name[0] ? name : "a sender", sv->ep->text, sv->me.msgsize);
 		return;
 	}
-	serve_handler(sv, sfd, -1, buf, (size_t)n, &from, fromlen, &cred);
+	serve_handler(sv, sfd, -1, buf, (size_t)n, &from, fromlen, &cred, (uid_t)-1);
+}
+
+/*
+ * Queues and rings have no return address: a request comes in an envelope
+ * (lib/envelope.h) naming the caller's reply object. Each is served by a
+ * handler process of its own (up to -j), which checks the reply object
+ * (envelope_reply_allowed), runs COMMAND and sends its output there; a
+ * message without an envelope (from send) is served with no reply.
+ */
+
+#define SERVE_REPLY_WAIT_MS 5000
+
+/* In the handler: the reply to request e, the command's output, into its reply object. */
+static void serve_queue_reply(const struct serve *sv, const struct envelope *e,
+			      const struct endpoint *rep, const char *peer)
+{
+	/* A ring's previous writer (the handler of the caller's last request)
+	 * may still be closing: its lock is waited for, not the object. */
+	struct msgend_opts mo = { .mode = 0600, .wait_ms = SERVE_REPLY_WAIT_MS };
+	struct envelope_owner qo, ro;
+	struct msgend rme;
+	struct deadline d;
+	const char *why = NULL;
+	uint64_t start = clock_now_ns();
+	size_t len = 0, room;
+	char *out;
+	pid_t pid = 0;
+	char how[64];
+	int st;
+
+	/* Opened without creating: a reply object is the caller's to make. */
+	if (msgend_open(&rme, rep, MSGEND_SENDER, &mo, &why) < 0) {
+		if (sv->so->verbose)
+			serve_log("%s: cannot open the reply object: %s: request skipped", peer,
+				  why ? why : strerror(errno));
+		return;
+	}
+	if (envelope_owner(&sv->me, &qo) < 0 || envelope_owner(&rme, &ro) < 0) {
+		if (sv->so->verbose)
+			serve_log("%s: cannot tell who owns the reply object: %s: request skipped",
+				  peer, strerror(errno));
+		msgend_close(&rme);
+		return;
+	}
+	if (!envelope_reply_allowed(&qo, &ro, &why)) {
+		if (sv->so->verbose)
+			serve_log("%s: reply object refused: %s: request skipped", peer, why);
+		msgend_close(&rme);
+		return;
+	}
+	room = rme.msgsize > ENVELOPE_HEADER ? rme.msgsize - ENVELOPE_HEADER : 0;
+	out = malloc(ENVELOPE_HEADER + room + 1);
+	if (!out) {
+		serve_log("%s: cannot allocate memory: request skipped", peer);
+		msgend_close(&rme);
+		return;
+	}
+	if (serve_command(sv, environ, e->payload, e->len, out + ENVELOPE_HEADER, room + 1, &len,
+			  &st, &pid) < 0) {
+		serve_log("%s: cannot run '%s': %s", peer, sv->so->command[0], strerror(errno));
+		goto done;
+	}
+	if (sv->so->verbose) {
+		serve_status(st, how, sizeof(how));
+		serve_log("%s: command pid %d %s after %.3fs", peer, (int)pid, how,
+			  (double)(clock_now_ns() - start) / 1e9);
+	}
+	/* The reply is a line's text: its final newline is the framing's. */
+	if (len > 0 && len <= room + 1 && out[ENVELOPE_HEADER + len - 1] == '\n')
+		len--;
+	if (len > room) {
+		serve_log("%s: reply of %s%zu bytes is larger than the reply object's message size "
+			  "(%zu bytes with the envelope): not sent", peer,
+			  len > room + 1 ? "over " : "", len > room + 1 ? room : len, rme.msgsize);
+		goto done;
+	}
+	envelope_header(out, ENVELOPE_HEADER, ENVELOPE_REPLY, e->id, NULL);
+	deadline_start(&d, SERVE_REPLY_WAIT_MS);
+	if (msgend_send(&rme, out, ENVELOPE_HEADER + len, NULL, &d) < 0 && sv->so->verbose)
+		serve_log("%s: cannot send the reply: %s", peer, strerror(errno));
+done:
+	free(out);
+	msgend_close(&rme);
+}
+
+/* The message in buf, read from the queue or ring: to a handler process. */
+static void serve_queue_request(struct serve *sv, int sfd, const char *buf, size_t len)
+{
+	uid_t uid = (uid_t)-1;
+	struct envelope e;
+	struct endpoint rep;
+	const char *why = NULL;
+	char peer[ENVELOPE_NAME_MAX + 32];
+	int type = envelope_parse(buf, len, &e, &why);
+	pid_t pid;
+
+	if (type < 0) {
+		if (sv->so->verbose)
+			serve_log("'%s': a malformed request envelope (%s): skipped", sv->ep->text,
+				  why);
+		return;
+	}
+	if (type == ENVELOPE_REPLY) {
+		if (sv->so->verbose)
+			serve_log("'%s': a reply envelope where requests come: skipped",
+				  sv->ep->text);
+		return;
+	}
+	if (type == ENVELOPE_REQUEST) {
+		char shown[ENVELOPE_NAME_MAX * 4 + 1];
+
+		objref_escape(e.reply, shown, sizeof(shown), false);
+		snprintf(peer, sizeof(peer), "reply to '%.*s'", ENVELOPE_NAME_MAX, shown);
+		if (endpoint_parse(e.reply, &rep, &why) < 0 ||
+		    !envelope_reply_named(sv->ep, &rep, &why)) {
+			if (sv->so->verbose)
+				serve_log("%s: not a reply object: %s: request skipped", peer, why);
+			return;
+		}
+	} else {
+		snprintf(peer, sizeof(peer), "a message without an envelope (no reply)");
+	}
+	pid = fork();
+	if (pid < 0) {
+		serve_log("cannot fork: %s", strerror(errno));
+	} else if (pid == 0) {
+		uint64_t start = clock_now_ns();
+		pid_t cpid = 0;
+		size_t olen = 0;
+		char how[64];
+		int st;
+
+		serve_child_init(sfd);
+		if (type == ENVELOPE_REQUEST) {
+			serve_queue_reply(sv, &e, &rep, peer);
+			_exit(EXIT_OK);
+		}
+		/* No reply: the output goes nowhere, as for a datagram with no address. */
+		if (serve_command(sv, environ, e.payload, e.len, NULL, 0, &olen, &st, &cpid) < 0)
+			serve_log("%s: cannot run '%s': %s", peer, sv->so->command[0],
+				  strerror(errno));
+		else if (sv->so->verbose) {
+			serve_status(st, how, sizeof(how));
+			serve_log("%s: command pid %d %s after %.3fs", peer, (int)cpid, how,
+				  (double)(clock_now_ns() - start) / 1e9);
+		}
+		_exit(EXIT_OK);
+	} else {
+		sv->jobs[sv->njobs] = (struct serve_job){ .pid = pid, .uid = uid,
+							   .start_ns = clock_now_ns() };
+		sv->njobs++;
+	}
+}
+
+/*
+ * The loop of a queue or ring: a POSIX queue is polled beside the signals;
+ * a System V queue or a ring cannot be, so a receive waits at most
+ * SERVE_QUEUE_TICK_MS before the signals are looked at. true when the
+ * queue failed (reported).
+ */
+#define SERVE_QUEUE_TICK_MS 100
+static bool serve_queue_loop(struct serve *sv, int sfd, char *buf)
+{
+	bool pollable = sv->ep->kind == EP_MQ && sv->me.id < 0 && sv->me.fd >= 0;
+
+	for (;;) {
+		bool room = sv->njobs < sv->so->jobs;
+		struct pollfd pfd[2] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = room && pollable ? sv->me.fd : -1, .events = POLLIN },
+		};
+		struct deadline d;
+		size_t len = 0;
+		int rc;
+
+		if (poll(pfd, 2, room && !pollable ? 0 : -1) < 0 && errno != EINTR) {
+			cmd_warn("poll");
+			return true;
+		}
+		if (pfd[0].revents && serve_signals(sv, sfd))
+			return false;
+		if (!room || (pollable && !(pfd[1].revents & POLLIN)))
+			continue;
+		deadline_start(&d, pollable ? 0 : SERVE_QUEUE_TICK_MS);
+		rc = msgend_recv(&sv->me, buf, &len, NULL, &d);
+		if (rc < 0 && (errno == ETIMEDOUT || errno == EAGAIN || errno == EINTR))
+			continue;
+		if (rc < 0) {
+			cmd_warn("cannot receive from '%s'", sv->ep->text);
+			return true;
+		}
+		if (rc == MSGEND_EOS) {
+			/* (A ring served keeps going when a caller closes.) */
+			poll(NULL, 0, 10);
+			continue;
+		}
+		serve_queue_request(sv, sfd, buf, len);
+	}
 }
 
 /* Open a message endpoint to serve on: EXIT_OK, or an exit status after reporting. */
 static int serve_open_msg(struct serve *sv, const struct xfer_opts *o)
 {
-	int one = 1, rc = xfer_open_msg(&sv->me, o, sv->ep, XFER_RECEIVER);
+	struct xfer_opts ro = *o;
+	int one = 1, rc;
 
+	/* A ring served takes callers one after another: a caller's close is no end. */
+	ro.keep = true;
+	rc = xfer_open_msg(&sv->me, &ro, sv->ep, XFER_RECEIVER);
 	if (rc != EXIT_OK)
 		return rc;
+	if (serve_is_queue(sv->ep))
+		return EXIT_OK;
 	xfer_allow_init(&sv->allow, o, sv->ep);
 	/* A server runs long: refused peers are logged with -v only. */
 	if (!sv->so->verbose)
@@ -704,7 +957,7 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 {
 	sigset_t set, old;
 	int sfd, rc, lfd;
-	bool stop = false;
+	bool stop = false, failed = false;
 	char *buf = NULL;
 
 	sigemptyset(&set);
@@ -743,6 +996,10 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 	/* A server runs long: refused peers are logged with -v only. */
 	if (!sv->so->verbose)
 		sv->s.allow.refused = NULL;
+	if (sv->msg && serve_is_queue(sv->ep)) {
+		failed = serve_queue_loop(sv, sfd, buf);
+		stop = true;
+	}
 	while (!stop) {
 		struct pollfd pfd[2] = {
 			{ .fd = sfd, .events = POLLIN },
@@ -759,6 +1016,7 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 			stop = true;
 		if (!stop && (pfd[1].revents & POLLIN)) {
 			struct deadline now;
+			uid_t uid;
 			int fd;
 
 			deadline_start(&now, 0);
@@ -767,10 +1025,12 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 				continue;
 			}
 			fd = sock_accept_allowed(lfd, &now, sv->msg ? &sv->allow : &sv->s.allow);
-			if (fd >= 0 && sv->msg)
-				serve_handler(sv, sfd, fd, NULL, 0, NULL, 0, NULL);
+			if (fd >= 0 && !serve_per_uid_ok(sv, fd, &uid))
+				;
+			else if (fd >= 0 && sv->msg)
+				serve_handler(sv, sfd, fd, NULL, 0, NULL, 0, NULL, uid);
 			else if (fd >= 0)
-				serve_spawn(sv, fd);
+				serve_spawn(sv, fd, uid);
 			else if (errno == EMFILE || errno == ENFILE)
 				/* Out of descriptors: let running commands end first. */
 				poll(NULL, 0, 100);
@@ -786,14 +1046,20 @@ static int serve_run(struct serve *sv, const struct xfer_opts *o)
 	serve_drain(sv, sfd);
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return EXIT_OK;
+	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
-/* Which endpoints: stream sockets, and the message sockets. */
+/* Which endpoints: sockets, queues and rings. */
 static int serve_check(const struct xfer_opts *o, const struct endpoint *ep)
 {
-	if (ep->kind == EP_UNIX_SEQPACKET || ep->kind == EP_UNIX_DGRAM || ep->kind == EP_UDP)
+	if (ep->kind == EP_STDIO || ep->kind == EP_FIFO)
+		return cmd_usage_error("'%s': serve takes sockets, queues and rings: unix:, tcp:, "
+				       "unix-seqpacket:, unix-dgram:, udp:, mq:, shm:", ep->text);
+	if (endpoint_is_message(ep))
 		return xfer_check_msg(o, ep, XFER_RECEIVER);
+	if (o->create || o->rm)
+		return cmd_usage_error("%s applies to queues and rings, not '%s'",
+				       o->create ? "--create" : "--rm", ep->text);
 	return xfer_check_stream_socket(o, ep);
 }
 
@@ -824,6 +1090,11 @@ static int serve_parse(poptContext pc, struct xfer_opts *o, struct serve_opts *s
 		case SERVE_JOBS:
 			arg = poptGetOptArg(pc);
 			bad |= cmd_opt_number("--jobs", arg, 1, SERVE_JOBS_MAX, &so->jobs) < 0;
+			free(arg);
+			break;
+		case SERVE_PER_UID:
+			arg = poptGetOptArg(pc);
+			bad |= cmd_opt_number("--per-uid", arg, 1, SERVE_JOBS_MAX, &so->per_uid) < 0;
 			free(arg);
 			break;
 		case SERVE_GRACE:
@@ -886,6 +1157,9 @@ int cmd_serve(int argc, const char **argv)
 		rc = EXIT_USAGE;
 	else if ((rc = serve_check(&o, &ep)) != EXIT_OK)
 		;
+	else if (so.per_uid && ep.kind != EP_UNIX && ep.kind != EP_UNIX_SEQPACKET)
+		rc = cmd_usage_error("--per-uid applies to unix: and unix-seqpacket: sockets, "
+				     "whose peers have a uid, not '%s'", ep.text);
 	else if (ncmd < 1)
 		rc = cmd_usage_error("missing COMMAND");
 	else {

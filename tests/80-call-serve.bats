@@ -189,18 +189,17 @@ serve_bg() {
 	assert_failure 2
 	assert_output --partial "missing COMMAND"
 	assert_not_exists "$TEST_DIR/s"
-	run ipctool serve "mq:/$(uniq_name q)" cat
+	run ipctool serve "fifo:$TEST_DIR/f" cat
 	assert_failure 2
-	assert_output --partial "serve takes sockets only: unix:, tcp:, unix-seqpacket:, unix-dgram:, udp:"
+	assert_output --partial "serve takes sockets, queues and rings: unix:, tcp:, unix-seqpacket:, unix-dgram:, udp:, mq:, shm:"
+	assert_not_exists "$TEST_DIR/f"
 	run ipctool serve "unix-dgram:$TEST_DIR/d"
 	assert_failure 2
 	assert_output --partial "missing COMMAND"
 	assert_not_exists "$TEST_DIR/d"
-	run ipctool call "mq:/$(uniq_name q)" </dev/null
+	run ipctool call "fifo:$TEST_DIR/f" </dev/null
 	assert_failure 2
-	assert_output --partial "call takes sockets only"
-	run ipctool call "shm:/$(uniq_name r)" </dev/null
-	assert_failure 2
+	assert_output --partial "call takes sockets, queues and rings"
 	run ipctool call -q 1s "unix-seqpacket:$TEST_DIR/q" </dev/null
 	assert_failure 2
 	assert_output --partial "--quit-after applies to stream sockets, not 'unix-seqpacket:$TEST_DIR/q'"
@@ -368,4 +367,166 @@ udp_ready() {
 	for i in $(seq 2000); do kill -0 "$cmd" 2>/dev/null || break; sleep 0.005; done
 	run kill -0 "$cmd"
 	assert_failure
+}
+
+@test "serve answers socat and python3 clients; call talks to a socat server" {
+	command -v socat >/dev/null || skip "needs socat"
+	serve_bg "unix:$TEST_DIR/s" tr a-z A-Z
+	wait_for_path "$TEST_DIR/s"
+	run socat - "UNIX-CONNECT:$TEST_DIR/s" <<<"from socat"
+	assert_success
+	assert_output "FROM SOCAT"
+	if command -v python3 >/dev/null; then
+		run python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"from python\n")
+s.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode())' "$TEST_DIR/s"
+		assert_success
+		assert_output "FROM PYTHON"
+	fi
+	bg socat "UNIX-LISTEN:$TEST_DIR/x,fork" "EXEC:rev"
+	run ipctool call --wait=10s -t 10s "unix:$TEST_DIR/x" <<<"abc"
+	assert_success
+	assert_output "cba"
+}
+
+@test "call reads a banner the server writes before the request" {
+	serve_bg "unix:$TEST_DIR/s" sh -c 'echo "220 ready"; read -r l; echo "got $l"'
+	run ipctool call --wait=10s -t 10s "unix:$TEST_DIR/s" <<<"x"
+	assert_success
+	assert_output $'220 ready\ngot x'
+}
+
+@test "serve -j 3 never runs more than three commands, counted by the commands" {
+	local i pids=()
+	serve_bg -j 3 "unix:$TEST_DIR/s" -- sh -c '
+		echo + >>"$0"; n=$(grep -c + "$0"); m=$(grep -c - "$0")
+		echo $((n - m)) >>"$0.max"; sleep 0.2; echo - >>"$0"; cat' "$TEST_DIR/count"
+	wait_for_path "$TEST_DIR/s"
+	for i in $(seq 8); do
+		"$IPCTOOL" call -t 30s "unix:$TEST_DIR/s" "r$i" >"$TEST_DIR/out$i" 3>&- &
+		pids+=($!)
+	done
+	for i in $(seq 8); do
+		bg_exits "${pids[$((i - 1))]}" 0
+		[ "$(cat "$TEST_DIR/out$i")" = "r$i" ]
+	done
+	[ "$(wc -l <"$TEST_DIR/count.max")" -eq 8 ]
+	[ "$(sort -n "$TEST_DIR/count.max" | tail -n1)" -le 3 ]
+}
+
+@test "200 calls in a row after a failing command, each answered" {
+	serve_bg -v "unix:$TEST_DIR/s" sh -c 'read -r l; [ "$l" != fail ] || exit 3; echo "ok $l"'
+	run ipctool call --wait=10s -t 10s "unix:$TEST_DIR/s" fail
+	assert_success
+	assert_output ""
+	local i
+	for i in $(seq 200); do
+		echo "$i" | "$IPCTOOL" call -t 10s "unix:$TEST_DIR/s"
+	done >"$TEST_DIR/out"
+	seq -f "ok %g" 200 >"$TEST_DIR/want"
+	cmp "$TEST_DIR/want" "$TEST_DIR/out"
+	run grep -c "exited 3 after" "$TEST_DIR/serve.log"
+	assert_output 1
+}
+
+@test "SIGTERM: serve leaves no command behind" {
+	serve_bg -v "unix:$TEST_DIR/s" -- sh -c 'echo $$ >>"$0"; exec sleep 100' "$TEST_DIR/pids"
+	local pid=$BG_PID i
+	wait_for_path "$TEST_DIR/s"
+	for i in 1 2 3; do
+		"$IPCTOOL" call -q 0 "unix:$TEST_DIR/s" </dev/null 3>&-
+	done
+	for i in $(seq 1000); do
+		[ "$(wc -l <"$TEST_DIR/pids" 2>/dev/null || echo 0)" -eq 3 ] && break
+		sleep 0.01
+	done
+	[ "$(wc -l <"$TEST_DIR/pids")" -eq 3 ]
+	kill -TERM "$pid"
+	bg_exits "$pid" 0
+	assert_not_exists "$TEST_DIR/s"
+	for i in $(cat "$TEST_DIR/pids"); do
+		run kill -0 "$i"
+		assert_failure
+	done
+	run grep -c "killed by signal 15" "$TEST_DIR/serve.log"
+	assert_output 3
+}
+
+@test "serve --per-uid 1: a second connection of the same user is closed, others served" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to become nobody"
+	id nobody >/dev/null 2>&1 || skip "needs the user nobody"
+	mkfifo "$TEST_DIR/hold"
+	chmod 755 "$TEST_DIR"
+	serve_bg -v --per-uid 1 --mode 0666 "unix:$TEST_DIR/s" \
+		sh -c 'echo x >>"$0"; read -r l; echo "got $l"' "$TEST_DIR/started"
+	exec 5<>"$TEST_DIR/hold"
+	"$IPCTOOL" call --wait=10s "unix:$TEST_DIR/s" <"$TEST_DIR/hold" >"$TEST_DIR/one" 3>&- &
+	local first=$!
+	wait_for_nonempty "$TEST_DIR/started"
+	# The same user again: closed at once, no command (a request written
+	# after the close may fail, so none is sent).
+	run ipctool call -t 10s "unix:$TEST_DIR/s" </dev/null
+	assert_output ""
+	[ "$(wc -l <"$TEST_DIR/started")" -eq 1 ]
+	# Another user is served meanwhile.
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$IPCTOOL" call -t 10s "unix:$TEST_DIR/s" <<<"nobody"
+	assert_success
+	assert_output "got nobody"
+	echo one >&5
+	exec 5>&-
+	bg_exits "$first" 0
+	[ "$(cat "$TEST_DIR/one")" = "got one" ]
+	# Its command ended: the user is served again.
+	run ipctool call -t 10s "unix:$TEST_DIR/s" <<<"three"
+	assert_output "got three"
+	run grep -c "of this user running (--per-uid): connection closed" "$TEST_DIR/serve.log"
+	assert_output 1
+	run ipctool serve --per-uid 1 "tcp:127.0.0.1:9" cat
+	assert_failure 2
+	assert_output --partial "--per-uid applies to unix: and unix-seqpacket: sockets"
+}
+
+@test "--allow-uid and --allow-gid on message sockets: nobody refused, then let in" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to become nobody"
+	id nobody >/dev/null 2>&1 || skip "needs the user nobody"
+	local name nobody
+	name=$(uniq_name who)
+	nobody=$(id -u nobody)
+	nob() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$IPCTOOL" "$@"; }
+	serve_bg -v "unix-seqpacket:@$name.sp" sh -c 'echo "$IPCREMOTEEUID"'
+	serve_bg -v "unix-dgram:@$name.dg" sh -c 'echo "$IPCREMOTEEUID"'
+	run ipctool call --wait=10s -t 10s "unix-seqpacket:@$name.sp" x
+	assert_output "0"
+	run ipctool call --wait=10s -t 10s "unix-dgram:@$name.dg" x
+	assert_output "0"
+	run nob call -t 10s "unix-seqpacket:@$name.sp" x
+	assert_failure 1
+	refute_output --partial "$nobody"
+	run nob call -t 500ms "unix-dgram:@$name.dg" x
+	assert_failure 124
+	run cat "$TEST_DIR/serve.log"
+	assert_output --partial "refused a peer of uid $nobody"
+	serve_bg --allow-uid nobody "unix-seqpacket:@$name.sp2" sh -c 'echo "$IPCREMOTEEUID"'
+	serve_bg --allow-gid nogroup "unix-dgram:@$name.dg2" sh -c 'echo "$IPCREMOTEEUID"'
+	run ipctool call --wait=10s -t 10s "unix-seqpacket:@$name.sp2" x
+	assert_output "0"
+	run ipctool call --wait=10s -t 10s "unix-dgram:@$name.dg2" x
+	assert_output "0"
+	run nob call -t 10s "unix-seqpacket:@$name.sp2" x
+	assert_success
+	assert_output "$nobody"
+	run nob call -t 10s "unix-dgram:@$name.dg2" x
+	assert_success
+	assert_output "$nobody"
 }
