@@ -111,7 +111,7 @@ int cmd_status_for_errno(int err);
  */
 poptContext cmd_popt(int argc, const char **argv, const struct poptOption *table);
 /*
- * Set by `help --complete` (cmd/complete.c): cmd_popt hands the command's
+ * Set by `help --complete` (cmd/help_complete.c): cmd_popt hands the command's
  * table to it, and it completes and exits, so that completion sees every
  * option a command has. A command that makes its own context calls it too.
  */

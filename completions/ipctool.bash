@@ -54,12 +54,9 @@ _ipctool() {
 	return 0
 }
 
-_ipctool_register() {
-	local c names=(ipctool)
-	for c in $(ipctool help --commands 2>/dev/null); do
-		[[ $c == help ]] || names+=("ipctool-$c")
-	done
-	complete -F _ipctool "${names[@]}"
-}
-_ipctool_register
-unset -f _ipctool_register
+# ipctool and its links, registered without running ipctool (at shell start
+# it may not be on PATH yet); tests/05-completion.bats checks this list
+# against the command table (`ipctool help --commands`).
+complete -F _ipctool ipctool ipctool-send ipctool-recv ipctool-relay ipctool-call \
+	ipctool-serve ipctool-mq ipctool-shm ipctool-fifo ipctool-sem ipctool-signal ipctool-ls \
+	ipctool-rm ipctool-bench

@@ -24,7 +24,11 @@ function __ipctool_complete
     end
 end
 
-for __ipctool_name in ipctool (ipctool help --commands 2>/dev/null | string match -v help | string replace -r '^' ipctool-)
+# ipctool and its links, registered without running ipctool;
+# tests/05-completion.bats checks this list against the command table.
+for __ipctool_name in ipctool ipctool-send ipctool-recv ipctool-relay ipctool-call \
+        ipctool-serve ipctool-mq ipctool-shm ipctool-fifo ipctool-sem ipctool-signal \
+        ipctool-ls ipctool-rm ipctool-bench
     complete -c $__ipctool_name -f -a '(__ipctool_complete)'
 end
 set -e __ipctool_name

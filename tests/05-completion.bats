@@ -135,7 +135,8 @@ sorted() { tr ' ' '\n' | sed '/^$/d' | sort -u; }
 }
 
 @test "bash: the script registers ipctool and every ipctool-COMMAND link" {
-	run bash -c "source '$COMPLETIONS/ipctool.bash'; complete -p"
+	# Without ipctool on PATH: the names are the script's own list.
+	run env PATH=/usr/bin:/bin bash -c "source '$COMPLETIONS/ipctool.bash'; complete -p"
 	assert_success
 	local c
 	assert_line "complete -F _ipctool ipctool"
@@ -369,6 +370,19 @@ sorted() { tr ' ' '\n' | sed '/^$/d' | sort -u; }
 	assert_line --index 6 "=="
 	[ "$(printf '%s\n' "${lines[@]:7}" | cut -f1 | sort | tr '\n' ' ')" = \
 		"$(ipctool help --commands | grep '^s' | sort | tr '\n' ' ')" ]
+}
+
+@test "fish: the script registers ipctool and every ipctool-COMMAND link" {
+	command -v fish >/dev/null || skip "fish is not installed"
+	# Without ipctool on PATH: the names are the script's own list.
+	run env PATH=/usr/bin:/bin fish -c "source '$COMPLETIONS/ipctool.fish'; complete"
+	assert_success
+	local c
+	assert_line --partial "complete --no-files ipctool "
+	for c in $(ipctool help --commands); do
+		[ "$c" = help ] && continue
+		assert_line --partial "complete --no-files ipctool-$c "
+	done
 }
 
 @test "bash: unix:@ offers the abstract sockets someone listens on" {

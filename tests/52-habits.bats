@@ -169,8 +169,9 @@ for e in sys.argv[3:]:
 		ID= KIND= NAME=
 		eval "$line"
 		[ -n "$KIND" ]
-		[ "$ID" = "$q" ] && [ "$KIND" = mq ] && seen=$((seen + 1))
-		[ "$ID" = "$m" ] && [ "$KIND" = shm ] && seen=$((seen + 1))
+		case "$KIND:$ID" in
+		"mq:$q" | "shm:$m") seen=$((seen + 1)) ;;
+		esac
 		names+=("$NAME")
 	done <<<"$output"
 	[ "$seen" = 2 ]
