@@ -156,7 +156,8 @@ size_t json_message(char *out, const void *msg, size_t len, const struct msg_met
 {
 	size_t slen = strnlen(meta->sender, sizeof(meta->sender));
 	bool text = json_utf8_valid(msg, len);
-	long usec = meta->time.tv_nsec / 1000;
+	/* Always with microseconds (a negative usec means none to json_time_iso). */
+	long usec = meta->time.tv_nsec > 0 ? meta->time.tv_nsec / 1000 : 0;
 	char when[JSON_TIME_MAX];
 	char *o = out;
 
