@@ -26,7 +26,7 @@ poke32() { # offset value
 	ipctool shm create "$R" --capacity 4K
 	poke32 8 1
 	run -1 ipctool recv -t 2s "shm:$R"
-	assert_output --partial "a ring of format 1; this ipctool reads format 2"
+	assert_output --partial "a ring of format 1; this ipctool reads format 3"
 	run -1 ipctool send "shm:$R" x
 	assert_output --partial "format 1"
 }
