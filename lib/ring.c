@@ -755,9 +755,24 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *, bool),
 
 /* Writer side. */
 
+/* Out of our operation (a lone side sleeping): others of our side may have
+ * joined and moved our index meanwhile; wait from where it is now. */
+static void ring_wait_refresh(struct ring *r)
+{
+	if (!r->fast && !r->locked) {
+		if (r->role == RING_WRITER)
+			r->pos = atomic_load_explicit(&ring_line(r, RING_WRITER)->index,
+						      memory_order_acquire);
+		else
+			r->next = atomic_load_explicit(&ring_line(r, RING_READER)->index,
+						       memory_order_acquire);
+	}
+}
+
 static bool ring_writer_ready(struct ring *r, bool full)
 {
 	(void)full;
+	ring_wait_refresh(r);
 	r->cached = atomic_load_explicit(&ring_line(r, RING_READER)->index, memory_order_acquire);
 	return r->pos - r->cached <= r->capacity - r->reserved ||
 	       atomic_load_explicit(&ring_line(r, RING_READER)->closed, memory_order_relaxed);
@@ -766,9 +781,13 @@ static bool ring_writer_ready(struct ring *r, bool full)
 static int ring_writer_peer(struct ring *r)
 {
 	struct ring_line *rl = ring_line(r, RING_READER);
-	uint64_t tail = atomic_load_explicit(&rl->index, memory_order_acquire);
+	uint64_t tail;
 
-	if (r->pos - tail > r->capacity || (tail & 7u)) {
+	ring_wait_refresh(r);
+	tail = atomic_load_explicit(&rl->index, memory_order_acquire);
+	/* Out of our operation, head (another writer's) may lag tail a little. */
+	if ((tail & 7u) || (r->pos - tail > r->capacity && tail - r->pos > r->capacity) ||
+	    ((r->fast || r->locked) && r->pos - tail > r->capacity)) {
 		errno = EBADMSG;
 		return -1;
 	}
@@ -1141,6 +1160,7 @@ static bool ring_reader_ready(struct ring *r, bool full)
 {
 	uint32_t len, kind;
 
+	ring_wait_refresh(r);
 	ring_hdr_load(r, r->next, &len, &kind);
 	return kind != 0 || (full && ring_writers_closed(r));
 }
@@ -1157,6 +1177,7 @@ static bool ring_reader_head_ok(const struct ring *r)
 
 static int ring_reader_peer(struct ring *r)
 {
+	ring_wait_refresh(r);
 	if (!ring_reader_head_ok(r)) {
 		errno = EBADMSG;
 		return -1;
@@ -1376,9 +1397,11 @@ int ring_info(const void *base, size_t size, struct ring_info *info, const char 
 	info->creator = ring_pid_valid(h->creator_pid) ? h->creator_pid : 0;
 	info->head = atomic_load(&wl->index);
 	info->tail = atomic_load(&rl->index);
-	if (info->head - info->tail > cap)
+	/* tail may be a little ahead of head: a record is read before head
+	 * moves past it. */
+	if (info->head - info->tail > cap && info->tail - info->head > cap)
 		return ring_fail(why, "a ring with indices out of range", EBADMSG);
-	info->used = info->head - info->tail;
+	info->used = info->head - info->tail <= cap ? info->head - info->tail : 0;
 	info->writer = ring_pid_valid(atomic_load(&wl->pid)) ? atomic_load(&wl->pid) : 0;
 	info->reader = ring_pid_valid(atomic_load(&rl->pid)) ? atomic_load(&rl->pid) : 0;
 	info->closed = atomic_load(&wl->closed) != 0;
