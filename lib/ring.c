@@ -78,6 +78,7 @@ _Static_assert(RING_SHARED_LINE + 128 <= RING_DATA_OFFSET, "shared line overflow
 #define RING_HDR(len, kind) ((uint64_t)(kind) << 32 | (uint32_t)(len))
 #define RING_NO_HELD UINT64_MAX
 #define RING_LINE 64u
+#define RING_SLEEPERS 0xffffu	/* the wake word's count of sleepers */
 
 static struct ring_header *ring_hdr(const struct ring *r)
 {
@@ -288,9 +289,11 @@ static void ring_futex_wake(_Atomic uint32_t *word)
 }
 
 /*
- * A side's wake word: 1 while it sleeps on it. Each has a cache line of its
- * own, written only by a side about to sleep, so the check after every
- * publish reads a line both sides keep, not the other side's busy index.
+ * A side's wake word: the number of its processes sleeping on it (low 16
+ * bits; several readers, or writers, may), and a generation above, bumped
+ * by each wake-up. Each has a cache line of its own, written only around
+ * sleeps, so the check after every publish reads a line both sides keep,
+ * not the other side's busy index.
  */
 static _Atomic uint32_t *ring_wake_word(const struct ring *r, enum ring_role side)
 {
@@ -304,8 +307,12 @@ static void ring_wake(struct ring *r, enum ring_role other)
 	_Atomic uint32_t *w = ring_wake_word(r, other);
 
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(w, memory_order_relaxed) == 1 && atomic_exchange(w, 0) == 1)
+	if (atomic_load_explicit(w, memory_order_relaxed) & RING_SLEEPERS) {
+		/* A new generation: a sleeper about to wait on the old value
+		 * does not (futex(2) compares), it looks again. */
+		atomic_fetch_add(w, RING_SLEEPERS + 1);
 		ring_futex_wake(w);
+	}
 }
 
 static void ring_pause(void)
@@ -327,7 +334,12 @@ static struct lockword *ring_side_lock(const struct ring *r)
 	return r->role == RING_WRITER ? &ring_hdr(r)->wlock : &ring_hdr(r)->rlock;
 }
 
-/* Our side's shared flag: set while more than one process of it may be attached. */
+/*
+ * Our side's shared word: odd while more than one process of the side may
+ * be attached, even while one is alone; it only grows (under the side's
+ * lock), so a lone process that finds the value of its last operation
+ * knows nobody else came in between.
+ */
 static _Atomic uint32_t *ring_shared_flag(const struct ring *r)
 {
 	struct ring_shared *s = (struct ring_shared *)(void *)(r->base + RING_SHARED_LINE);
@@ -430,8 +442,11 @@ static int ring_side_others(const struct ring *r)
  */
 static void ring_side_recount(struct ring *r, int alone)
 {
-	if (ring_side_others(r) <= alone)
-		atomic_store_explicit(ring_shared_flag(r), 0, memory_order_release);
+	_Atomic uint32_t *shared = ring_shared_flag(r);
+	uint32_t v = atomic_load_explicit(shared, memory_order_relaxed);
+
+	if ((v & 1) && ring_side_others(r) <= alone)
+		atomic_store_explicit(shared, v + 1, memory_order_release);
 }
 
 /*
@@ -449,7 +464,9 @@ static int ring_side_share(struct ring *r, const struct deadline *d, pid_t *busy
 	uint32_t v;
 	int spins = 0;
 
-	atomic_store_explicit(ring_shared_flag(r), 1, memory_order_relaxed);
+	v = atomic_load_explicit(ring_shared_flag(r), memory_order_relaxed);
+	if (!(v & 1))
+		atomic_store_explicit(ring_shared_flag(r), v + 1, memory_order_relaxed);
 	/* Against ring_side_enter's busy store, fence, flag check (Dekker):
 	 * either it sees the flag, or we see it busy. */
 	atomic_thread_fence(memory_order_seq_cst);
@@ -491,13 +508,19 @@ static int ring_side_share(struct ring *r, const struct deadline *d, pid_t *busy
 static int ring_side_enter(struct ring *r, const struct deadline *d)
 {
 	_Atomic uint32_t *shared = ring_shared_flag(r);
+	uint32_t v = atomic_load_explicit(shared, memory_order_relaxed);
 
-	if (!atomic_load_explicit(shared, memory_order_relaxed)) {
+	if (!(v & 1)) {
 		_Atomic uint32_t *busy = ring_busy_word(r);
 
 		atomic_store_explicit(busy, (uint32_t)r->pid, memory_order_relaxed);
 		atomic_thread_fence(memory_order_seq_cst);
-		if (!atomic_load_explicit(shared, memory_order_acquire)) {
+		if (atomic_load_explicit(shared, memory_order_acquire) == v) {
+			/* Another process came and went since our last
+			 * operation: what we know of our side's index is old. */
+			if (v != r->alone)
+				r->pos_ok = false;
+			r->alone = v;
 			r->fast = true;
 			return 0;
 		}
@@ -604,8 +627,11 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 		return ring_attach_fail(r, false, 0, why);
 	if (ring_side_others(r) == 0) {
 		/* Alone: what a dead process left in the words is stale. */
+		uint32_t v = atomic_load(ring_shared_flag(r));
+
 		atomic_store(ring_busy_word(r), 0);
-		atomic_store(ring_shared_flag(r), 0);
+		if (v & 1)
+			atomic_store(ring_shared_flag(r), v + 1);
 	} else if (ring_side_share(r, d, &busy) < 0) {
 		ring_side_recount(r, 0);
 		return ring_attach_fail(r, true, busy, why);
@@ -705,14 +731,16 @@ static bool ring_seg_truncated(const struct ring *r)
  * While spinning, ready looks only at what the other side writes for us
  * (full false: for a reader, the record, not the writer's own line, which
  * a look would take from the writer while it works); after the spin it is
- * asked for the whole truth. A side that is alone leaves its operation
- * before it sleeps (a second process may then join); the caller enters
- * again when r->fast and r->locked are both clear.
+ * asked for the whole truth. The operation is left before the first
+ * sleep (the busy word lowered, or the lock released: a waiter holds
+ * nothing, so another process of its side may join, close or take a turn);
+ * the caller enters again when r->fast and r->locked are both clear.
  */
 static int ring_wait(struct ring *r, bool (*ready)(struct ring *, bool),
 		     int (*peer_check)(struct ring *), const struct deadline *d)
 {
 	_Atomic uint32_t *wake = ring_wake_word(r, r->role);
+	uint32_t seen;
 	int i;
 
 	for (i = 0; i < RING_SPINS; i++) {
@@ -733,21 +761,21 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *, bool),
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		if (r->fast)
-			ring_side_leave(r);
+		/* Nothing held while we sleep: another of our side may join,
+		 * close, or take its turn. */
+		ring_side_leave(r);
 		slice = left < 0 || left > RING_SLICE_MS ? RING_SLICE_MS : left;
-		atomic_store(wake, 1);
-		/* "I sleep" before the re-check, against the other side's
-		 * publish-then-check in ring_wake: without the full fence the
-		 * re-check may be ordered before the store, and a wake-up is
-		 * lost until the next slice. */
-		atomic_thread_fence(memory_order_seq_cst);
+		/* "I sleep" (a read-modify-write: a full fence) before the
+		 * re-check, against the other side's publish-then-check in
+		 * ring_wake: else the re-check may be ordered before it, and a
+		 * wake-up is lost until the next slice. */
+		seen = atomic_fetch_add(wake, 1) + 1;
 		if (ready(r, true)) {
-			atomic_store(wake, 0);
+			atomic_fetch_sub(wake, 1);
 			return 0;
 		}
-		r->idle = ring_futex_wait(wake, 1, slice) < 0 && errno == ETIMEDOUT;
-		atomic_store(wake, 0);
+		r->idle = ring_futex_wait(wake, seen, slice) < 0 && errno == ETIMEDOUT;
+		atomic_fetch_sub(wake, 1);
 		if (ready(r, true))
 			return 0;
 	}

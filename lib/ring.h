@@ -84,6 +84,7 @@ struct ring {
 	uint64_t pos;		/* writer: head after the reservation's pad */
 	uint64_t published;	/* writer: the head last stored in the segment */
 	bool pos_ok;		/* writer: pos is head, as our last lone operation left it */
+	uint32_t alone;		/* the side's shared word when we last went without the lock */
 	bool batch;		/* writer: between ring_batch_begin and _end */
 	uint64_t next;		/* reader: tail after the current record */
 	bool head_seen;		/* reader: head was checked once, at the first read */
