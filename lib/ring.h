@@ -144,9 +144,10 @@ void ring_close(struct ring *r);
  * (at most ring_max_record) and points *data at it, waiting until the
  * deadline (ETIMEDOUT) for the readers to make room; EPIPE when the readers
  * have gone or died (r->dead_pid), EMSGSIZE when len is too large, ENXIO
- * when r->seg_fd's segment was truncated while we waited. The
- * writers' lock is held until ring_write_commit publishes len <= reserved
- * bytes, or ring_write_abort drops the reservation.
+ * when r->seg_fd's segment was truncated while we waited. The operation
+ * (the writers' busy word for a lone writer, else their lock) lasts until
+ * ring_write_commit publishes len <= reserved bytes, or ring_write_abort
+ * drops the reservation; a wait inside it holds neither.
  */
 int ring_write_begin(struct ring *r, size_t len, void **data, const struct deadline *d);
 void ring_write_commit(struct ring *r, size_t len);
@@ -161,9 +162,9 @@ int ring_write(struct ring *r, const void *buf, size_t len, const struct deadlin
 int ring_write_begin_some(struct ring *r, size_t min, size_t max, void **data, size_t *room,
 			  const struct deadline *d);
 /*
- * Batches: several records under one taking of the writers' lock, published
- * together by ring_batch_end with at most one wake-up (and early, before
- * any wait for room, so the readers can make it). ring_batch_write fails
+ * Batches: several records in one operation, published together by
+ * ring_batch_end with at most one wake-up (and early, before any wait for
+ * room, so the readers can make it; other writers may write between). ring_batch_write fails
  * as ring_write does; the batch stays open (end it in any case).
  */
 int ring_batch_begin(struct ring *r, const struct deadline *d);
@@ -172,7 +173,7 @@ void ring_batch_end(struct ring *r);
 
 /*
  * Reading. ring_read_begin returns 1 with the next record in *data, *len (in
- * the segment; hold the readers' lock until ring_read_end), 0 at end of
+ * the segment; the operation lasts until ring_read_end), 0 at end of
  * stream, or -1: ETIMEDOUT, ECONNRESET when every writer died without
  * closing (r->dead_pid), EBADMSG for a corrupt ring, ENXIO as for writing.
  */
@@ -182,14 +183,14 @@ void ring_read_end(struct ring *r);
  * Several records at once: like ring_read_begin for the first one, then
  * those published already, up to maxrec records and (after the first)
  * maxbytes bytes; with RING_STOP_EMPTY, none after an empty record. Returns
- * 1 with *n records in iov (in the segment, under the readers' lock), 0 at
+ * 1 with *n records in iov (in the segment, in the operation), 0 at
  * end of stream, -1 as ring_read_begin; ring_read_end takes them all,
  * ring_read_abort leaves them all.
  */
 #define RING_STOP_EMPTY 1u
 int ring_read_beginv(struct ring *r, struct iovec *iov, size_t maxrec, size_t maxbytes,
 		     unsigned flags, size_t *n, const struct deadline *d);
-/* Leave the record for the next read and release the readers' lock. */
+/* Leave the record for the next read and end the operation. */
 void ring_read_abort(struct ring *r);
 /* Copy the next record into buf (EMSGSIZE if it is larger than cap). */
 int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d);
