@@ -113,13 +113,14 @@ static void shmring_unguard(struct shmring *p)
 static bool shmring_truncated(const struct shmring *p, bool failed)
 {
 	struct stat st;
-	int err = errno;
+	int err;
 	bool shrunk;
 
 	if (p->guard >= 0 && shmring_guards[p->guard].truncated)
 		return true;
 	if (!failed || p->seg.sysv)
 		return false;
+	err = errno;
 	shrunk = fstat(p->seg.fd, &st) == 0 && (uint64_t)st.st_size < p->seg.size;
 	errno = err;
 	return shrunk;
