@@ -426,8 +426,7 @@ static int xfer_pump_batches(const struct xfer_opts *o, struct xfer_source *src,
 			/* Only what is buffered: never block on input in a batch
 			 * (the reader straight, as src->next would: it is hot). */
 			if ((o->count && m->messages >= o->count) ||
-			    !framing_reader_ready(&src->r) ||
-			    framing_reader_next(&src->r, &p, &msg.len) != 1)
+			    framing_reader_buffered(&src->r, &p, &msg.len) != 1)
 				break;
 			msg.data = p;
 		}

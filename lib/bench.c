@@ -208,7 +208,8 @@ static void bench_child_why(const struct bench_run *r, const char **why)
 
 /* Open the mechanism, fork the child that plays the other side, attach. */
 static int bench_start(struct bench_run *r, const struct bench_mech *m,
-		       const struct bench_params *p, bench_child_fn play, const char **why)
+		       const struct bench_params *p, bench_child_fn play, bool stream,
+		       const char **why)
 {
 	struct sigaction sa;
 	int sync[2], err;
@@ -234,6 +235,7 @@ static int bench_start(struct bench_run *r, const struct bench_mech *m,
 	atomic_store(&r->ctl->warm, UINT64_MAX);
 	r->ctl->parent = getpid();
 	bench_chan_init(&r->chan, m, p, r->ctl);
+	r->chan.stream = stream;
 	bench_current = &r->chan;
 	if (m->open(&r->chan, r->chan.size, why) < 0)
 		goto fail_early;
@@ -376,7 +378,7 @@ int bench_latency(const struct bench_mech *m, const struct bench_params *p, uint
 		errno = ENOTSUP;
 		return -1;
 	}
-	if (bench_start(&r, m, p, bench_latency_child, why) < 0)
+	if (bench_start(&r, m, p, bench_latency_child, false, why) < 0)
 		return -1;
 	/* Warm-up; in duration mode at least 8 rounds, to size the buffer. */
 	t0 = clock_now_ns();
@@ -486,6 +488,8 @@ static int bench_throughput_run(struct bench_run *r, const struct bench_params *
 		if (m->send(c, r->buf, c->size) < 0)
 			return -1;
 	}
+	if (m->flush)
+		m->flush(c);
 	/* The receiver says (in the shared page: an endpoint is one-way) when
 	 * it has drained the warm-up; a lossy one only after a quiet spell. */
 	while (!atomic_load_explicit(&r->ctl->warmed, memory_order_acquire)) {
@@ -516,6 +520,8 @@ static int bench_throughput_run(struct bench_run *r, const struct bench_params *
 		if (i + 1 == atomic_load_explicit(&r->ctl->total, memory_order_relaxed))
 			break;
 	}
+	if (m->flush)
+		m->flush(c);
 	out->sent = i + 1;
 	out->ns = t0; /* the child's end time is subtracted once it is known */
 	return 0;
@@ -529,7 +535,7 @@ static int bench_throughput_common(const struct bench_mech *m, const struct benc
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (bench_start(&r, m, &q, bench_throughput_child, why) < 0)
+	if (bench_start(&r, m, &q, bench_throughput_child, true, why) < 0)
 		return -1;
 	rc = bench_throughput_run(&r, &q, out);
 	if (rc == 0) {

@@ -55,6 +55,9 @@ struct bench_mech {
 	/* In each process: release; the parent also removes named objects.
 	 * NULL: nothing to release. */
 	void (*close)(struct bench_chan *c);
+	/* Streaming (c->stream): publish what send has batched; called after
+	 * the warm-up and after the last message. NULL: send does not batch. */
+	void (*flush)(struct bench_chan *c);
 	/* From bench_abort (a signal handler): remove what outlives the
 	 * processes, async-signal-safely. NULL: nothing does. */
 	void (*abort)(struct bench_chan *c);

@@ -57,6 +57,7 @@ struct bench_chan {
 	const struct bench_mech *m;
 	bool child;		/* which process this copy of the channel is in */
 	bool lossy;		/* may drop messages: a quiet receiver stops */
+	bool stream;		/* a throughput run: send and recv may batch (flush) */
 	size_t size;		/* message size the channel was opened for */
 	struct bench_ctl *ctl;
 	pid_t peer;
@@ -88,6 +89,10 @@ struct bench_chan {
 	bool ring_tx_on, ring_rx_on;
 	struct deadline poll;	/* a passed deadline: poll once */
 	struct deadline forever;
+	bool ring_batch;	/* streaming: a batch is open on ring_tx */
+	size_t ring_batched;	/* bytes in it */
+	struct iovec ring_iov[64];	/* streaming: records read in one operation */
+	size_t ring_iov_n, ring_iov_i;	/* how many, the next to copy out */
 #endif
 };
 

@@ -6,6 +6,7 @@
 #include "bench_mech.h"
 
 #include <sched.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #if BENCH_HAVE_RING
@@ -51,16 +52,78 @@ static int bench_ring_attach(struct bench_chan *c, const char **why)
 	return 0;
 }
 
+/* Streaming: a batch is published (one wake-up) at this many bytes, as
+ * send(1)'s batches of input lines are; ring_batch_write publishes early
+ * when it has to wait for room. */
+#define BENCH_RING_BATCH_BYTES 16384u
+
+static void bench_ring_flush(struct bench_chan *c)
+{
+	if (c->ring_batch)
+		ring_batch_end(&c->ring_tx);
+	c->ring_batch = false;
+	c->ring_batched = 0;
+}
+
+/* Latency: one record each. Streaming: records batched as `send` does. */
 static int bench_ring_send(struct bench_chan *c, const void *buf, size_t len)
 {
-	return ring_write(&c->ring_tx, buf, len, &c->forever);
+	if (!c->stream)
+		return ring_write(&c->ring_tx, buf, len, &c->forever);
+	if (!c->ring_batch) {
+		if (ring_batch_begin(&c->ring_tx, &c->forever) < 0)
+			return -1;
+		c->ring_batch = true;
+	}
+	if (ring_batch_write(&c->ring_tx, buf, len, &c->forever) < 0) {
+		int err = errno;
+
+		bench_ring_flush(c);
+		errno = err;
+		return -1;
+	}
+	c->ring_batched += len + RING_RECORD_HEADER;
+	if (c->ring_batched >= BENCH_RING_BATCH_BYTES)
+		bench_ring_flush(c);
+	return 0;
+}
+
+/* Streaming: the records one operation found, copied out one per call;
+ * the operation ends (tail moves) when the last is taken. */
+static int bench_ring_recv_batch(struct bench_chan *c, void *buf, size_t len)
+{
+	struct iovec *v;
+	int rc;
+
+	if (c->ring_iov_i == c->ring_iov_n) {
+		if (c->ring_iov_n)
+			ring_read_end(&c->ring_rx);
+		c->ring_iov_n = c->ring_iov_i = 0;
+		rc = ring_read_beginv(&c->ring_rx, c->ring_iov, sizeof(c->ring_iov) /
+				      sizeof(c->ring_iov[0]), (size_t)(c->ring_rx.capacity / 4),
+				      0, &c->ring_iov_n, &c->forever);
+		if (rc == 0)
+			errno = ECONNRESET;
+		if (rc != 1)
+			return -1;
+	}
+	v = &c->ring_iov[c->ring_iov_i++];
+	if (v->iov_len > len) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memcpy(buf, v->iov_base, v->iov_len);
+	return 0;
 }
 
 static int bench_ring_recv(struct bench_chan *c, void *buf, size_t len)
 {
 	size_t got;
-	int rc = ring_read(&c->ring_rx, buf, len, &got, &c->forever);
+	int rc;
 
+	if (c->stream)
+		return bench_ring_recv_batch(c, buf, len);
+	rc = ring_read(&c->ring_rx, buf, len, &got, &c->forever);
 	if (rc == 0)
 		errno = ECONNRESET;
 	return rc == 1 ? 0 : -1;
@@ -106,6 +169,11 @@ static int bench_ring_spin_recv(struct bench_chan *c, void *buf, size_t len)
 static void bench_ring_close(struct bench_chan *c)
 {
 	if (c->ring_tx_on)
+		bench_ring_flush(c);
+	if (c->ring_rx_on && c->ring_iov_n)
+		ring_read_end(&c->ring_rx);
+	c->ring_iov_n = c->ring_iov_i = 0;
+	if (c->ring_tx_on)
 		ring_close(&c->ring_tx);
 	if (c->ring_rx_on)
 		ring_close(&c->ring_rx);
@@ -128,6 +196,7 @@ static int bench_ring_open(struct bench_chan *c, size_t size, const char **why)
 #define bench_ring_spin_send NULL
 #define bench_ring_spin_recv NULL
 #define bench_ring_close NULL
+#define bench_ring_flush NULL
 #endif
 
 const struct bench_mech bench_mech_shm = {
@@ -139,6 +208,7 @@ const struct bench_mech bench_mech_shm = {
 	.send = bench_ring_send,
 	.recv = bench_ring_recv,
 	.close = bench_ring_close,
+	.flush = bench_ring_flush,
 };
 
 const struct bench_mech bench_mech_shm_spin = {

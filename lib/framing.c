@@ -208,6 +208,31 @@ bool framing_reader_ready(const struct framing_reader *r)
 	return memchr(r->buf + r->start, sep, have < r->msgsize + 1 ? have : r->msgsize + 1) != NULL;
 }
 
+int framing_reader_buffered(struct framing_reader *r, const char **msg, size_t *len)
+{
+	int sep = framing_separator(r->framing);
+	size_t have = r->end - r->start;
+	char *p;
+
+	if (sep < 0) {
+		if (r->framing != FRAMING_CHUNK || have < r->msgsize)
+			return 0;
+		*msg = r->buf + r->start;
+		*len = r->msgsize;
+		r->start += r->msgsize;
+		return 1;
+	}
+	/* A whole record, not an overlong one (framing_reader_next reads on
+	 * to name its length). */
+	p = memchr(r->buf + r->start, sep, have < r->msgsize + 1 ? have : r->msgsize + 1);
+	if (!p)
+		return 0;
+	*msg = r->buf + r->start;
+	*len = (size_t)(p - (r->buf + r->start));
+	r->start += *len + 1;
+	return 1;
+}
+
 int framing_writer_init(struct framing_writer *w, int fd, enum framing f, size_t cap)
 {
 	memset(w, 0, sizeof(*w));
@@ -246,6 +271,15 @@ int framing_writer_raw(struct framing_writer *w, const void *p, size_t len)
 int framing_writer_put(struct framing_writer *w, const void *msg, size_t len)
 {
 	char sep = (char)w->sep;
+
+	/* The common case, a record and its separator with room for both,
+	 * in one copy (recv writes millions of short lines). */
+	if (w->sep >= 0 && len < w->cap - w->len) {
+		memcpy(w->buf + w->len, msg, len);
+		w->buf[w->len + len] = sep;
+		w->len += len + 1;
+		return 0;
+	}
 
 	if (framing_writer_raw(w, msg, len) < 0)
 		return -1;

@@ -53,6 +53,12 @@ int framing_reader_next(struct framing_reader *r, const char **msg, size_t *len)
  * (line, null, chunk): for batching what one read(2) brought in.
  */
 bool framing_reader_ready(const struct framing_reader *r);
+/*
+ * The next message if framing_reader_next would return it without reading
+ * (line, null, chunk): 1 with *msg and *len as that would, else 0 and
+ * nothing taken. One look for the separator where ready + next take two.
+ */
+int framing_reader_buffered(struct framing_reader *r, const char **msg, size_t *len);
 
 /* Writing messages to a byte stream (recv, relay): buffered, then flushed. */
 struct framing_writer {

@@ -1,12 +1,16 @@
 /*
- * The shared-memory ring. One writer and one reader at a time (each side
- * serialised by a lock word of its own, lib/lockword.h: plain integers, no
- * process-private pointer in the segment) move records through a
- * power-of-two area. The writer publishes head with release order after
- * the record bytes; the reader publishes tail after it is done with them.
- * A side that must wait spins briefly, then raises its wake word (on a
- * cache line of its own) and sleeps on it with futex(2); the other side wakes it only
- * when that word is raised, so the fast path makes no system call.
+ * The shared-memory ring. Writers and readers move records through a
+ * power-of-two area. A writer stores each record's header last (one 64-bit
+ * word, release order) after zeroing the slot behind it, so a reader finds
+ * new data in the record itself and never reads the writer's head; the
+ * reader publishes tail after it is done with the records. A side alone
+ * (one writer, or one reader) takes no lock: it raises its busy word for
+ * each operation; several of a side take their lock word in turn
+ * (lib/lockword.h: plain integers, no process-private pointer in the
+ * segment). A side that must wait spins briefly, then raises its wake word
+ * (on a cache line of its own) and sleeps on it with futex(2); the other
+ * side wakes it only when that word is raised, so the fast path makes no
+ * system call.
  */
 #include "ring.h"
 #include "lockword.h"
@@ -46,6 +50,13 @@ struct ring_line {
 	_Atomic uint32_t closed;
 	_Atomic int32_t pid;
 	_Atomic uint32_t session; /* writer: bumped when a first writer attaches */
+	_Atomic uint32_t busy;	/* 1 while the side's lone process is in an operation */
+};
+
+/* Read-mostly: whether more than one process of a side is attached. */
+struct ring_shared {
+	_Atomic uint32_t writers;
+	_Atomic uint32_t readers;
 };
 
 struct ring_record {
@@ -56,12 +67,18 @@ struct ring_record {
 _Static_assert(sizeof(struct ring_header) <= RING_WRITER_LINE, "header page overflows");
 _Static_assert(sizeof(struct ring_line) <= RING_READER_LINE - RING_WRITER_LINE, "line");
 _Static_assert(RING_READER_LINE + 128 <= RING_WRITER_WAKE, "reader line overflows");
-_Static_assert(RING_READER_WAKE + 128 <= RING_DATA_OFFSET, "wake lines overflow");
+_Static_assert(RING_READER_WAKE + 128 <= RING_SHARED_LINE, "wake lines overflow");
+_Static_assert(RING_SHARED_LINE + 128 <= RING_DATA_OFFSET, "shared line overflows");
 
 #define RING_KNOWN_FLAGS 0u
 #define RING_SPINS 2000
 #define RING_SLICE_MS 100
 #define RING_PID_MAX 4194304
+/* A record header as the one word it is stored as: kind 0 is "not yet". */
+#define RING_HDR(len, kind) ((uint64_t)(kind) << 32 | (uint32_t)(len))
+#define RING_NO_HELD UINT64_MAX
+#define RING_LINE 64u
+#define RING_SLEEPERS 0xffffu	/* the wake word's count of sleepers */
 
 static struct ring_header *ring_hdr(const struct ring *r)
 {
@@ -136,6 +153,8 @@ int ring_format(void *base, size_t size, uint64_t capacity, const char **why)
 		return ring_fail(why, "a capacity that is not a power of two from 4K that fits the segment",
 				 EINVAL);
 	memset(base, 0, RING_DATA_OFFSET);
+	/* The first record slot reads "nothing yet" (kind 0). */
+	memset((unsigned char *)base + RING_DATA_OFFSET, 0, RING_RECORD_HEADER);
 	h->version = RING_VERSION;
 	h->header_size = RING_DATA_OFFSET;
 	h->capacity = capacity;
@@ -270,9 +289,11 @@ static void ring_futex_wake(_Atomic uint32_t *word)
 }
 
 /*
- * A side's wake word: 1 while it sleeps on it. Each has a cache line of its
- * own, written only by a side about to sleep, so the check after every
- * publish reads a line both sides keep, not the other side's busy index.
+ * A side's wake word: the number of its processes sleeping on it (low 16
+ * bits; several readers, or writers, may), and a generation above, bumped
+ * by each wake-up. Each has a cache line of its own, written only around
+ * sleeps, so the check after every publish reads a line both sides keep,
+ * not the other side's busy index.
  */
 static _Atomic uint32_t *ring_wake_word(const struct ring *r, enum ring_role side)
 {
@@ -286,8 +307,12 @@ static void ring_wake(struct ring *r, enum ring_role other)
 	_Atomic uint32_t *w = ring_wake_word(r, other);
 
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(w, memory_order_relaxed) == 1 && atomic_exchange(w, 0) == 1)
+	if (atomic_load_explicit(w, memory_order_relaxed) & RING_SLEEPERS) {
+		/* A new generation: a sleeper about to wait on the old value
+		 * does not (futex(2) compares), it looks again. */
+		atomic_fetch_add(w, RING_SLEEPERS + 1);
 		ring_futex_wake(w);
+	}
 }
 
 static void ring_pause(void)
@@ -310,6 +335,52 @@ static struct lockword *ring_side_lock(const struct ring *r)
 }
 
 /*
+ * Our side's shared word: odd while more than one process of the side may
+ * be attached, even while one is alone; it only grows (under the side's
+ * lock), so a lone process that finds the value of its last operation
+ * knows nobody else came in between.
+ */
+static _Atomic uint32_t *ring_shared_flag(const struct ring *r)
+{
+	struct ring_shared *s = (struct ring_shared *)(void *)(r->base + RING_SHARED_LINE);
+
+	return r->role == RING_WRITER ? &s->writers : &s->readers;
+}
+
+/* Our side's busy word: the pid of its lone process while in an operation. */
+static _Atomic uint32_t *ring_busy_word(const struct ring *r)
+{
+	return &ring_line(r, r->role)->busy;
+}
+
+/* A record header slot of the data area (off is taken to a slot inside it). */
+static _Atomic uint64_t *ring_slot(const struct ring *r, uint64_t off)
+{
+	return (_Atomic uint64_t *)(void *)(r->base + RING_DATA_OFFSET + (off & r->mask & ~(uint64_t)7));
+}
+
+/* A record header as the one 64-bit word it is stored and loaded as. */
+static uint64_t ring_hdr_word(uint32_t len, uint32_t kind)
+{
+	struct ring_record rec = { len, kind };
+	uint64_t w;
+
+	memcpy(&w, &rec, sizeof(w));
+	return w;
+}
+
+/* The header in the slot at off, with acquire order: kind 0 is "nothing yet". */
+static void ring_hdr_load(const struct ring *r, uint64_t off, uint32_t *len, uint32_t *kind)
+{
+	uint64_t w = atomic_load_explicit(ring_slot(r, off), memory_order_acquire);
+	struct ring_record rec;
+
+	memcpy(&rec, &w, sizeof(rec));
+	*len = rec.len;
+	*kind = rec.kind;
+}
+
+/*
  * Only a process in the side's pid slots may hold its lock; a dead holder
  * (whose slot a newcomer may have taken) is taken over. A live holder that
  * is not attached (an unrelated pid written by a co-tenant) is corrupt.
@@ -328,7 +399,9 @@ static bool ring_lock_holder_ok(pid_t holder, void *arg)
 
 /*
  * Take our side's lock by the deadline. A holder that died is taken over:
- * the indices are published in single stores, so the ring is consistent.
+ * the indices are published in single stores, and a writer's head is
+ * moved past what a dead writer committed (ring_writer_head), so the ring
+ * is consistent. 1 when taken over.
  */
 static int ring_lock(struct ring *r, const struct deadline *d)
 {
@@ -338,12 +411,149 @@ static int ring_lock(struct ring *r, const struct deadline *d)
 		return -1;
 	if (rc == 1)
 		r->recovered = true;
-	return 0;
+	return rc;
 }
 
 static void ring_unlock(struct ring *r)
 {
 	lockword_unlock(ring_side_lock(r));
+}
+
+/* Live processes of our side in pid slots other than ours (attaching,
+ * attached or leaving). */
+static int ring_side_others(const struct ring *r)
+{
+	_Atomic int32_t *pids = ring_side_pids(r, r->role);
+	int i, n = 0;
+
+	for (i = 0; i < RING_MAX_PEERS; i++) {
+		int32_t pid = ring_slot_pid(atomic_load(&pids[i]));
+
+		if (i != r->slot && pid != 0 && ring_pid_alive(pid))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * With the side's lock held: alone (or the one that stays), the side goes
+ * back to the fast path. Release: what this process and those before it
+ * did under the lock is seen by the one that next enters without it.
+ */
+static void ring_side_recount(struct ring *r, int alone)
+{
+	_Atomic uint32_t *shared = ring_shared_flag(r);
+	uint32_t v = atomic_load_explicit(shared, memory_order_relaxed);
+
+	if ((v & 1) && ring_side_others(r) <= alone)
+		atomic_store_explicit(shared, v + 1, memory_order_release);
+}
+
+/*
+ * With the side's lock held, as the second process of the side: set the
+ * shared flag, then wait until the side's lone process is out of its
+ * operation (it enters no other without the lock). A busy word naming a
+ * dead process is cleared; one naming a live process that is not attached
+ * is corrupt (EBADMSG), as for a lock word; ETIMEDOUT at the deadline
+ * (*busy_pid the process waited for).
+ */
+static int ring_side_share(struct ring *r, const struct deadline *d, pid_t *busy_pid)
+{
+	_Atomic uint32_t *busy = ring_busy_word(r);
+	struct timespec ms = { 0, 1000000L };
+	uint32_t v;
+	int spins = 0;
+
+	v = atomic_load_explicit(ring_shared_flag(r), memory_order_relaxed);
+	if (!(v & 1))
+		atomic_store_explicit(ring_shared_flag(r), v + 1, memory_order_relaxed);
+	/* Against ring_side_enter's busy store, fence, flag check (Dekker):
+	 * either it sees the flag, or we see it busy. */
+	atomic_thread_fence(memory_order_seq_cst);
+	while ((v = atomic_load_explicit(busy, memory_order_acquire)) != 0) {
+		if (v == (uint32_t)r->pid)
+			break;	/* this process: it is not in an operation now */
+		if (spins < RING_SPINS) {
+			spins++;
+			ring_pause();
+			continue;
+		}
+		if (v > RING_PID_MAX || !ring_lock_holder_ok((pid_t)v, r)) {
+			errno = EBADMSG;
+			return -1;
+		}
+		if (!ring_pid_alive((int32_t)v)) {
+			/* Died in its operation: a writer's half record is not
+			 * seen (its header is not there), a reader's records
+			 * stay for the next one (tail did not move). */
+			atomic_compare_exchange_strong(busy, &v, 0);
+			continue;
+		}
+		if (deadline_passed(d)) {
+			*busy_pid = (pid_t)v;
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nanosleep(&ms, NULL);
+	}
+	return 0;
+}
+
+/*
+ * Begin an operation of our side: without the lock while the side's shared
+ * flag is clear (we are its only process), else under the lock. The busy
+ * word is raised before the flag is checked again, behind a full fence, so
+ * a second process that sets the flag either is seen here or sees us busy.
+ */
+static int ring_side_enter(struct ring *r, const struct deadline *d)
+{
+	_Atomic uint32_t *shared = ring_shared_flag(r);
+	uint32_t v = atomic_load_explicit(shared, memory_order_relaxed);
+
+	if (!(v & 1)) {
+		_Atomic uint32_t *busy = ring_busy_word(r);
+
+		atomic_store_explicit(busy, (uint32_t)r->pid, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(shared, memory_order_acquire) == v) {
+			/* Another process came and went since our last
+			 * operation: what we know of our side's index is old. */
+			if (v != r->alone)
+				r->pos_ok = false;
+			r->alone = v;
+			r->fast = true;
+			return 0;
+		}
+		atomic_store_explicit(busy, 0, memory_order_release);
+	}
+	switch (ring_lock(r, d)) {
+	case -1:
+		return -1;
+	case 1:
+		ring_side_recount(r, 0);
+		break;
+	default:
+		/* Now and then: the others may have died without closing. */
+		if (++r->ops % 256 == 0)
+			ring_side_recount(r, 0);
+	}
+	r->locked = true;
+	return 0;
+}
+
+/* End the operation: lower the busy word (release: what we did is seen by
+ * whoever sees it low), or release the lock. */
+static void ring_side_leave(struct ring *r)
+{
+	r->pos_ok = false;
+	if (r->fast) {
+		r->fast = false;
+		atomic_store_explicit(ring_busy_word(r), 0, memory_order_release);
+	}
+	if (r->locked) {
+		r->locked = false;
+		ring_unlock(r);
+	}
 }
 
 /* Claim a free slot (or a dead process's) as -pid, before taking the lock. */
@@ -363,18 +573,43 @@ static int ring_claim_slot(struct ring *r)
 	return -1;
 }
 
+/* ring_attach's failure with the side's lock held: why, from what was waited for. */
+static int ring_attach_fail(struct ring *r, bool locked, pid_t busy, const char **why)
+{
+	static char held[96];
+	const char *side = r->role == RING_WRITER ? "writers" : "readers";
+	int err = errno;
+
+	if (locked)
+		ring_unlock(r);
+	atomic_store(&ring_side_pids(r, r->role)[r->slot], 0);
+	r->slot = -1;
+	if (err != ETIMEDOUT)
+		return ring_fail(why, "a ring with a corrupt lock", err);
+	/* Say what we waited for: the ring is there, its side was not free. */
+	if (busy)
+		snprintf(held, sizeof(held), "the %s' lone process, pid %d, stayed busy", side,
+			 (int)busy);
+	else
+		snprintf(held, sizeof(held), "the %s' lock stayed taken by pid %d", side,
+			 (int)lockword_holder(ring_side_lock(r)));
+	return ring_fail(why, held, err);
+}
+
 int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 		const struct deadline *d, const char **why)
 {
 	_Atomic int32_t *pids;
 	struct ring_line *mine;
 	bool others = false;
+	pid_t busy = 0;
 	uint64_t cap;
 	int i;
 
 	memset(r, 0, sizeof(*r));
 	r->slot = -1;
 	r->seg_fd = -1;
+	r->held_at = RING_NO_HELD;
 	if (ring_check_header(base, size, &cap, why) < 0)
 		return -1;
 	r->base = base;
@@ -388,19 +623,18 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 	r->slot = ring_claim_slot(r);
 	if (r->slot < 0)
 		return ring_fail(why, "too many processes attached to the ring", EUSERS);
-	if (ring_lock(r, d) < 0) {
-		static char held[80];
-		int err = errno;
+	if (ring_lock(r, d) < 0)
+		return ring_attach_fail(r, false, 0, why);
+	if (ring_side_others(r) == 0) {
+		/* Alone: what a dead process left in the words is stale. */
+		uint32_t v = atomic_load(ring_shared_flag(r));
 
-		atomic_store(&pids[r->slot], 0);
-		r->slot = -1;
-		if (err != ETIMEDOUT)
-			return ring_fail(why, "a ring with a corrupt lock", err);
-		/* Say what we waited for: the ring is there, its lock was not free. */
-		snprintf(held, sizeof(held), "the %s' lock stayed taken by pid %d",
-			 role == RING_WRITER ? "writers" : "readers",
-			 (int)lockword_holder(ring_side_lock(r)));
-		return ring_fail(why, held, err);
+		atomic_store(ring_busy_word(r), 0);
+		if (v & 1)
+			atomic_store(ring_shared_flag(r), v + 1);
+	} else if (ring_side_share(r, d, &busy) < 0) {
+		ring_side_recount(r, 0);
+		return ring_attach_fail(r, true, busy, why);
 	}
 	/* Others attached (not merely attaching) and alive: a session goes on. */
 	for (i = 0; i < RING_MAX_PEERS; i++) {
@@ -445,10 +679,7 @@ void ring_close(struct ring *r)
 		return;
 	if (r->batch)
 		ring_batch_end(r);
-	if (r->locked) {
-		r->locked = false;
-		ring_unlock(r);
-	}
+	ring_side_leave(r);
 	deadline_start(&d, 1000);
 	if (ring_lock(r, &d) < 0)
 		return;
@@ -463,6 +694,8 @@ void ring_close(struct ring *r)
 		if (v > 0 && ring_pid_alive(v))
 			others = true;
 	}
+	/* One left: it goes on without the lock. */
+	ring_side_recount(r, 1);
 	if (!others) {
 		atomic_store(&ring_line(r, r->role)->closed, 1);
 		ring_wake(r, r->role == RING_WRITER ? RING_READER : RING_WRITER);
@@ -492,25 +725,35 @@ static bool ring_seg_truncated(const struct ring *r)
 }
 
 /*
- * Wait until ready(r) holds: spin, then sleep on our wake word in slices,
- * checking in between that the other side is still there. peer_check
- * returns 0 to go on waiting, or -1 with errno set to stop.
+ * Wait until ready(r, full) holds: spin, then sleep on our wake word in
+ * slices, checking in between that the other side is still there.
+ * peer_check returns 0 to go on waiting, or -1 with errno set to stop.
+ * While spinning, ready looks only at what the other side writes for us
+ * (full false: for a reader, the record, not the writer's own line, which
+ * a look would take from the writer while it works); after the spin it is
+ * asked for the whole truth. The operation is left before the first
+ * sleep (the busy word lowered, or the lock released: a waiter holds
+ * nothing, so another process of its side may join, close or take a turn);
+ * the caller enters again when r->fast and r->locked are both clear.
  */
-static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_check)(struct ring *),
-		     const struct deadline *d)
+static int ring_wait(struct ring *r, bool (*ready)(struct ring *, bool),
+		     int (*peer_check)(struct ring *), const struct deadline *d)
 {
 	_Atomic uint32_t *wake = ring_wake_word(r, r->role);
+	uint32_t seen;
 	int i;
 
 	for (i = 0; i < RING_SPINS; i++) {
 		ring_pause();
-		if (ready(r))
+		if (ready(r, false))
 			return 0;
 	}
 	r->idle = false;
 	for (;;) {
 		int left, slice;
 
+		if (ready(r, true))
+			return 0;
 		if (ring_seg_truncated(r) || peer_check(r) < 0)
 			return -1;
 		left = deadline_poll_ms(d);
@@ -518,28 +761,46 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *), int (*peer_ch
 			errno = ETIMEDOUT;
 			return -1;
 		}
+		/* Nothing held while we sleep: another of our side may join,
+		 * close, or take its turn. */
+		ring_side_leave(r);
 		slice = left < 0 || left > RING_SLICE_MS ? RING_SLICE_MS : left;
-		atomic_store(wake, 1);
-		/* "I sleep" before the re-check, against the other side's
-		 * publish-then-check in ring_wake: without the full fence the
-		 * re-check may be ordered before the store, and a wake-up is
-		 * lost until the next slice. */
-		atomic_thread_fence(memory_order_seq_cst);
-		if (ready(r)) {
-			atomic_store(wake, 0);
+		/* "I sleep" (a read-modify-write: a full fence) before the
+		 * re-check, against the other side's publish-then-check in
+		 * ring_wake: else the re-check may be ordered before it, and a
+		 * wake-up is lost until the next slice. */
+		seen = atomic_fetch_add(wake, 1) + 1;
+		if (ready(r, true)) {
+			atomic_fetch_sub(wake, 1);
 			return 0;
 		}
-		r->idle = ring_futex_wait(wake, 1, slice) < 0 && errno == ETIMEDOUT;
-		atomic_store(wake, 0);
-		if (ready(r))
+		r->idle = ring_futex_wait(wake, seen, slice) < 0 && errno == ETIMEDOUT;
+		atomic_fetch_sub(wake, 1);
+		if (ready(r, true))
 			return 0;
 	}
 }
 
 /* Writer side. */
 
-static bool ring_writer_ready(struct ring *r)
+/* Out of our operation (a lone side sleeping): others of our side may have
+ * joined and moved our index meanwhile; wait from where it is now. */
+static void ring_wait_refresh(struct ring *r)
 {
+	if (!r->fast && !r->locked) {
+		if (r->role == RING_WRITER)
+			r->pos = atomic_load_explicit(&ring_line(r, RING_WRITER)->index,
+						      memory_order_acquire);
+		else
+			r->next = atomic_load_explicit(&ring_line(r, RING_READER)->index,
+						       memory_order_acquire);
+	}
+}
+
+static bool ring_writer_ready(struct ring *r, bool full)
+{
+	(void)full;
+	ring_wait_refresh(r);
 	r->cached = atomic_load_explicit(&ring_line(r, RING_READER)->index, memory_order_acquire);
 	return r->pos - r->cached <= r->capacity - r->reserved ||
 	       atomic_load_explicit(&ring_line(r, RING_READER)->closed, memory_order_relaxed);
@@ -548,9 +809,13 @@ static bool ring_writer_ready(struct ring *r)
 static int ring_writer_peer(struct ring *r)
 {
 	struct ring_line *rl = ring_line(r, RING_READER);
-	uint64_t tail = atomic_load_explicit(&rl->index, memory_order_acquire);
+	uint64_t tail;
 
-	if (r->pos - tail > r->capacity || (tail & 7u)) {
+	ring_wait_refresh(r);
+	tail = atomic_load_explicit(&rl->index, memory_order_acquire);
+	/* Out of our operation, head (another writer's) may lag tail a little. */
+	if ((tail & 7u) || (r->pos - tail > r->capacity && tail - r->pos > r->capacity) ||
+	    ((r->fast || r->locked) && r->pos - tail > r->capacity)) {
 		errno = EBADMSG;
 		return -1;
 	}
@@ -565,10 +830,17 @@ static int ring_writer_peer(struct ring *r)
 	return 0;
 }
 
-/* Publish the records written since the last publish and wake a sleeping
- * reader. */
+/*
+ * Publish the records written since the last publish: the header held
+ * back (the first one's: it makes them all visible at once), then head,
+ * and wake a sleeping reader.
+ */
 static void ring_publish(struct ring *r)
 {
+	if (r->held_at != RING_NO_HELD) {
+		atomic_store_explicit(ring_slot(r, r->held_at), r->held_rec, memory_order_release);
+		r->held_at = RING_NO_HELD;
+	}
 	if (r->pos == r->published)
 		return;
 	atomic_store_explicit(&ring_line(r, RING_WRITER)->index, r->pos, memory_order_release);
@@ -576,32 +848,107 @@ static void ring_publish(struct ring *r)
 	ring_wake(r, RING_READER);
 }
 
-/* Take the writers' lock and read head (ours to move while we hold it). */
-static int ring_writer_lock(struct ring *r, const struct deadline *d)
+/*
+ * Our head, in r->pos: the published one, moved past the records a writer
+ * that died committed and did not publish (their headers are there; the
+ * slot after the last one is zero). EBADMSG when the records or the
+ * indices are out of range.
+ */
+static int ring_writer_head(struct ring *r)
 {
-	if (r->role != RING_WRITER || r->locked) {
-		errno = EINVAL;
-		return -1;
+	uint64_t start = atomic_load_explicit(&ring_line(r, RING_WRITER)->index, memory_order_relaxed);
+	uint64_t pos = start, off, room;
+	uint32_t len, kind;
+
+	r->published = start;
+	for (;;) {
+		if ((pos & 7u) || pos - start > r->capacity)
+			goto corrupt;
+		off = pos & r->mask;
+		room = r->capacity - off;
+		ring_hdr_load(r, off, &len, &kind);
+		if (kind == 0)
+			break;
+		if (kind == RING_REC_PAD && (uint64_t)len + RING_RECORD_HEADER == room)
+			pos += room;
+		else if (kind == RING_REC_DATA && len <= ring_max_record(r->capacity) &&
+			 RING_RECORD_HEADER + ring_align(len) <= room)
+			pos += RING_RECORD_HEADER + ring_align(len);
+		else
+			goto corrupt;
 	}
-	if (ring_lock(r, d) < 0)
+	r->pos = pos;
+	/* Our copy of tail, if it still says where we are (tail only grows):
+	 * the reader's line is the reader's to write, read it only when needed. */
+	if (pos - r->cached > r->capacity) {
+		r->cached = atomic_load_explicit(&ring_line(r, RING_READER)->index,
+						 memory_order_acquire);
+		if (pos - r->cached > r->capacity || (r->cached & 7u))
+			goto corrupt;
+	}
+	return 0;
+corrupt:
+	errno = EBADMSG;
+	return -1;
+}
+
+/*
+ * Begin a writer's operation (without the lock when alone) at our head.
+ * Alone since our last operation, head is where we left it (r->pos_ok):
+ * no look at head, nor at the slot there, which the reader polls.
+ */
+static int ring_writer_enter(struct ring *r, const struct deadline *d)
+{
+	if (ring_side_enter(r, d) < 0)
 		return -1;
-	r->locked = true;
-	r->pos = atomic_load_explicit(&ring_line(r, RING_WRITER)->index, memory_order_relaxed);
-	r->published = r->pos;
-	if (r->pos & 7u) {
-		ring_write_abort(r);
+	r->held_at = RING_NO_HELD;
+	if (r->fast && r->pos_ok) {
+		r->published = r->pos;
+		return 0;
+	}
+	r->pos_ok = false;
+	if (ring_writer_head(r) < 0) {
+		ring_side_leave(r);
 		errno = EBADMSG;
 		return -1;
 	}
 	return 0;
 }
 
+/* Start an operation: not one under way already. */
+static int ring_writer_begin(struct ring *r, const struct deadline *d)
+{
+	if (r->role != RING_WRITER || r->locked || r->fast) {
+		errno = EINVAL;
+		return -1;
+	}
+	return ring_writer_enter(r, d);
+}
+
 /*
- * With the writers' lock held and r->pos at our head: make room for a
- * record of len bytes after r->pos, waiting for the readers (what this
- * batch wrote so far is published first, so they can make it), and write a
- * pad record first when the record would not fit before the wrap. Returns 0
- * with *data at the payload, or -1 with errno; the lock stays held.
+ * A record's header: held back when it is the first since the last
+ * publish (ring_publish stores it last), stored at once otherwise (the held
+ * one's release store orders it).
+ */
+static void ring_put_header(struct ring *r, uint64_t off, uint32_t len, uint32_t kind)
+{
+	uint64_t w = ring_hdr_word(len, kind);
+
+	if (r->held_at == RING_NO_HELD) {
+		r->held_at = off;
+		r->held_rec = w;
+	} else {
+		atomic_store_explicit(ring_slot(r, off), w, memory_order_relaxed);
+	}
+}
+
+/*
+ * In an operation, r->pos at our head: make room for a record of len bytes
+ * after r->pos, and for the zeroed slot after it, waiting for the readers
+ * (what this batch wrote so far is published first, so they can make it);
+ * write a pad record first when the record would not fit before the wrap.
+ * Returns 0 with *data at the payload, or -1 with errno (the operation may
+ * have ended: r->fast and r->locked both clear).
  */
 static int ring_reserve(struct ring *r, size_t len, void **data, const struct deadline *d)
 {
@@ -612,14 +959,26 @@ static int ring_reserve(struct ring *r, size_t len, void **data, const struct de
 		return -1;
 	}
 	need = RING_RECORD_HEADER + ring_align(len);
-	off = r->pos & r->mask;
-	pad = r->capacity - off < need ? r->capacity - off : 0;
-	/* Room for pad + record; reserved holds the total for the check. */
-	r->reserved = (size_t)(pad + need);
-	if (r->pos - r->cached > r->capacity || r->pos - r->cached > r->capacity - r->reserved) {
+	for (;;) {
+		off = r->pos & r->mask;
+		pad = r->capacity - off < need ? r->capacity - off : 0;
+		/* Pad, record and the slot after them; reserved holds the
+		 * total for the check. */
+		r->reserved = (size_t)(pad + need + RING_RECORD_HEADER);
+		if (r->pos - r->cached <= r->capacity &&
+		    r->pos - r->cached <= r->capacity - r->reserved)
+			break;
 		ring_publish(r);
-		if (!ring_writer_ready(r) && ring_wait(r, ring_writer_ready, ring_writer_peer, d) < 0)
+		if (!ring_writer_ready(r, true) &&
+		    ring_wait(r, ring_writer_ready, ring_writer_peer, d) < 0)
 			return -1;
+		if (!r->fast && !r->locked) {
+			/* Slept out of the operation: another writer may have
+			 * joined and moved head. */
+			if (ring_writer_enter(r, d) < 0)
+				return -1;
+			continue;
+		}
 		if (r->pos - r->cached > r->capacity) {
 			errno = EBADMSG;
 			return -1;
@@ -630,29 +989,53 @@ static int ring_reserve(struct ring *r, size_t len, void **data, const struct de
 		}
 	}
 	if (pad) {
-		struct ring_record *p = (struct ring_record *)(r->base + RING_DATA_OFFSET + off);
-
-		p->len = (uint32_t)(pad - RING_RECORD_HEADER);
-		p->kind = RING_REC_PAD;
+		/* The slot at the wrap reads "nothing yet" before the pad
+		 * sends the readers there. */
+		atomic_store_explicit(ring_slot(r, 0), 0, memory_order_relaxed);
+		ring_put_header(r, off, (uint32_t)(pad - RING_RECORD_HEADER), RING_REC_PAD);
 		r->pos += pad;
 		off = 0;
 	}
+	/* The slot after the record, zero now: a commit of len bytes then
+	 * stores the header alone to the line the readers poll. */
+	r->zeroed = r->pos + need;
+	atomic_store_explicit(ring_slot(r, r->zeroed), 0, memory_order_relaxed);
 	r->reserved = len;
 	*data = r->base + RING_DATA_OFFSET + off + RING_RECORD_HEADER;
 	return 0;
 }
 
-/* Write the header of the reserved record (len <= reserved) and move our
- * head past it, unpublished. */
+/*
+ * Copy a record's payload in: what lies past the header's cache line
+ * first, so the line a reader polls is written in one burst at the end
+ * (with the header) and not taken back by the polling reader in between.
+ */
+static void ring_copy_in(void *data, const void *buf, size_t len)
+{
+	uintptr_t hdr = (uintptr_t)data - RING_RECORD_HEADER;
+	size_t first = (size_t)(((hdr | (RING_LINE - 1)) + 1) - (uintptr_t)data);
+
+	if (first < len) {
+		memcpy((char *)data + first, (const char *)buf + first, len - first);
+		len = first;
+	}
+	memcpy(data, buf, len);
+}
+
+/* The reserved record (len <= reserved): zero the slot after it (unless
+ * ring_reserve did), then its header, and move our head past it,
+ * unpublished. */
 static void ring_put(struct ring *r, size_t len)
 {
-	struct ring_record *rec = (struct ring_record *)(r->base + RING_DATA_OFFSET + (r->pos & r->mask));
+	uint64_t total;
 
 	if (len > r->reserved)
 		len = r->reserved;
-	rec->len = (uint32_t)len;
-	rec->kind = RING_REC_DATA;
-	r->pos += RING_RECORD_HEADER + ring_align(len);
+	total = RING_RECORD_HEADER + ring_align(len);
+	if (r->pos + total != r->zeroed)
+		atomic_store_explicit(ring_slot(r, r->pos + total), 0, memory_order_relaxed);
+	ring_put_header(r, r->pos & r->mask, (uint32_t)len, RING_REC_DATA);
+	r->pos += total;
 	r->reserved = 0;
 }
 
@@ -667,7 +1050,7 @@ static int ring_fail_unlock(struct ring *r)
 
 int ring_write_begin(struct ring *r, size_t len, void **data, const struct deadline *d)
 {
-	if (r->role != RING_WRITER || r->locked) {
+	if (r->role != RING_WRITER || r->locked || r->fast) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -675,7 +1058,7 @@ int ring_write_begin(struct ring *r, size_t len, void **data, const struct deadl
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (ring_writer_lock(r, d) < 0)
+	if (ring_writer_begin(r, d) < 0)
 		return -1;
 	if (ring_reserve(r, len, data, d) < 0)
 		return ring_fail_unlock(r);
@@ -691,16 +1074,17 @@ int ring_write_begin_some(struct ring *r, size_t min, size_t max, void **data, s
 		max = ring_max_record(r->capacity);
 	if (min > max)
 		min = max;
-	if (ring_writer_lock(r, d) < 0)
+	if (ring_writer_begin(r, d) < 0)
 		return -1;
 	if (ring_reserve(r, min, data, d) < 0)
 		return ring_fail_unlock(r);
-	/* Grow the reservation to what is free up to the wrap: the readers
-	 * may have moved tail since we last looked (it only grows). */
+	/* Grow the reservation to what is free up to the wrap, less the slot
+	 * after the record: the readers may have moved tail since we last
+	 * looked (it only grows). */
 	tail = atomic_load_explicit(&ring_line(r, RING_READER)->index, memory_order_acquire);
 	if (r->pos - tail <= r->capacity && !(tail & 7u))
 		r->cached = tail;
-	used = r->pos - r->cached;
+	used = r->pos - r->cached + RING_RECORD_HEADER;
 	contiguous = r->capacity - (r->pos & r->mask);
 	space = r->capacity - used < contiguous ? r->capacity - used : contiguous;
 	space &= ~(uint64_t)7u;
@@ -710,23 +1094,32 @@ int ring_write_begin_some(struct ring *r, size_t min, size_t max, void **data, s
 	return 0;
 }
 
+/* Publish and end the operation. A writer alone goes on where it is next
+ * time (unless it slept meanwhile, or an operation failed: another writer
+ * may have joined, or a pad went unpublished). */
+static void ring_write_done(struct ring *r)
+{
+	bool fast = r->fast;
+
+	ring_publish(r);
+	r->batch = false;
+	ring_side_leave(r);
+	r->pos_ok = fast;
+}
+
 void ring_write_commit(struct ring *r, size_t len)
 {
-	if (!r->locked)
+	if (!r->locked && !r->fast)
 		return;
 	ring_put(r, len);
-	ring_publish(r);
-	r->locked = false;
-	ring_unlock(r);
+	ring_write_done(r);
 }
 
 void ring_write_abort(struct ring *r)
 {
-	if (!r->locked)
-		return;
-	r->locked = false;
 	r->batch = false;
-	ring_unlock(r);
+	r->held_at = RING_NO_HELD;
+	ring_side_leave(r);
 }
 
 int ring_write(struct ring *r, const void *buf, size_t len, const struct deadline *d)
@@ -735,14 +1128,14 @@ int ring_write(struct ring *r, const void *buf, size_t len, const struct deadlin
 
 	if (ring_write_begin(r, len, &p, d) < 0)
 		return -1;
-	memcpy(p, buf, len);
+	ring_copy_in(p, buf, len);
 	ring_write_commit(r, len);
 	return 0;
 }
 
 int ring_batch_begin(struct ring *r, const struct deadline *d)
 {
-	if (ring_writer_lock(r, d) < 0)
+	if (ring_writer_begin(r, d) < 0)
 		return -1;
 	r->batch = true;
 	return 0;
@@ -752,13 +1145,13 @@ int ring_batch_write(struct ring *r, const void *buf, size_t len, const struct d
 {
 	void *p;
 
-	if (!r->batch) {
+	if (!r->batch || (!r->fast && !r->locked)) {
 		errno = EINVAL;
 		return -1;
 	}
 	if (ring_reserve(r, len, &p, d) < 0)
 		return -1;
-	memcpy(p, buf, len);
+	ring_copy_in(p, buf, len);
 	ring_put(r, len);
 	return 0;
 }
@@ -767,9 +1160,9 @@ void ring_batch_end(struct ring *r)
 {
 	if (!r->batch)
 		return;
-	ring_publish(r);
+	if (r->fast || r->locked)
+		ring_write_done(r);
 	r->batch = false;
-	ring_write_abort(r);
 }
 
 /* Reader side. */
@@ -788,16 +1181,35 @@ static bool ring_writers_closed(const struct ring *r)
 		 atomic_load_explicit(&wl->session, memory_order_relaxed) == r->session);
 }
 
-static bool ring_reader_ready(struct ring *r)
+/* A record at our tail, or (full) the writers' close. While spinning the
+ * writer's line is looked at only now and then: it is the writer's to
+ * write. */
+static bool ring_reader_ready(struct ring *r, bool full)
 {
-	struct ring_line *wl = ring_line(r, RING_WRITER);
+	uint32_t len, kind;
 
-	r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
-	return r->cached != r->pos || ring_writers_closed(r);
+	ring_wait_refresh(r);
+	ring_hdr_load(r, r->next, &len, &kind);
+	return kind != 0 || (full && ring_writers_closed(r));
+}
+
+/* Whether head is sane for a reader at r->next: a reader may be a little
+ * ahead of it (a record is seen before head moves past it), never a ring's
+ * length away from it. Looked at only when there is nothing to read. */
+static bool ring_reader_head_ok(const struct ring *r)
+{
+	uint64_t head = atomic_load_explicit(&ring_line(r, RING_WRITER)->index, memory_order_acquire);
+
+	return !(head & 7u) && (head - r->next <= r->capacity || r->next - head <= r->capacity);
 }
 
 static int ring_reader_peer(struct ring *r)
 {
+	ring_wait_refresh(r);
+	if (!ring_reader_head_ok(r)) {
+		errno = EBADMSG;
+		return -1;
+	}
 	if (r->keep)
 		return 0;
 	if (ring_side_alive(r, RING_WRITER, &r->dead_pid) < 0 &&
@@ -809,36 +1221,26 @@ static int ring_reader_peer(struct ring *r)
 }
 
 /*
- * With the readers' lock held: the next data record after r->next, pads
+ * In a reader's operation: the next data record after r->next, pads
  * skipped, validated. 1 with *data and *len (r->next moves past it), 0 when
- * none is published yet, -1 (EBADMSG) for a corrupt ring. No waiting.
+ * none is there yet, -1 (EBADMSG) for a corrupt ring. No waiting.
  */
 static int ring_next(struct ring *r, const void **data, size_t *len)
 {
-	struct ring_line *wl = ring_line(r, RING_WRITER);
-	uint64_t tail = r->next, avail, off, room, total;
+	uint64_t start = r->next, tail = start, off, room, total;
 	uint32_t rlen, kind;
-	const struct ring_record *rec;
 
 	for (;;) {
-		if (tail & 7u)
-			goto corrupt;
-		/* Another reader may have moved tail past our cached head. */
-		if (r->cached - tail > r->capacity || r->cached == tail) {
-			r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
-			if (r->cached == tail)
-				return 0;
-		}
-		avail = r->cached - tail;
-		if (avail > r->capacity || avail < RING_RECORD_HEADER || (avail & 7u))
+		/* Pads end at the wrap: more than a lap of them is corrupt. */
+		if ((tail & 7u) || tail - start > r->capacity)
 			goto corrupt;
 		off = tail & r->mask;
 		room = r->capacity - off;
-		rec = (const struct ring_record *)(r->base + RING_DATA_OFFSET + off);
-		rlen = __atomic_load_n(&rec->len, __ATOMIC_RELAXED);
-		kind = __atomic_load_n(&rec->kind, __ATOMIC_RELAXED);
+		ring_hdr_load(r, off, &rlen, &kind);
+		if (kind == 0)
+			return 0;
 		if (kind == RING_REC_PAD) {
-			if ((uint64_t)rlen + RING_RECORD_HEADER != room || room > avail)
+			if ((uint64_t)rlen + RING_RECORD_HEADER != room)
 				goto corrupt;
 			tail += room;
 			r->next = tail;
@@ -847,9 +1249,9 @@ static int ring_next(struct ring *r, const void **data, size_t *len)
 		if (kind != RING_REC_DATA || rlen > ring_max_record(r->capacity))
 			goto corrupt;
 		total = RING_RECORD_HEADER + ring_align(rlen);
-		if (total > room || total > avail)
+		if (total > room)
 			goto corrupt;
-		*data = rec + 1;
+		*data = r->base + RING_DATA_OFFSET + off + RING_RECORD_HEADER;
 		*len = rlen;
 		r->next = tail + total;
 		return 1;
@@ -863,44 +1265,68 @@ static int ring_reader_fail(struct ring *r)
 {
 	int err = errno;
 
-	r->locked = false;
-	ring_unlock(r);
+	ring_side_leave(r);
 	errno = err;
 	return -1;
 }
 
+/* Begin a reader's operation (without the lock when alone) at our tail. */
+static int ring_reader_enter(struct ring *r, const struct deadline *d)
+{
+	if (ring_side_enter(r, d) < 0)
+		return -1;
+	r->next = atomic_load_explicit(&ring_line(r, RING_READER)->index, memory_order_relaxed);
+	if (r->next & 7u) {
+		errno = EBADMSG;
+		return ring_reader_fail(r);
+	}
+	return 0;
+}
+
 int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d)
 {
-	struct ring_line *wl = ring_line(r, RING_WRITER);
+	bool closed = false;
 	int rc;
 
-	if (r->role != RING_READER || r->locked) {
+	if (r->role != RING_READER || r->locked || r->fast) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (ring_lock(r, d) < 0)
+	if (ring_reader_enter(r, d) < 0)
 		return -1;
-	r->locked = true;
-	r->next = atomic_load_explicit(&ring_line(r, RING_READER)->index, memory_order_relaxed);
+	/* The first read looks at head once: a corrupt one is told before
+	 * any record is taken. */
+	if (!r->head_seen) {
+		if (!ring_reader_head_ok(r)) {
+			errno = EBADMSG;
+			return ring_reader_fail(r);
+		}
+		r->head_seen = true;
+	}
 	for (;;) {
 		rc = ring_next(r, data, len);
 		if (rc > 0)
 			return 1;
 		if (rc < 0)
 			return ring_reader_fail(r);
-		r->pos = r->next;
-		if (!ring_reader_ready(r) && ring_wait(r, ring_reader_ready, ring_reader_peer, d) < 0)
-			return ring_reader_fail(r);
-		if (r->cached == r->next) {
-			/* Closed: recheck head, the last record may have been
-			 * published just before the flag. */
-			r->cached = atomic_load_explicit(&wl->index, memory_order_acquire);
-			if (r->cached == r->next) {
-				r->locked = false;
-				ring_unlock(r);
-				return 0;
+		/* Closed, and looked again after the flag (a last record may
+		 * have been published just before it): end of stream. */
+		if (closed) {
+			if (!ring_reader_head_ok(r)) {
+				errno = EBADMSG;
+				return ring_reader_fail(r);
 			}
+			ring_side_leave(r);
+			return 0;
 		}
+		if (ring_wait(r, ring_reader_ready, ring_reader_peer, d) < 0)
+			return ring_reader_fail(r);
+		/* Slept out of the operation: another reader may have joined. */
+		if (!r->fast && !r->locked && ring_reader_enter(r, d) < 0)
+			return -1;
+		/* The writer's line only when no record woke us. */
+		if (!ring_reader_ready(r, false))
+			closed = ring_writers_closed(r);
 	}
 }
 
@@ -946,20 +1372,16 @@ int ring_read_beginv(struct ring *r, struct iovec *iov, size_t maxrec, size_t ma
 
 void ring_read_end(struct ring *r)
 {
-	if (!r->locked)
+	if (!r->locked && !r->fast)
 		return;
 	atomic_store_explicit(&ring_line(r, RING_READER)->index, r->next, memory_order_release);
 	ring_wake(r, RING_WRITER);
-	r->locked = false;
-	ring_unlock(r);
+	ring_side_leave(r);
 }
 
 void ring_read_abort(struct ring *r)
 {
-	if (!r->locked)
-		return;
-	r->locked = false;
-	ring_unlock(r);
+	ring_side_leave(r);
 }
 
 int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d)
@@ -1003,9 +1425,11 @@ int ring_info(const void *base, size_t size, struct ring_info *info, const char 
 	info->creator = ring_pid_valid(h->creator_pid) ? h->creator_pid : 0;
 	info->head = atomic_load(&wl->index);
 	info->tail = atomic_load(&rl->index);
-	if (info->head - info->tail > cap)
+	/* tail may be a little ahead of head: a record is read before head
+	 * moves past it. */
+	if (info->head - info->tail > cap && info->tail - info->head > cap)
 		return ring_fail(why, "a ring with indices out of range", EBADMSG);
-	info->used = info->head - info->tail;
+	info->used = info->head - info->tail <= cap ? info->head - info->tail : 0;
 	info->writer = ring_pid_valid(atomic_load(&wl->pid)) ? atomic_load(&wl->pid) : 0;
 	info->reader = ring_pid_valid(atomic_load(&rl->pid)) ? atomic_load(&rl->pid) : 0;
 	info->closed = atomic_load(&wl->closed) != 0;

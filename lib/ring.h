@@ -1,18 +1,32 @@
 /*
- * The shared-memory ring (DESIGN section 6): variable-length records from
- * writers to readers through a segment both sides map.
+ * The shared-memory ring (ipctool-shm(1), THE RING): variable-length records
+ * from writers to readers through a segment both sides map.
  *
  * Layout, offsets from the start of the segment:
  *   0     header page: magic "IPCTRING", version, header size, capacity,
  *         flags, creator pid, the writers' and readers' lock words
  *         (lib/lockword.h), and the pid slots of attached writers and readers
- *   4096  the writer's cache line: head, closed flag, writer pid, session
- *   4224  the reader's cache line: tail, closed flag, reader pid
+ *   4096  the writer's cache line: head, closed flag, writer pid, session,
+ *         and the writers' busy word
+ *   4224  the reader's cache line: tail, closed flag, reader pid, and the
+ *         readers' busy word
  *   4352  the writer's wake word, 4480 the reader's: a cache line each
+ *   4608  the shared flags of the writers and of the readers (read-mostly)
  *   8192  the data area, capacity bytes (a power of two)
  * A record is an 8-byte header {uint32 length, uint32 kind} and the payload,
  * padded to 8 bytes. A record never wraps: a pad record fills the end of the
  * area first. head and tail only grow; head - tail bytes are in use.
+ *
+ * Readers poll the record itself, not head: a writer zeroes the header slot
+ * after its record before it stores the record's header (as one 64-bit word,
+ * with release order), so the slot after the last record is always zero
+ * (kind 0: nothing yet). The 8 bytes after the records stay free for it.
+ *
+ * With one writer, that writer takes no lock (the fast path), and likewise
+ * one reader: it raises its side's busy word for each operation and checks
+ * the side's shared flag behind a full fence; a second process of the side
+ * takes the lock, sets the flag, and waits until the busy word falls (or its
+ * process died), after which every process of the side takes the lock.
  *
  * Everything read from the segment is untrusted and checked before use: a
  * corrupt or hostile segment gives -1 with errno EBADMSG, never a crash.
@@ -29,11 +43,12 @@
 #include "clock.h"
 
 #define RING_MAGIC "IPCTRING"
-#define RING_VERSION 2u
+#define RING_VERSION 3u
 #define RING_WRITER_LINE 4096u
 #define RING_READER_LINE 4224u
 #define RING_WRITER_WAKE 4352u
 #define RING_READER_WAKE 4480u
+#define RING_SHARED_LINE 4608u
 #define RING_DATA_OFFSET 8192u
 #define RING_MIN_CAPACITY 4096u
 #define RING_MAX_CAPACITY (1ull << 40)
@@ -63,15 +78,24 @@ struct ring {
 				 * that it was not truncated (ENXIO) */
 	bool counted;		/* reader: waits for a count, so a close with no writer
 				 * left waits for the next writer (dead ones still fail) */
-	bool locked;		/* between *_begin and *_end/commit */
+	bool locked;		/* between *_begin and *_end/commit, lock held */
+	bool fast;		/* between *_begin and *_end/commit, lock-free (busy raised) */
 	uint64_t cached;	/* our copy of the other side's index */
 	uint64_t pos;		/* writer: head after the reservation's pad */
 	uint64_t published;	/* writer: the head last stored in the segment */
+	bool pos_ok;		/* writer: pos is head, as our last lone operation left it */
+	uint32_t alone;		/* the side's shared word when we last went without the lock */
 	bool batch;		/* writer: between ring_batch_begin and _end */
 	uint64_t next;		/* reader: tail after the current record */
+	bool head_seen;		/* reader: head was checked once, at the first read */
 	size_t reserved;	/* writer: payload bytes reserved */
+	uint64_t zeroed;	/* writer: the slot ring_reserve zeroed after the record */
+	uint64_t held_at;	/* writer: the data offset of the header held back
+				 * until the next publish (held_rec), or UINT64_MAX */
+	uint64_t held_rec;
 	pid_t dead_pid;		/* the peer found dead, for messages */
 	bool recovered;		/* a lock was taken over from a dead holder */
+	unsigned ops;		/* operations under the lock, to recount the side now and then */
 	bool idle;		/* a wait slept a whole slice without a wake-up */
 	uint32_t session;	/* reader: the writers' session when it attached */
 	bool stale_close;	/* reader: that session had closed, nothing left */
@@ -120,9 +144,10 @@ void ring_close(struct ring *r);
  * (at most ring_max_record) and points *data at it, waiting until the
  * deadline (ETIMEDOUT) for the readers to make room; EPIPE when the readers
  * have gone or died (r->dead_pid), EMSGSIZE when len is too large, ENXIO
- * when r->seg_fd's segment was truncated while we waited. The
- * writers' lock is held until ring_write_commit publishes len <= reserved
- * bytes, or ring_write_abort drops the reservation.
+ * when r->seg_fd's segment was truncated while we waited. The operation
+ * (the writers' busy word for a lone writer, else their lock) lasts until
+ * ring_write_commit publishes len <= reserved bytes, or ring_write_abort
+ * drops the reservation; a wait inside it holds neither.
  */
 int ring_write_begin(struct ring *r, size_t len, void **data, const struct deadline *d);
 void ring_write_commit(struct ring *r, size_t len);
@@ -137,9 +162,9 @@ int ring_write(struct ring *r, const void *buf, size_t len, const struct deadlin
 int ring_write_begin_some(struct ring *r, size_t min, size_t max, void **data, size_t *room,
 			  const struct deadline *d);
 /*
- * Batches: several records under one taking of the writers' lock, published
- * together by ring_batch_end with at most one wake-up (and early, before
- * any wait for room, so the readers can make it). ring_batch_write fails
+ * Batches: several records in one operation, published together by
+ * ring_batch_end with at most one wake-up (and early, before any wait for
+ * room, so the readers can make it; other writers may write between). ring_batch_write fails
  * as ring_write does; the batch stays open (end it in any case).
  */
 int ring_batch_begin(struct ring *r, const struct deadline *d);
@@ -148,7 +173,7 @@ void ring_batch_end(struct ring *r);
 
 /*
  * Reading. ring_read_begin returns 1 with the next record in *data, *len (in
- * the segment; hold the readers' lock until ring_read_end), 0 at end of
+ * the segment; the operation lasts until ring_read_end), 0 at end of
  * stream, or -1: ETIMEDOUT, ECONNRESET when every writer died without
  * closing (r->dead_pid), EBADMSG for a corrupt ring, ENXIO as for writing.
  */
@@ -158,14 +183,14 @@ void ring_read_end(struct ring *r);
  * Several records at once: like ring_read_begin for the first one, then
  * those published already, up to maxrec records and (after the first)
  * maxbytes bytes; with RING_STOP_EMPTY, none after an empty record. Returns
- * 1 with *n records in iov (in the segment, under the readers' lock), 0 at
+ * 1 with *n records in iov (in the segment, in the operation), 0 at
  * end of stream, -1 as ring_read_begin; ring_read_end takes them all,
  * ring_read_abort leaves them all.
  */
 #define RING_STOP_EMPTY 1u
 int ring_read_beginv(struct ring *r, struct iovec *iov, size_t maxrec, size_t maxbytes,
 		     unsigned flags, size_t *n, const struct deadline *d);
-/* Leave the record for the next read and release the readers' lock. */
+/* Leave the record for the next read and end the operation. */
 void ring_read_abort(struct ring *r);
 /* Copy the next record into buf (EMSGSIZE if it is larger than cap). */
 int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d);

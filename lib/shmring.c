@@ -113,13 +113,14 @@ static void shmring_unguard(struct shmring *p)
 static bool shmring_truncated(const struct shmring *p, bool failed)
 {
 	struct stat st;
-	int err = errno;
+	int err;
 	bool shrunk;
 
 	if (p->guard >= 0 && shmring_guards[p->guard].truncated)
 		return true;
 	if (!failed || p->seg.sysv)
 		return false;
+	err = errno;
 	shrunk = fstat(p->seg.fd, &st) == 0 && (uint64_t)st.st_size < p->seg.size;
 	errno = err;
 	return shrunk;
@@ -531,16 +532,24 @@ static int shmring_batch_begin(struct msgend *me, const struct deadline *d)
 	return shmring_result(p, ring_batch_begin(&p->ring, shmring_deadline(d, &forever)), false);
 }
 
+/* Per record: the guard's flag looked at inline on success, the full
+ * checks of shmring_result only when the write failed or the flag is up. */
 static int shmring_batch_put(struct msgend *me, const void *buf, size_t len,
 			     const struct deadline *d)
 {
 	struct shmring *p = me->priv;
 	struct deadline forever;
+	bool guarded = p->guard >= 0;
+	int rc;
 
-	if (shmring_gone(p))
+	if (guarded && shmring_guards[p->guard].truncated) {
+		errno = ENXIO;
 		return -1;
-	return shmring_result(p, ring_batch_write(&p->ring, buf, len, shmring_deadline(d, &forever)),
-			      false);
+	}
+	rc = ring_batch_write(&p->ring, buf, len, shmring_deadline(d, &forever));
+	if (rc == 0 && (!guarded || !shmring_guards[p->guard].truncated))
+		return 0;
+	return shmring_result(p, rc, false);
 }
 
 static void shmring_batch_end(struct msgend *me)

@@ -26,7 +26,7 @@ poke32() { # offset value
 	ipctool shm create "$R" --capacity 4K
 	poke32 8 1
 	run -1 ipctool recv -t 2s "shm:$R"
-	assert_output --partial "a ring of format 1; this ipctool reads format 2"
+	assert_output --partial "a ring of format 1; this ipctool reads format 3"
 	run -1 ipctool send "shm:$R" x
 	assert_output --partial "format 1"
 }
@@ -103,3 +103,107 @@ poke32() { # offset value
 	exec 8>&-
 }
 
+
+# Wait (at most 20 s) until the ring's last attached reader (or writer) is pid.
+wait_for_ring_peer() { # ring reader|writer pid
+	local i
+	for i in $(seq 4000); do
+		[ "$(ipctool shm info -r -n -o "$2" "$1" 2>/dev/null)" = "$3" ] && return 0
+		sleep 0.005
+	done
+	echo "wait_for_ring_peer: $3 did not attach to '$1' as $2" >&2
+	return 1
+}
+
+# Wait (at most 20 s) until a file has at least n lines.
+wait_for_lines() { # file n
+	local i
+	for i in $(seq 4000); do
+		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.005
+	done
+	echo "wait_for_lines: '$1' has fewer than $2 lines" >&2
+	return 1
+}
+
+@test "format 3: a second send joining a lone writer's stream mid-way loses nothing, crosses nothing" {
+	ipctool shm create "$R" --capacity 16K
+	bg ipctool recv -c 150000 "shm:$R" >"$TEST_DIR/out"
+	local rpid=$BG_PID
+	# The first writer's input comes in two halves through a FIFO.
+	mkfifo "$TEST_DIR/in"
+	exec 8<>"$TEST_DIR/in"
+	# (without fd 8: the end of its input is when the test closes it)
+	bg ipctool send "shm:$R" <"$TEST_DIR/in" 8>&-
+	local w1=$BG_PID
+	seq -f "a%g" 1 50000 >&8
+	wait_for_lines "$TEST_DIR/out" 1000
+	# The second writer joins (the first goes from its lone path to the
+	# lock) and leaves (the first goes back) while the first goes on.
+	seq -f "b%g" 1 50000 | ipctool send "shm:$R" 8>&- &
+	local w2=$!
+	seq -f "a%g" 50001 100000 >&8
+	wait "$w2"
+	exec 8>&-
+	bg_exits "$w1" 0
+	bg_exits "$rpid" 0
+	[ "$(wc -l <"$TEST_DIR/out")" -eq 150000 ]
+	diff <(grep '^a' "$TEST_DIR/out") <(seq -f "a%g" 1 100000)
+	diff <(grep '^b' "$TEST_DIR/out") <(seq -f "b%g" 1 50000)
+}
+
+@test "format 3: a second reader joining a lone reader mid-stream: every line once, each in order" {
+	ipctool shm create "$R" --capacity 16K
+	bg ipctool recv "shm:$R" >"$TEST_DIR/out1"
+	local r1=$BG_PID
+	mkfifo "$TEST_DIR/in"
+	exec 8<>"$TEST_DIR/in"
+	bg ipctool send "shm:$R" <"$TEST_DIR/in" 8>&-
+	local w=$BG_PID
+	seq 1 20000 >&8
+	wait_for_lines "$TEST_DIR/out1" 1000
+	# The second takes 50 lines and leaves; lines go on until it has them
+	# (readers share a stream unevenly).
+	bg ipctool recv -c 50 "shm:$R" >"$TEST_DIR/out2" 8>&-
+	local r2=$BG_PID
+	local n=20000
+	while kill -0 "$r2" 2>/dev/null && [ "$n" -lt 2000000 ]; do
+		seq $((n + 1)) $((n + 2000)) >&8
+		n=$((n + 2000))
+	done
+	exec 8>&-
+	bg_exits "$r2" 0
+	bg_exits "$w" 0
+	bg_exits "$r1" 0
+	[ "$(wc -l <"$TEST_DIR/out2")" -eq 50 ]
+	sort -n -c "$TEST_DIR/out1"
+	sort -n -c "$TEST_DIR/out2"
+	diff <(sort -n "$TEST_DIR/out1" "$TEST_DIR/out2") <(seq 1 "$n")
+}
+
+@test "format 3: a lone reader killed while its output is stalled: the next reader gets its records" {
+	ipctool shm create "$R" --capacity 1M
+	# 3000 lines of 100 bytes: more than a pipe holds.
+	seq -f "%099g" 1 3000 | ipctool send "shm:$R"
+	# Its output: a FIFO nobody reads (held open here).
+	mkfifo "$TEST_DIR/stall"
+	exec 8<>"$TEST_DIR/stall"
+	bg ipctool recv "shm:$R" >"$TEST_DIR/stall" 8>&-
+	local r1=$BG_PID
+	wait_for_ring_peer "$R" reader "$r1"
+	sleep 0.5
+	kill -KILL "$r1"
+	bg_exits "$r1" 137
+	# What the dead one wrote into the FIFO, then what the next one gets:
+	# together every line, the next one's from where the dead one's taken
+	# lines end (at least once: some may come twice), to the last.
+	timeout 10 cat <&8 >"$TEST_DIR/stalled" &
+	local c=$!
+	run -0 ipctool recv -t 10s "shm:$R"
+	exec 8>&-
+	wait "$c" || true
+	local first=${lines[0]}
+	[ "${#lines[@]}" -gt 0 ]
+	diff <(printf '%s\n' "${lines[@]}") <(seq -f "%099g" "$((10#$first))" 3000)
+	[ "$((10#$first))" -le $(($(grep -c . "$TEST_DIR/stalled") + 1)) ]
+}

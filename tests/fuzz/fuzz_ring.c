@@ -1,10 +1,13 @@
 /*
  * libFuzzer target for the ring's validation (make fuzz): the input is laid
- * over a freshly formatted ring's header fields, indices and data area, and
- * then read, described and written to. Nothing may crash or read out of
+ * over a freshly formatted ring's header fields, indices, busy and shared
+ * words and data area, and then read, described and written to, by a lone
+ * reader and writer (the lock-free path) and, when the input says so, by a
+ * second of each (the switch to the lock). Nothing may crash or read out of
  * bounds; every failure must be a clean -1.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	/* Closed flag. */
 	if (sel & 4)
 		seg[RING_WRITER_LINE + 8] = 1;
+	/* The busy words (after index, closed, pid, session) and the shared
+	 * words of writers and readers. */
+	if ((sel & 16) && n >= 16) {
+		memcpy(seg + RING_WRITER_LINE + 20, in, 4);
+		memcpy(seg + RING_READER_LINE + 20, in + 4, 4);
+		memcpy(seg + RING_SHARED_LINE, in + 8, 8);
+		in += 16;
+		n -= 16;
+	}
 	/* The rest is the data area. */
 	k = n > CAP ? CAP : n;
 	memcpy(seg + RING_DATA_OFFSET, in, k);
@@ -69,20 +81,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	ring_info(seg, SIZE, &info, NULL);
 	deadline_start(&now, 0);
 	if (ring_attach(&r, seg, SIZE, RING_READER, &now, NULL) == 0) {
+		struct ring r2;
+		bool second = (sel & 32) && ring_attach(&r2, seg, SIZE, RING_READER, &now, NULL) == 0;
+
 		for (i = 0; i < 64; i++) {
-			int rc = ring_read(&r, out, sizeof(out), &len, &now);
+			int rc = ring_read(second && (i & 1) ? &r2 : &r, out, sizeof(out), &len, &now);
 
 			if (rc != 1)
 				break;
 			if (len > ring_max_record(CAP))
 				abort();
 		}
+		if (second)
+			ring_close(&r2);
 		if (sel & 8) {
 			if (ring_attach(&w, seg, SIZE, RING_WRITER, &now, NULL) == 0) {
+				struct ring w2;
+				bool second = (sel & 64) &&
+					      ring_attach(&w2, seg, SIZE, RING_WRITER, &now, NULL) == 0;
+
 				for (i = 0; i < 8; i++)
-					if (ring_write(&w, out, (size_t)(sel * 7u + (unsigned)i * 131u) % 2040u,
+					if (ring_write(second && (i & 1) ? &w2 : &w, out,
+						       (size_t)(sel * 7u + (unsigned)i * 131u) % 2040u,
 						       &now) < 0)
 						break;
+				/* And read back what was written, lone or not. */
+				for (i = 0; i < 8; i++)
+					if (ring_read(&r, out, sizeof(out), &len, &now) != 1)
+						break;
+				if (second)
+					ring_close(&w2);
 				ring_close(&w);
 			}
 		}

@@ -1,4 +1,4 @@
-/* Unit tests for lib/framing.c: names and separators. */
+/* Unit tests for lib/framing.c: names, separators, records taken from what is buffered. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "../../lib/framing.h"
 
@@ -51,12 +53,50 @@ static void test_separators(void **state)
 	assert_int_equal(framing_separator(FRAMING_WHOLE), -1);
 }
 
+/* framing_reader_buffered takes a whole buffered record, never reads, and
+ * leaves an unterminated or overlong one to framing_reader_next. */
+static void test_reader_buffered(void **state)
+{
+	static const char in[] = "ab\ncd\nabcdefgh\nxyzw";
+	struct framing_reader r;
+	const char *msg;
+	size_t len;
+	int fd[2];
+
+	(void)state;
+	assert_int_equal(pipe(fd), 0);
+	assert_int_equal(write(fd[1], in, strlen(in)), (ssize_t)strlen(in));
+	assert_int_equal(framing_reader_init(&r, fd[0], FRAMING_LINE, 4), 0);
+	assert_int_equal(framing_reader_buffered(&r, &msg, &len), 0);
+	assert_int_equal(framing_reader_next(&r, &msg, &len), 1);
+	assert_int_equal(len, 2);
+	assert_memory_equal(msg, "ab", 2);
+	assert_int_equal(framing_reader_buffered(&r, &msg, &len), 1);
+	assert_int_equal(len, 2);
+	assert_memory_equal(msg, "cd", 2);
+	/* Overlong: not taken here; next names its length. */
+	assert_int_equal(framing_reader_buffered(&r, &msg, &len), 0);
+	close(fd[1]);
+	assert_int_equal(framing_reader_next(&r, &msg, &len), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(len, 8);
+	/* Unterminated: only next, at the end of the input. */
+	assert_int_equal(framing_reader_buffered(&r, &msg, &len), 0);
+	assert_int_equal(framing_reader_next(&r, &msg, &len), 1);
+	assert_int_equal(len, 4);
+	assert_memory_equal(msg, "xyzw", 4);
+	assert_int_equal(framing_reader_next(&r, &msg, &len), 0);
+	framing_reader_free(&r);
+	close(fd[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_round_trip),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_separators),
+		cmocka_unit_test(test_reader_buffered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
