@@ -262,6 +262,11 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 	}
 	p->ring.keep = o->keep;
 	p->ring.counted = o->counted;
+	/* A reader that made the ring reads every session since: a writer that
+	 * came and closed (even with nothing written) before we attached ended
+	 * our stream, not an old one. */
+	if (me->created)
+		p->ring.stale_close = false;
 	if (!p->seg.sysv) {
 		p->ring.seg_fd = p->seg.fd;
 		p->guard = shmring_guard(p->seg.base, (size_t)p->seg.size);

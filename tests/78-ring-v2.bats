@@ -207,3 +207,24 @@ wait_for_lines() { # file n
 	diff <(printf '%s\n' "${lines[@]}") <(seq -f "%099g" "$((10#$first))" 3000)
 	[ "$((10#$first))" -le $(($(grep -c . "$TEST_DIR/stalled") + 1)) ]
 }
+
+@test "recv --create: a writer that attaches and closes before the reader attaches ends its stream" {
+	# recv makes the ring, then attaches; a send --wait of nothing may come
+	# and close in between (a race: rounds started as a shell would start
+	# them, without the test helpers' delays). That close is the stream's
+	# end, not an old session's: recv exits 0 (it waited for a next writer,
+	# for ever: timeout's 124). Without -t, as a pipeline would run it.
+	local i p rc hung=0
+	for i in $(seq 1 60); do
+		timeout 5 "$IPCTOOL" recv --create --rm "shm:$R.$i" 3>&- &
+		p=$!
+		"$IPCTOOL" send --wait -t 5s "shm:$R.$i" </dev/null 3>&-
+		rc=0
+		wait "$p" || rc=$?
+		if [ "$rc" != 0 ]; then
+			echo "round $i: recv exited $rc"
+			hung=$((hung + 1))
+		fi
+	done
+	[ "$hung" = 0 ]
+}
