@@ -58,6 +58,42 @@ poke32() { # offset value
 	fi
 }
 
+@test "another user writing random bytes anywhere in a 0666 ring's first pages: root's writer and reader end with a status, never a signal" {
+	id nobody >/dev/null 2>&1 || skip "needs the user nobody"
+	# Debian's python3: nobody may run it (a root user's shim may not be).
+	[ -x /usr/bin/python3 ] || skip "needs /usr/bin/python3"
+	# Header, index lines and the data area (8K + 64K), a few bytes at a
+	# time at random places, while 50 MB of lines go through.
+	local scribble='import os, random, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+random.seed(int(sys.argv[3]))
+end = time.time() + 2
+while time.time() < end:
+    os.pwrite(fd, os.urandom(random.choice([1, 4, 8])), random.randrange(0, int(sys.argv[2]) - 8))
+    time.sleep(0.0005)'
+	local round rp sp rrc src
+	for round in 1 2 3; do
+		ipctool shm create "$R.$round" --capacity 64K --mode 0666
+		timeout -s KILL 30 "$IPCTOOL" recv -t 3s "shm:$R.$round" >/dev/null 2>"$TEST_DIR/recv.err" 3>&- &
+		rp=$!
+		yes 0123456789abcdef | head -c 50M |
+			timeout -s KILL 30 "$IPCTOOL" send -t 3s "shm:$R.$round" 2>"$TEST_DIR/send.err" 3>&- &
+		sp=$!
+		sleep 0.2
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			/usr/bin/python3 -c "$scribble" "/dev/shm$R.$round" $((8192 + 65536)) "$round"
+		rrc=0
+		wait "$rp" || rrc=$?
+		src=0
+		wait "$sp" || src=$?
+		echo "round $round: recv $rrc ($(cat "$TEST_DIR/recv.err")), send $src ($(cat "$TEST_DIR/send.err"))"
+		# 0, 1 (corrupt, or the peer gone) or 124, never a signal or the KILL of a hang.
+		[[ $rrc == @(0|1|124) ]]
+		[[ $src == @(0|1|124) ]]
+		ipctool rm "shm:$R.$round"
+	done
+}
+
 @test "a writer's lock held by a live attached writer: SIGTERM stops the waiting send, exit 143" {
 	ipctool shm create "$R" --capacity 4K
 	sleep 60 3>&- &
