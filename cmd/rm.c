@@ -90,7 +90,8 @@ static int rm_parse_kinds(const char *text, unsigned *sel)
 				break;
 		if (i == sizeof(kinds) / sizeof(kinds[0]))
 			return cmd_usage_error("--all: '%s' is not a kind (expected mq, shm, sem, "
-					       "posix or sysv)", text);
+					       "posix or sysv; or ipcrm's msg, shmems, semaphores)",
+					       text);
 		*sel |= kinds[i].bits;
 		p = *end ? end + 1 : end;
 	}
