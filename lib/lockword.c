@@ -81,8 +81,24 @@ static int lockword_take(struct lockword *l, uint64_t self, uint32_t *cur, bool 
 			atomic_store_explicit(&l->owner, self, memory_order_relaxed);
 			return 0;
 		}
-		if (holder == 0 || holder > LOCKWORD_PID_MAX ||
-		    (check && !check((pid_t)holder, arg))) {
+		if (holder == 0 || holder > LOCKWORD_PID_MAX) {
+			errno = EBADMSG;
+			return -1;
+		}
+		if (check && !check((pid_t)holder, arg)) {
+			uint32_t now;
+
+			/* The holder may have released the lock and left
+			 * while we looked (a ring process frees its slot
+			 * right after its last unlock): only a word that
+			 * still names it is corrupt. Acquire: what the check
+			 * saw of its leaving comes after its release. */
+			atomic_thread_fence(memory_order_acquire);
+			now = atomic_load_explicit(&l->word, memory_order_relaxed);
+			if (now != *cur) {
+				*cur = now;
+				continue;
+			}
 			errno = EBADMSG;
 			return -1;
 		}

@@ -151,6 +151,38 @@ static void test_unrelated_live_holder_rejected(void **state)
 	unmap(s);
 }
 
+/*
+ * The check sees the holder after it released the lock and left (a ring
+ * process frees its pid slot right after its last unlock): the word has
+ * changed since it was read, so the holder it named is no evidence of
+ * corruption; the lock is taken, not refused.
+ */
+static bool releases_then_rejects(pid_t holder, void *arg)
+{
+	struct shared *s = arg;
+
+	(void)holder;
+	atomic_store(&s->lock.word, 0);
+	return false;
+}
+
+static void test_holder_leaves_during_check(void **state)
+{
+	struct shared *s = map_shared();
+	struct deadline d;
+
+	(void)state;
+	atomic_store(&s->lock.word, 1);
+	deadline_start(&d, 1000);
+	assert_int_equal(lockword_lock(&s->lock, lockword_self(), &d, releases_then_rejects, s), 0);
+	assert_int_equal(lockword_holder(&s->lock), getpid());
+	lockword_unlock(&s->lock);
+	atomic_store(&s->lock.word, 1);
+	assert_int_equal(lockword_trylock(&s->lock, lockword_self(), releases_then_rejects, s), 0);
+	lockword_unlock(&s->lock);
+	unmap(s);
+}
+
 static void test_recycled_pid(void **state)
 {
 	struct shared *s = map_shared();
@@ -213,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_live_holder_times_out),
 		cmocka_unit_test(test_corrupt_words),
 		cmocka_unit_test(test_unrelated_live_holder_rejected),
+		cmocka_unit_test(test_holder_leaves_during_check),
 		cmocka_unit_test(test_recycled_pid),
 		cmocka_unit_test(test_contention_counts),
 	};

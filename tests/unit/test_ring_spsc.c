@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -208,8 +209,11 @@ static void reader_child(struct fixture *f, int id, uint32_t want, bool batched)
 			_exit(21);
 		atomic_fetch_add(&f->sh->read[id], 1);
 	}
-	if (rc < 0 && !want)
+	if (rc < 0 && !want) {
+		fprintf(stderr, "reader %d: %s after %u records\n", id, strerror(errno),
+			atomic_load(&f->sh->read[id]));
 		_exit(22);
+	}
 	ring_close(&r);
 	_exit(0);
 }
