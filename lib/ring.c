@@ -42,6 +42,11 @@ struct ring_header {
 	/* pid slots: -pid while attaching (it may hold the lock), pid once attached */
 	_Atomic int32_t wpids[RING_MAX_PEERS];
 	_Atomic int32_t rpids[RING_MAX_PEERS];
+	/* Per reader pid slot: the records handed to its process and not
+	 * freed yet, [start, end) (empty unless end > start). */
+	_Alignas(64) struct ring_claim {
+		_Atomic uint64_t start, end;
+	} claims[RING_MAX_PEERS];
 };
 
 /* One side's cache line: the writer's (head) or the reader's (tail). */
@@ -51,6 +56,7 @@ struct ring_line {
 	_Atomic int32_t pid;
 	_Atomic uint32_t session; /* writer: bumped when a first writer attaches */
 	_Atomic uint32_t busy;	/* 1 while the side's lone process is in an operation */
+	_Atomic uint64_t claimed; /* reader: records before it are handed out (tail <= claimed) */
 };
 
 /* Read-mostly: whether more than one process of a side is attached. */
@@ -573,6 +579,9 @@ static int ring_claim_slot(struct ring *r)
 	return -1;
 }
 
+static void ring_reader_attach(struct ring *r);
+static int ring_reader_orphan(struct ring *r, uint64_t *start, uint64_t *end);
+
 /* ring_attach's failure with the side's lock held: why, from what was waited for. */
 static int ring_attach_fail(struct ring *r, bool locked, pid_t busy, const char **why)
 {
@@ -661,6 +670,8 @@ int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
 				 atomic_load_explicit(&wl->index, memory_order_acquire) ==
 					 atomic_load_explicit(&mine->index, memory_order_relaxed);
 	}
+	if (role == RING_READER)
+		ring_reader_attach(r);
 	atomic_store(&mine->closed, 0);
 	r->cached = atomic_load_explicit(&ring_line(r, role == RING_WRITER ? RING_READER : RING_WRITER)->index,
 					 memory_order_acquire);
@@ -679,6 +690,8 @@ void ring_close(struct ring *r)
 		return;
 	if (r->batch)
 		ring_batch_end(r);
+	/* Records still out stay our claim, for another reader to take. */
+	ring_read_abort(r);
 	ring_side_leave(r);
 	deadline_start(&d, 1000);
 	if (ring_lock(r, &d) < 0)
@@ -792,7 +805,7 @@ static void ring_wait_refresh(struct ring *r)
 			r->pos = atomic_load_explicit(&ring_line(r, RING_WRITER)->index,
 						      memory_order_acquire);
 		else
-			r->next = atomic_load_explicit(&ring_line(r, RING_READER)->index,
+			r->next = atomic_load_explicit(&ring_line(r, RING_READER)->claimed,
 						       memory_order_acquire);
 	}
 }
@@ -1190,7 +1203,16 @@ static bool ring_reader_ready(struct ring *r, bool full)
 
 	ring_wait_refresh(r);
 	ring_hdr_load(r, r->next, &len, &kind);
-	return kind != 0 || (full && ring_writers_closed(r));
+	if (kind != 0 || !full)
+		return kind != 0;
+	/* Records a reader that died left out are there to read, too. */
+	if (ring_writers_closed(r))
+		return true;
+	{
+		uint64_t s = 0, e = 0;
+
+		return ring_reader_orphan(r, &s, &e) >= 0;
+	}
 }
 
 /* Whether head is sane for a reader at r->next: a reader may be a little
@@ -1222,8 +1244,9 @@ static int ring_reader_peer(struct ring *r)
 
 /*
  * In a reader's operation: the next data record after r->next, pads
- * skipped, validated. 1 with *data and *len (r->next moves past it), 0 when
- * none is there yet, -1 (EBADMSG) for a corrupt ring. No waiting.
+ * skipped, validated, before r->limit. 1 with *data and *len (r->next moves
+ * past it), 0 when none is there (yet), -1 (EBADMSG) for a corrupt ring.
+ * No waiting.
  */
 static int ring_next(struct ring *r, const void **data, size_t *len)
 {
@@ -1231,6 +1254,8 @@ static int ring_next(struct ring *r, const void **data, size_t *len)
 	uint32_t rlen, kind;
 
 	for (;;) {
+		if (tail == r->limit)
+			return 0;
 		/* Pads end at the wrap: more than a lap of them is corrupt. */
 		if ((tail & 7u) || tail - start > r->capacity)
 			goto corrupt;
@@ -1249,7 +1274,7 @@ static int ring_next(struct ring *r, const void **data, size_t *len)
 		if (kind != RING_REC_DATA || rlen > ring_max_record(r->capacity))
 			goto corrupt;
 		total = RING_RECORD_HEADER + ring_align(rlen);
-		if (total > room)
+		if (total > room || (r->limit != UINT64_MAX && total > r->limit - tail))
 			goto corrupt;
 		*data = r->base + RING_DATA_OFFSET + off + RING_RECORD_HEADER;
 		*len = rlen;
@@ -1270,25 +1295,214 @@ static int ring_reader_fail(struct ring *r)
 	return -1;
 }
 
-/* Begin a reader's operation (without the lock when alone) at our tail. */
-static int ring_reader_enter(struct ring *r, const struct deadline *d)
+/*
+ * Claims. Records a reader took are handed out past claimed, and stay in
+ * the ring (tail does not pass them) until that reader is done with them:
+ * no reader holds its side while it writes them out, and the records of a
+ * reader that dies (or closes) with some out are handed to another. Each
+ * reader pid slot has a claim, [start, end) inside [tail, claimed).
+ */
+static struct ring_claim *ring_claim_of(const struct ring *r, int slot)
 {
-	if (ring_side_enter(r, d) < 0)
-		return -1;
-	r->next = atomic_load_explicit(&ring_line(r, RING_READER)->index, memory_order_relaxed);
-	if (r->next & 7u) {
+	return &ring_hdr(r)->claims[slot];
+}
+
+/* Store a claim: end cleared first, so a process that dies half-way
+ * leaves an empty one (end not above start). */
+static void ring_claim_store(struct ring_claim *c, uint64_t start, uint64_t end)
+{
+	atomic_store_explicit(&c->end, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->start, start, memory_order_relaxed);
+	atomic_store_explicit(&c->end, end, memory_order_relaxed);
+}
+
+/* Load a claim: whether it holds records, a range inside [tail, claimed). */
+static bool ring_claim_load(struct ring_claim *c, uint64_t tail, uint64_t claimed,
+			    uint64_t *start, uint64_t *end)
+{
+	*end = atomic_load_explicit(&c->end, memory_order_relaxed);
+	*start = atomic_load_explicit(&c->start, memory_order_relaxed);
+	return !((*start | *end) & 7u) && *start - tail < claimed - tail &&
+	       *end - tail <= claimed - tail && *end - tail > *start - tail;
+}
+
+/* In a reader's operation: tail and claimed, checked (EBADMSG). */
+static int ring_reader_indices(struct ring *r, uint64_t *tail, uint64_t *claimed)
+{
+	struct ring_line *rl = ring_line(r, RING_READER);
+
+	*tail = atomic_load_explicit(&rl->index, memory_order_relaxed);
+	*claimed = atomic_load_explicit(&rl->claimed, memory_order_relaxed);
+	if (((*tail | *claimed) & 7u) || *claimed - *tail > r->capacity) {
 		errno = EBADMSG;
-		return ring_reader_fail(r);
+		return -1;
 	}
 	return 0;
 }
 
-int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d)
+/* In a reader's operation: tail to new, and the writers woken. Release:
+ * we are done with the records before it. */
+static void ring_reader_tail(struct ring *r, uint64_t new)
+{
+	atomic_store_explicit(&ring_line(r, RING_READER)->index, new, memory_order_release);
+	ring_wake(r, RING_WRITER);
+}
+
+/*
+ * In a reader's operation, after a claim was given up or shrunk: tail up to
+ * the oldest claim left (a live reader's, or one waiting to be taken over),
+ * or to claimed when there is none.
+ */
+static void ring_reader_free(struct ring *r, uint64_t tail, uint64_t claimed)
+{
+	uint64_t min = claimed, s, e;
+	int i;
+
+	for (i = 0; i < RING_MAX_PEERS; i++)
+		if (ring_claim_load(ring_claim_of(r, i), tail, claimed, &s, &e) &&
+		    s - tail < min - tail)
+			min = s;
+	if (min != tail)
+		ring_reader_tail(r, min);
+}
+
+/*
+ * In a reader's operation: the records of our claim up to r->next are done
+ * with. What is left of it (after a partial batch) stays ours, to be
+ * handed out next; tail moves past what no claim holds.
+ */
+static void ring_reader_settle(struct ring *r)
+{
+	uint64_t tail, claimed;
+
+	if (ring_reader_indices(r, &tail, &claimed) < 0)
+		return;
+	if (r->next == r->ce) {
+		ring_claim_store(ring_claim_of(r, r->slot), 0, 0);
+		r->pending = false;
+		/* The whole of the records out (a lone reader's case): no
+		 * other claim can be there. */
+		if (r->cs == tail && r->ce == claimed)
+			ring_reader_tail(r, claimed);
+		else
+			ring_reader_free(r, tail, claimed);
+		return;
+	}
+	r->cs = r->next;
+	ring_claim_store(ring_claim_of(r, r->slot), r->cs, r->ce);
+	r->pending = true;
+	ring_reader_free(r, tail, claimed);
+}
+
+/*
+ * The oldest claim of a reader that died or left with records out (its pid
+ * slot free, or naming a dead process): its slot, or -1 when there is none.
+ */
+static int ring_reader_orphan(struct ring *r, uint64_t *start, uint64_t *end)
+{
+	_Atomic int32_t *pids = ring_side_pids(r, RING_READER);
+	uint64_t tail, claimed, s, e;
+	int i, best = -1;
+
+	if (ring_reader_indices(r, &tail, &claimed) < 0 || tail == claimed)
+		return -1;
+	for (i = 0; i < RING_MAX_PEERS; i++) {
+		int32_t pid;
+
+		if (i == r->slot || !ring_claim_load(ring_claim_of(r, i), tail, claimed, &s, &e))
+			continue;
+		pid = ring_slot_pid(atomic_load(&pids[i]));
+		if (pid != 0 && ring_pid_alive(pid))
+			continue;
+		if (best < 0 || s - tail < *start - tail) {
+			best = i;
+			*start = s;
+			*end = e;
+		}
+	}
+	return best;
+}
+
+/* In a reader's operation, with no claim of our own: take over the oldest
+ * orphaned claim, to hand its records out again. 1 when taken. */
+static int ring_reader_adopt(struct ring *r)
+{
+	uint64_t s = 0, e = 0;
+	int slot = ring_reader_orphan(r, &s, &e);
+
+	if (slot < 0)
+		return 0;
+	ring_claim_store(ring_claim_of(r, r->slot), s, e);
+	ring_claim_store(ring_claim_of(r, slot), 0, 0);
+	r->cs = s;
+	r->ce = e;
+	r->pending = true;
+	r->next = r->from = s;
+	r->limit = e;
+	return 1;
+}
+
+/*
+ * Attaching, in the readers' lock: the claim of a reader that had our slot
+ * and died is ours, handed out first; else the oldest a reader left out.
+ */
+static void ring_reader_attach(struct ring *r)
+{
+	uint64_t tail, claimed, s, e;
+
+	r->limit = UINT64_MAX;
+	if (ring_reader_indices(r, &tail, &claimed) < 0)
+		return;	/* told at the first read */
+	if (ring_claim_load(ring_claim_of(r, r->slot), tail, claimed, &s, &e)) {
+		r->cs = s;
+		r->ce = e;
+		r->pending = true;
+		return;
+	}
+	ring_claim_store(ring_claim_of(r, r->slot), 0, 0);
+	ring_reader_adopt(r);
+}
+
+/*
+ * Begin a reader's operation (without the lock when alone): the records to
+ * take start at our claim when it is to be handed out again, else at
+ * claimed.
+ */
+static int ring_reader_enter(struct ring *r, const struct deadline *d)
+{
+	uint64_t tail, claimed;
+
+	if (ring_side_enter(r, d) < 0)
+		return -1;
+	if (ring_reader_indices(r, &tail, &claimed) < 0)
+		return ring_reader_fail(r);
+	if (r->pending) {
+		/* Our claim must still be inside what is out. */
+		if (r->cs - tail >= claimed - tail || r->ce - tail > claimed - tail) {
+			errno = EBADMSG;
+			return ring_reader_fail(r);
+		}
+		r->next = r->cs;
+		/* The last claim out: new records may follow it in a batch. */
+		r->limit = r->ce == claimed ? UINT64_MAX : r->ce;
+	} else {
+		r->next = claimed;
+		r->limit = UINT64_MAX;
+	}
+	r->from = r->next;
+	return 0;
+}
+
+/*
+ * The first record, in a reader's operation: 1 (the operation goes on), 0
+ * at end of stream, -1 (out of it).
+ */
+static int ring_read_first(struct ring *r, const void **data, size_t *len, const struct deadline *d)
 {
 	bool closed = false;
 	int rc;
 
-	if (r->role != RING_READER || r->locked || r->fast) {
+	if (r->role != RING_READER || r->locked || r->fast || r->out) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -1309,6 +1523,15 @@ int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct
 			return 1;
 		if (rc < 0)
 			return ring_reader_fail(r);
+		if (r->pending) {
+			/* A claim with no record in it: the ring was changed
+			 * under us. */
+			errno = EBADMSG;
+			return ring_reader_fail(r);
+		}
+		/* Before waiting or ending: what a reader that died left out. */
+		if (ring_reader_adopt(r))
+			continue;
 		/* Closed, and looked again after the flag (a last record may
 		 * have been published just before it): end of stream. */
 		if (closed) {
@@ -1330,6 +1553,35 @@ int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct
 	}
 }
 
+/*
+ * Hand the records taken (r->from to r->next) to the caller: new ones
+ * become our claim and claimed moves past them. The operation ends, so
+ * nothing of the side is held while the caller writes them out.
+ */
+static void ring_reader_hand(struct ring *r)
+{
+	/* New records, or our claim and new ones after it. */
+	if (!r->pending || r->next - r->cs > r->ce - r->cs) {
+		if (!r->pending)
+			r->cs = r->from;
+		r->ce = r->next;
+		ring_claim_store(ring_claim_of(r, r->slot), r->cs, r->ce);
+		atomic_store_explicit(&ring_line(r, RING_READER)->claimed, r->ce,
+				      memory_order_release);
+	}
+	r->out = true;
+	ring_side_leave(r);
+}
+
+int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d)
+{
+	int rc = ring_read_first(r, data, len, d);
+
+	if (rc > 0)
+		ring_reader_hand(r);
+	return rc;
+}
+
 int ring_read_beginv(struct ring *r, struct iovec *iov, size_t maxrec, size_t maxbytes,
 		     unsigned flags, size_t *n, const struct deadline *d)
 {
@@ -1343,7 +1595,7 @@ int ring_read_beginv(struct ring *r, struct iovec *iov, size_t maxrec, size_t ma
 		errno = EINVAL;
 		return -1;
 	}
-	rc = ring_read_begin(r, &data, &len, d);
+	rc = ring_read_first(r, &data, &len, d);
 	if (rc <= 0)
 		return rc;
 	iov[0].iov_base = (void *)data;
@@ -1367,37 +1619,64 @@ int ring_read_beginv(struct ring *r, struct iovec *iov, size_t maxrec, size_t ma
 		bytes += len;
 		++*n;
 	}
+	ring_reader_hand(r);
 	return 1;
 }
 
 void ring_read_end(struct ring *r)
 {
-	if (!r->locked && !r->fast)
+	struct deadline forever;
+
+	if (!r->out)
 		return;
-	atomic_store_explicit(&ring_line(r, RING_READER)->index, r->next, memory_order_release);
-	ring_wake(r, RING_WRITER);
+	r->out = false;
+	deadline_start(&forever, -1);
+	/* Done with them: free them in an operation of ours (a lock taken
+	 * only for the moment). When it cannot be entered (a corrupt lock)
+	 * they stay our claim, taken over by another reader once we are gone. */
+	if (ring_side_enter(r, &forever) < 0) {
+		r->pending = true;
+		return;
+	}
+	ring_reader_settle(r);
 	ring_side_leave(r);
 }
 
 void ring_read_abort(struct ring *r)
 {
-	ring_side_leave(r);
+	if (r->out) {
+		/* They stay our claim, handed out again first. */
+		r->out = false;
+		r->pending = true;
+	}
 }
 
 int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d)
 {
+	struct ring_line *rl = ring_line(r, RING_READER);
 	const void *p;
-	int rc = ring_read_begin(r, &p, len, d);
+	int rc = ring_read_first(r, &p, len, d);
 
 	if (rc <= 0)
 		return rc;
 	if (*len > cap) {
-		ring_read_abort(r);
+		/* Left where it is, for a larger buffer. */
+		ring_side_leave(r);
 		errno = EMSGSIZE;
 		return -1;
 	}
 	memcpy(buf, p, *len);
-	ring_read_end(r);
+	/* Copied in the operation: consumed at once, no claim. */
+	if (r->pending) {
+		ring_reader_settle(r);
+	} else {
+		uint64_t tail = atomic_load_explicit(&rl->index, memory_order_relaxed);
+
+		atomic_store_explicit(&rl->claimed, r->next, memory_order_release);
+		if (tail == r->from)
+			ring_reader_tail(r, r->next);
+	}
+	ring_side_leave(r);
 	return 1;
 }
 

@@ -5,11 +5,12 @@
  * Layout, offsets from the start of the segment:
  *   0     header page: magic "IPCTRING", version, header size, capacity,
  *         flags, creator pid, the writers' and readers' lock words
- *         (lib/lockword.h), and the pid slots of attached writers and readers
+ *         (lib/lockword.h), the pid slots of attached writers and readers,
+ *         and per reader slot its claim (at 192)
  *   4096  the writer's cache line: head, closed flag, writer pid, session,
  *         and the writers' busy word
- *   4224  the reader's cache line: tail, closed flag, reader pid, and the
- *         readers' busy word
+ *   4224  the reader's cache line: tail, closed flag, reader pid, the
+ *         readers' busy word, and claimed
  *   4352  the writer's wake word, 4480 the reader's: a cache line each
  *   4608  the shared flags of the writers and of the readers (read-mostly)
  *   8192  the data area, capacity bytes (a power of two)
@@ -28,6 +29,12 @@
  * takes the lock, sets the flag, and waits until the busy word falls (or its
  * process died), after which every process of the side takes the lock.
  *
+ * A reader's records are handed out in its operation (claimed moves past
+ * them, its claim names them) and freed after it is done with them (tail
+ * moves up to the oldest claim left): no reader holds its side while it
+ * writes records out, and the claim of a reader that dies or closes with
+ * records out is handed to another reader, first (at least once).
+ *
  * Everything read from the segment is untrusted and checked before use: a
  * corrupt or hostile segment gives -1 with errno EBADMSG, never a crash.
  */
@@ -43,7 +50,7 @@
 #include "clock.h"
 
 #define RING_MAGIC "IPCTRING"
-#define RING_VERSION 3u
+#define RING_VERSION 4u
 #define RING_WRITER_LINE 4096u
 #define RING_READER_LINE 4224u
 #define RING_WRITER_WAKE 4352u
@@ -86,7 +93,13 @@ struct ring {
 	bool pos_ok;		/* writer: pos is head, as our last lone operation left it */
 	uint32_t alone;		/* the side's shared word when we last went without the lock */
 	bool batch;		/* writer: between ring_batch_begin and _end */
-	uint64_t next;		/* reader: tail after the current record */
+	uint64_t next;		/* reader: where the next record is looked for */
+	uint64_t from;		/* reader: where the records being taken start */
+	uint64_t limit;		/* reader: the end of the claim handed out again, or
+				 * UINT64_MAX when taking new records */
+	bool out;		/* reader: records handed out, not yet ended or aborted */
+	bool pending;		/* reader: our claim holds records to hand out again */
+	uint64_t cs, ce;	/* reader: our claim [cs, ce) as we stored it */
 	bool head_seen;		/* reader: head was checked once, at the first read */
 	size_t reserved;	/* writer: payload bytes reserved */
 	uint64_t zeroed;	/* writer: the slot ring_reserve zeroed after the record */
@@ -173,9 +186,11 @@ void ring_batch_end(struct ring *r);
 
 /*
  * Reading. ring_read_begin returns 1 with the next record in *data, *len (in
- * the segment; the operation lasts until ring_read_end), 0 at end of
- * stream, or -1: ETIMEDOUT, ECONNRESET when every writer died without
+ * the segment, our claim until ring_read_end frees it or ring_read_abort
+ * gives it back; nothing of the readers' side is held meanwhile), 0 at end
+ * of stream, or -1: ETIMEDOUT, ECONNRESET when every writer died without
  * closing (r->dead_pid), EBADMSG for a corrupt ring, ENXIO as for writing.
+ * Records a reader that died (or closed) left out come first.
  */
 int ring_read_begin(struct ring *r, const void **data, size_t *len, const struct deadline *d);
 void ring_read_end(struct ring *r);
@@ -183,16 +198,17 @@ void ring_read_end(struct ring *r);
  * Several records at once: like ring_read_begin for the first one, then
  * those published already, up to maxrec records and (after the first)
  * maxbytes bytes; with RING_STOP_EMPTY, none after an empty record. Returns
- * 1 with *n records in iov (in the segment, in the operation), 0 at
- * end of stream, -1 as ring_read_begin; ring_read_end takes them all,
- * ring_read_abort leaves them all.
+ * 1 with *n records in iov (in the segment, our claim), 0 at end of
+ * stream, -1 as ring_read_begin; ring_read_end frees them all,
+ * ring_read_abort gives them all back (handed out again first; a reader
+ * that closes with records out leaves them to the next reader).
  */
 #define RING_STOP_EMPTY 1u
 int ring_read_beginv(struct ring *r, struct iovec *iov, size_t maxrec, size_t maxbytes,
 		     unsigned flags, size_t *n, const struct deadline *d);
-/* Leave the record for the next read and end the operation. */
 void ring_read_abort(struct ring *r);
-/* Copy the next record into buf (EMSGSIZE if it is larger than cap). */
+/* Copy the next record into buf (EMSGSIZE if it is larger than cap), in
+ * one operation: no claim. */
 int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct deadline *d);
 
 /* The last writer to attach (0 if none or not a valid pid). */

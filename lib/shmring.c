@@ -486,11 +486,11 @@ static int shmring_recv_fd(struct msgend *me, int fd, size_t max, const struct d
 	*moved = 0;
 	*records = 0;
 	*output_failed = false;
-	/* Room in the output first, without the readers' lock (a stalled
-	 * output must not stop the other readers); then what is there, up to
-	 * a quarter of the ring after the first record (the writer fills the
-	 * rest meanwhile) and what a pipe has room for, so the write that
-	 * follows under the lock does not wait for the output's reader. */
+	/* Room in the output first; then what is there, up to a quarter of
+	 * the ring after the first record (the writer fills the rest
+	 * meanwhile) and what a pipe has room for: the records stay in the
+	 * ring until they are written out (our claim: other readers go on
+	 * meanwhile), so small steps give the writer room back sooner. */
 	if (shmring_wait_fd(fd, POLLOUT) < 0) {
 		*output_failed = true;
 		return -1;

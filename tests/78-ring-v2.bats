@@ -26,7 +26,7 @@ poke32() { # offset value
 	ipctool shm create "$R" --capacity 4K
 	poke32 8 1
 	run -1 ipctool recv -t 2s "shm:$R"
-	assert_output --partial "a ring of format 1; this ipctool reads format 3"
+	assert_output --partial "a ring of format 1; this ipctool reads format 4"
 	run -1 ipctool send "shm:$R" x
 	assert_output --partial "format 1"
 }
@@ -166,7 +166,7 @@ wait_for_lines() { # file n
 	return 1
 }
 
-@test "format 3: a second send joining a lone writer's stream mid-way loses nothing, crosses nothing" {
+@test "a second send joining a lone writer's stream mid-way loses nothing, crosses nothing" {
 	ipctool shm create "$R" --capacity 16K
 	bg ipctool recv -c 150000 "shm:$R" >"$TEST_DIR/out"
 	local rpid=$BG_PID
@@ -192,7 +192,7 @@ wait_for_lines() { # file n
 	diff <(grep '^b' "$TEST_DIR/out") <(seq -f "b%g" 1 50000)
 }
 
-@test "format 3: a second reader joining a lone reader mid-stream: every line once, each in order" {
+@test "a second reader joining a lone reader mid-stream: every line once, each in order" {
 	ipctool shm create "$R" --capacity 16K
 	bg ipctool recv "shm:$R" >"$TEST_DIR/out1"
 	local r1=$BG_PID
@@ -221,7 +221,7 @@ wait_for_lines() { # file n
 	diff <(sort -n "$TEST_DIR/out1" "$TEST_DIR/out2") <(seq 1 "$n")
 }
 
-@test "format 3: a lone reader killed while its output is stalled: the next reader gets its records" {
+@test "a lone reader killed while its output is stalled: the next reader gets its records" {
 	ipctool shm create "$R" --capacity 1M
 	# 3000 lines of 100 bytes: more than a pipe holds.
 	seq -f "%099g" 1 3000 | ipctool send "shm:$R"
@@ -246,6 +246,99 @@ wait_for_lines() { # file n
 	[ "${#lines[@]}" -gt 0 ]
 	diff <(printf '%s\n' "${lines[@]}") <(seq -f "%099g" "$((10#$first))" 3000)
 	[ "$((10#$first))" -le $(($(grep -c . "$TEST_DIR/stalled") + 1)) ]
+}
+
+# A reader of the ring whose output is a FIFO nobody reads (held open on
+# fd 8): it takes records and stalls writing them out. Sets STALLED_PID.
+start_stalled_reader() {
+	mkfifo "$TEST_DIR/stall"
+	exec 8<>"$TEST_DIR/stall"
+	bg ipctool recv "shm:$R" >"$TEST_DIR/stall" 8>&-
+	STALLED_PID=$BG_PID
+	wait_for_ring_peer "$R" reader "$STALLED_PID"
+	# Until it has filled the FIFO (64K) and waits in its write.
+	local i
+	for i in $(seq 400); do
+		grep -q '^State:.*S' "/proc/$STALLED_PID/status" &&
+			grep -q pipe_write "/proc/$STALLED_PID/wchan" 2>/dev/null && break
+		sleep 0.05
+	done
+}
+
+@test "a reader stalled writing out what it took does not stop a second reader" {
+	ipctool shm create "$R" --capacity 1M
+	# 3000 lines of 100 bytes: more than a pipe holds.
+	seq -f "%099g" 1 3000 | ipctool send "shm:$R"
+	start_stalled_reader
+	# The second attaches and reads on, from after what the first took.
+	run -0 ipctool recv -c 100 -t 5s "shm:$R"
+	[ "${#lines[@]}" -eq 100 ]
+	local first=$((10#${lines[0]}))
+	[ "$first" -gt 1 ]
+	diff <(printf '%s\n' "${lines[@]}") <(seq -f "%099g" "$first" $((first + 99)))
+	kill -KILL "$STALLED_PID"
+	bg_exits "$STALLED_PID" 137
+	exec 8>&-
+}
+
+@test "a stalled reader killed: what it took goes to the readers left, nothing is lost" {
+	ipctool shm create "$R" --capacity 1M
+	seq -f "%099g" 1 3000 | ipctool send "shm:$R"
+	start_stalled_reader
+	run -0 ipctool recv -c 100 -t 5s "shm:$R"
+	printf '%s\n' "${lines[@]}" >"$TEST_DIR/second"
+	kill -KILL "$STALLED_PID"
+	bg_exits "$STALLED_PID" 137
+	# What the dead one wrote into the FIFO before it stalled.
+	timeout 10 cat <&8 >"$TEST_DIR/stalled" &
+	local c=$!
+	# The third gets what the dead one took (first: the oldest records),
+	# then the rest, to the end of the stream.
+	run -0 ipctool recv -t 10s "shm:$R"
+	printf '%s\n' "${lines[@]}" >"$TEST_DIR/third"
+	exec 8>&-
+	wait "$c" || true
+	# Every line, at least once; the living readers' lines once each.
+	# (its last line may be cut short: the FIFO filled mid-line)
+	grep -x '[0-9]\{99\}' "$TEST_DIR/stalled" >"$TEST_DIR/stalled.whole" || true
+	diff <(sort -u "$TEST_DIR/stalled.whole" "$TEST_DIR/second" "$TEST_DIR/third") \
+		<(seq -f "%099g" 1 3000)
+	[ -z "$(sort "$TEST_DIR/second" "$TEST_DIR/third" | uniq -d)" ]
+	# The third's lines: the dead one's from where they start, in order.
+	local dead_first=$((10#$(head -1 "$TEST_DIR/third")))
+	[ "$dead_first" -le $(($(grep -c . "$TEST_DIR/stalled") + 1)) ]
+	diff <(head -n $(($(wc -l <"$TEST_DIR/third") - (3000 - $(tail -1 "$TEST_DIR/second" | sed 's/^0*//')))) \
+		"$TEST_DIR/third") \
+		<(seq -f "%099g" "$dead_first" $((10#$(head -1 "$TEST_DIR/second") - 1)))
+}
+
+@test "a second reader attached when a stalled reader is killed takes its records over" {
+	ipctool shm create "$R" --capacity 1M
+	# The writer stays (its input held open): the stream has no end yet.
+	mkfifo "$TEST_DIR/in"
+	exec 9<>"$TEST_DIR/in"
+	bg ipctool send "shm:$R" <"$TEST_DIR/in" 8>&- 9>&-
+	local w=$BG_PID
+	seq -f "%099g" 1 3000 >&9
+	start_stalled_reader
+	bg ipctool recv "shm:$R" >"$TEST_DIR/second" 9>&- 8>&-
+	local r2=$BG_PID
+	# It reads all but what the first holds...
+	wait_for_lines "$TEST_DIR/second" 100
+	kill -KILL "$STALLED_PID"
+	bg_exits "$STALLED_PID" 137
+	timeout 10 cat <&8 >"$TEST_DIR/stalled" &
+	local c=$!
+	# ...and, the first dead, that too, while the stream goes on.
+	seq -f "%099g" 3001 3100 >&9
+	exec 9>&-
+	bg_exits "$w" 0
+	bg_exits "$r2" 0
+	exec 8>&-
+	wait "$c" || true
+	grep -x '[0-9]\{99\}' "$TEST_DIR/stalled" >"$TEST_DIR/stalled.whole" || true
+	diff <(sort -u "$TEST_DIR/stalled.whole" "$TEST_DIR/second") <(seq -f "%099g" 1 3100)
+	[ -z "$(sort "$TEST_DIR/second" | uniq -d)" ]
 }
 
 @test "recv --create: a writer that attaches and closes before the reader attaches ends its stream" {

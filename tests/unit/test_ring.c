@@ -590,12 +590,12 @@ static void test_old_format_named(void **state)
 	assert_int_equal(errno, EBADMSG);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "format 1"));
-	assert_non_null(strstr(why, "this ipctool reads format 3"));
+	assert_non_null(strstr(why, "this ipctool reads format 4"));
 	/* Format 2 (lock words, readers polling head) is refused too. */
 	put32(f->base, OFF_VERSION, 2);
 	assert_int_equal(ring_attach(&r, f->base, f->size, RING_READER, &f->now, &why), -1);
 	assert_int_equal(errno, EBADMSG);
-	assert_non_null(strstr(why, "a ring of format 2; this ipctool reads format 3"));
+	assert_non_null(strstr(why, "a ring of format 2; this ipctool reads format 4"));
 	put32(f->base, OFF_VERSION, RING_VERSION);
 }
 
@@ -668,7 +668,8 @@ static void test_corrupt_header(void **state)
 		{ 0, 0x474e495254435049ull ^ 1, 8 },	/* magic */
 		{ OFF_VERSION, 1, 4 },	/* the robust-mutex format of ipctool 0.1 */
 		{ OFF_VERSION, 2, 4 },	/* lock words, readers polling head */
-		{ OFF_VERSION, 4, 4 },
+		{ OFF_VERSION, 3, 4 },	/* readers held their side while writing out */
+		{ OFF_VERSION, 5, 4 },
 		{ OFF_VERSION, 0, 4 },
 		{ OFF_HSIZE, 4096, 4 },
 		{ OFF_CAPACITY, CAP + 1, 8 },

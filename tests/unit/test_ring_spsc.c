@@ -42,6 +42,8 @@ struct shared {
 	_Atomic uint32_t written[2];		/* per writer: records committed */
 	_Atomic int stop;	/* writer 0 may close */
 	_Atomic int joined;	/* the second process attached: writer 0 goes on */
+	_Atomic int second;	/* the second reader attached... */
+	_Atomic int left;	/* ...and has its count */
 };
 
 struct fixture {
@@ -87,6 +89,14 @@ static uint32_t get32(const struct fixture *f, size_t off)
 	uint32_t v;
 
 	memcpy(&v, f->base + off, 4);
+	return v;
+}
+
+static uint64_t get64(const struct fixture *f, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, f->base + off, 8);
 	return v;
 }
 
@@ -152,8 +162,10 @@ static void writer_child(struct fixture *f, uint32_t w, uint32_t from, uint32_t 
 			usleep(1000);
 		if (batched && seq % 16 == 0 && ring_batch_begin(&r, &d) < 0)
 			_exit(11);
-		if (batched ? ring_batch_write(&r, buf, len, &d) < 0 : ring_write(&r, buf, len, &d) < 0)
+		if (batched ? ring_batch_write(&r, buf, len, &d) < 0 : ring_write(&r, buf, len, &d) < 0) {
+			fprintf(stderr, "writer %u: %s at seq %u\n", w, strerror(errno), seq);
 			_exit(12);
+		}
 		if (batched && (seq % 16 == 15 || seq == from + n - 1)) {
 			ring_batch_end(&r);
 			atomic_store(&f->sh->written[w], seq + 1 - from);
@@ -182,12 +194,18 @@ static void reader_child(struct fixture *f, int id, uint32_t want, bool batched)
 	deadline_start(&d, 30000);
 	if (ring_attach(&r, f->base, f->size, RING_READER, &d, NULL) < 0)
 		_exit(20);
-	if (id == 1)
+	if (id == 1) {
+		atomic_store(&f->sh->second, 1);
 		atomic_store(&f->sh->joined, 1);
+	}
 	r.counted = want > 0;
 	for (;;) {
 		if (want && atomic_load(&f->sh->read[id]) >= want)
 			break;
+		/* The first gives way while the second is short of its count
+		 * (else it may take every record, and the second wait for ever). */
+		if (id == 0 && atomic_load(&f->sh->second) && !atomic_load(&f->sh->left))
+			usleep(200);
 		if (batched) {
 			struct iovec iov[8];
 			size_t n, i;
@@ -209,9 +227,16 @@ static void reader_child(struct fixture *f, int id, uint32_t want, bool batched)
 			_exit(21);
 		atomic_fetch_add(&f->sh->read[id], 1);
 	}
+	if (want)
+		atomic_store(&f->sh->left, 1);
 	if (rc < 0 && !want) {
-		fprintf(stderr, "reader %d: %s after %u records\n", id, strerror(errno),
-			atomic_load(&f->sh->read[id]));
+		fprintf(stderr, "reader %d: %s after %u records (others %u, written %u; "
+			"head %llu, tail %llu, claimed %llu)\n", id, strerror(errno),
+			atomic_load(&f->sh->read[id]), atomic_load(&f->sh->read[!id]),
+			atomic_load(&f->sh->written[0]),
+			(unsigned long long)get64(f, RING_WRITER_LINE),
+			(unsigned long long)get64(f, RING_READER_LINE),
+			(unsigned long long)get64(f, RING_READER_LINE + 24));
 		_exit(22);
 	}
 	ring_close(&r);
@@ -289,7 +314,8 @@ static void test_lone_sides_take_no_lock(void **state)
 		assert_int_equal(get32(f, OFF_WBUSY), 0);
 		if (seq % 2) {
 			assert_int_equal(ring_read_beginv(&r, iov, 4, SIZE_MAX, 0, &n, &f->now), 1);
-			assert_int_equal(get32(f, OFF_RBUSY), (uint32_t)getpid());
+			/* Handed out: they are our claim, the operation is over. */
+			assert_int_equal(get32(f, OFF_RBUSY), 0);
 			for (i = 0; i < n; i++)
 				assert_int_equal(take(f, iov[i].iov_base, iov[i].iov_len, last), 0);
 			ring_read_end(&r);
@@ -508,6 +534,129 @@ static void test_lone_reader_killed(void **state)
 	close(p[1]);
 }
 
+/* Record seq of writer 0, written by the test itself. */
+static void put_records(struct fixture *f, struct ring *w, uint32_t from, uint32_t to)
+{
+	unsigned char buf[MAXREC];
+	uint32_t seq;
+
+	for (seq = from; seq < to; seq++)
+		assert_int_equal(ring_write(w, buf, record(buf, 0, seq), &f->now), 0);
+}
+
+/* The next record's seq (writer 0), taken through take(). */
+static uint32_t next_seq(struct fixture *f, struct ring *r, int64_t *last, const struct deadline *d)
+{
+	unsigned char out[MAXREC];
+	uint32_t seq;
+	size_t len;
+
+	assert_int_equal(ring_read(r, out, sizeof(out), &len, d), 1);
+	assert_int_equal(take(f, out, len, last), 0);
+	memcpy(&seq, out + 4, 4);
+	return seq;
+}
+
+/*
+ * A reader that took records and stalls before it is done with them (its
+ * output blocked) holds nothing of its side: a second reader attaches at
+ * once and reads the records after them. When the first dies, the second
+ * gets what it took, then goes on; tail moves past them all.
+ */
+static void test_stalled_reader_killed(void **state)
+{
+	struct fixture *f = *state;
+	int64_t last[2] = { -1, -1 };
+	struct deadline d, soon;
+	struct ring w, r;
+	uint32_t seq;
+	pid_t rd;
+	int p[2];
+	char c;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(ring_attach(&w, f->base, f->size, RING_WRITER, &f->now, NULL), 0);
+	put_records(f, &w, 0, 10);
+	rd = spawn();
+	if (rd == 0) {
+		struct iovec iov[4];
+		struct ring cr;
+		size_t n;
+
+		deadline_start(&d, 20000);
+		if (ring_attach(&cr, f->base, f->size, RING_READER, &d, NULL) < 0 ||
+		    ring_read_beginv(&cr, iov, 4, SIZE_MAX, 0, &n, &d) != 1 || n != 4 ||
+		    write(p[1], "h", 1) != 1)
+			_exit(1);
+		/* Killed by the test; by SIGALRM if the test failed first. */
+		alarm(60);
+		pause();
+		_exit(2);
+	}
+	assert_int_equal(read(p[0], &c, 1), 1);
+	/* Before: the second waited for the first's operation, for ever. */
+	deadline_start(&soon, 1000);
+	assert_int_equal(ring_attach(&r, f->base, f->size, RING_READER, &soon, NULL), 0);
+	for (seq = 4; seq < 10; seq++)
+		assert_int_equal(next_seq(f, &r, last, &f->now), seq);
+	/* Not freed: the writer cannot reuse the first's records. */
+	assert_int_equal(get64(f, RING_READER_LINE), 0);
+	kill(rd, SIGKILL);
+	waitpid(rd, NULL, 0);
+	last[0] = -1;
+	deadline_start(&d, 5000);
+	for (seq = 0; seq < 4; seq++)
+		assert_int_equal(next_seq(f, &r, last, &d), seq);
+	put_records(f, &w, 10, 12);
+	for (seq = 10; seq < 12; seq++)
+		assert_int_equal(next_seq(f, &r, last, &d), seq);
+	assert_int_equal(get64(f, RING_READER_LINE), get64(f, RING_WRITER_LINE));
+	expect_once(f, 0, 0, 12);
+	ring_close(&r);
+	ring_close(&w);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * A reader that closes with records out (a partial batch, or one it could
+ * not write out) leaves them to the next reader, first and in order; a
+ * batch it ended partly is handed out again from where it stopped.
+ */
+static void test_reader_closes_with_records_out(void **state)
+{
+	struct fixture *f = *state;
+	int64_t last[2] = { -1, -1 };
+	struct iovec iov[8];
+	struct ring w, a, b;
+	uint32_t seq;
+	size_t n;
+
+	assert_int_equal(ring_attach(&w, f->base, f->size, RING_WRITER, &f->now, NULL), 0);
+	assert_int_equal(ring_attach(&a, f->base, f->size, RING_READER, &f->now, NULL), 0);
+	put_records(f, &w, 0, 8);
+	assert_int_equal(next_seq(f, &a, last, &f->now), 0);
+	/* Three out, then given back: handed out again, and more after them. */
+	assert_int_equal(ring_read_beginv(&a, iov, 3, SIZE_MAX, 0, &n, &f->now), 1);
+	assert_int_equal(n, 3);
+	ring_read_abort(&a);
+	assert_int_equal(ring_read_beginv(&a, iov, 5, SIZE_MAX, 0, &n, &f->now), 1);
+	assert_int_equal(n, 5);
+	assert_memory_equal(iov[0].iov_base, "\0\0\0\0\1\0\0\0", 8);
+	ring_read_abort(&a);
+	/* Out at close: the next reader's, before what follows them. */
+	assert_int_equal(ring_read_beginv(&a, iov, 2, SIZE_MAX, 0, &n, &f->now), 1);
+	ring_close(&a);
+	put_records(f, &w, 8, 10);
+	assert_int_equal(ring_attach(&b, f->base, f->size, RING_READER, &f->now, NULL), 0);
+	for (seq = 1; seq < 10; seq++)
+		assert_int_equal(next_seq(f, &b, last, &f->now), seq);
+	expect_once(f, 0, 0, 10);
+	assert_int_equal(get64(f, RING_READER_LINE), get64(f, RING_WRITER_LINE));
+	ring_close(&b);
+	ring_close(&w);
+}
+
 /*
  * Two writers (locked mode), one killed mid-stream: the survivor goes on,
  * every one of its records arrives, and the dead one's arrive as a prefix
@@ -529,6 +678,9 @@ static void test_shared_writer_killed(void **state)
 	if (w1 == 0)
 		writer_child(f, 1, 0, NSEQ, true, true);
 	wait_for(&f->sh->written[1], NSEQ / 8);
+	/* The other writer attached: else the reader rightly finds every
+	 * writer dead without a close (ECONNRESET). */
+	wait_for(&f->sh->written[0], 100);
 	kill(w1, SIGKILL);
 	waitpid(w1, NULL, 0);
 	atomic_store(&f->sh->stop, 1);
@@ -639,6 +791,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_lone_writer_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lone_reader_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_reader_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader_closes_with_records_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_writer_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_writer_dies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_busy_word, setup, teardown),
