@@ -54,6 +54,15 @@ int cmd_ls(int argc, const char **argv);
 int cmd_rm(int argc, const char **argv);
 int cmd_bench(int argc, const char **argv);
 
+/*
+ * The names an option's parser takes, for completion (cmd/help_complete.c):
+ * the i-th, or NULL past the last. Each reads the table its parser uses, so
+ * completion offers exactly what the command accepts.
+ */
+const char *ls_type_name(size_t i);		/* ls --type */
+const char *ls_time_format_name(size_t i);	/* ls --time-format */
+const char *rm_kind_name(size_t i);		/* rm --all=KIND */
+
 /* The version --version prints ("0.2.0"), for reports such as bench -J. */
 extern const char cmd_version[];
 

@@ -247,16 +247,16 @@ static bool complete_alternatives(const char *prefix, const char *desc)
 }
 
 /*
- * Value lists that live in a command's parser rather than in a table:
- * ls --type and rm --all (ls_parse_types, rm_parse_kinds); tests check
- * that each value is accepted.
+ * Value lists that live in a command's parser rather than in its options
+ * table: each accessor reads the parser's own table.
  */
 static const struct {
-	const char *cmd, *option, *values;
+	const char *cmd, *option;
+	const char *(*name)(size_t i);
 } complete_lists[] = {
-	{ "ls", "type", "mq|shm|sem|ring|socket|unix|posix|sysv|all" },
-	{ "rm", "all", "mq|shm|ring|sem|posix|sysv" },
-	{ NULL, "time-format", "short|full|iso" },
+	{ "ls", "type", ls_type_name },
+	{ "ls", "time-format", ls_time_format_name },
+	{ "rm", "all", rm_kind_name },
 };
 
 static void complete_signals(const char *prefix, const char *value);
@@ -269,17 +269,18 @@ static void complete_value(const struct poptOption *o, const char *prefix, const
 	const char *desc = o->argDescrip ? o->argDescrip : "";
 	const char *name = o->longName ? o->longName : "";
 	char pre[512];
-	size_t i;
+	const char *item;
+	size_t i, j;
 	int f;
 
 	if (complete_alternatives(prefix, desc))
 		return;
 	for (i = 0; i < sizeof(complete_lists) / sizeof(complete_lists[0]); i++)
-		if ((!complete_lists[i].cmd ||
-		     strcmp(complete_lists[i].cmd, complete.cmd->name) == 0) &&
+		if (strcmp(complete_lists[i].cmd, complete.cmd->name) == 0 &&
 		    strcmp(complete_lists[i].option, name) == 0) {
-			complete_alternatives(complete_list_item(prefix, value, pre, sizeof(pre)),
-					      complete_lists[i].values);
+			complete_list_item(prefix, value, pre, sizeof(pre));
+			for (j = 0; (item = complete_lists[i].name(j)); j++)
+				complete_put(pre, item, NULL);
 			return;
 		}
 	if (strcmp(desc, "FRAMING") == 0) {

@@ -193,36 +193,44 @@ static struct poptOption ls_options[] = {
 	POPT_TABLEEND
 };
 
+/* What -t takes; completion offers the same names (ls_type_name). */
+static const struct {
+	const char *name;
+	unsigned bits;
+} ls_type_names[] = {
+	{ "mq", LS_MQ }, { "shm", LS_SHM | LS_RING }, { "sem", LS_SEM },
+	{ "ring", LS_RING }, { "socket", LS_SOCKET }, { "unix", LS_SOCKET },
+	{ "posix", LS_POSIX }, { "sysv", LS_SYSV }, { "all", LS_KINDS },
+	/* util-linux's names (lsipc --queues, ipcs -q "msg", ...). */
+	{ "msg", LS_MQ }, { "queue", LS_MQ }, { "queues", LS_MQ },
+	{ "shmem", LS_SHM | LS_RING }, { "shmems", LS_SHM | LS_RING },
+	{ "semaphore", LS_SEM }, { "semaphores", LS_SEM },
+};
+#define LS_NTYPE_NAMES (sizeof(ls_type_names) / sizeof(ls_type_names[0]))
+
+const char *ls_type_name(size_t i)
+{
+	return i < LS_NTYPE_NAMES ? ls_type_names[i].name : NULL;
+}
+
 static int ls_parse_types(const char *text, unsigned *sel)
 {
-	static const struct {
-		const char *name;
-		unsigned bits;
-	} types[] = {
-		{ "mq", LS_MQ }, { "shm", LS_SHM | LS_RING }, { "sem", LS_SEM },
-		{ "ring", LS_RING }, { "socket", LS_SOCKET }, { "unix", LS_SOCKET },
-		{ "posix", LS_POSIX }, { "sysv", LS_SYSV }, { "all", LS_KINDS },
-		/* util-linux's names (lsipc --queues, ipcs -q "msg", ...). */
-		{ "msg", LS_MQ }, { "queue", LS_MQ }, { "queues", LS_MQ },
-		{ "shmem", LS_SHM | LS_RING }, { "shmems", LS_SHM | LS_RING },
-		{ "semaphore", LS_SEM }, { "semaphores", LS_SEM },
-	};
 	const char *p = text, *end;
 	size_t i;
 
 	*sel = 0;
 	while (*p) {
 		end = strchrnul(p, ',');
-		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-			if (strlen(types[i].name) == (size_t)(end - p) &&
-			    strncmp(types[i].name, p, (size_t)(end - p)) == 0)
+		for (i = 0; i < LS_NTYPE_NAMES; i++)
+			if (strlen(ls_type_names[i].name) == (size_t)(end - p) &&
+			    strncmp(ls_type_names[i].name, p, (size_t)(end - p)) == 0)
 				break;
-		if (i == sizeof(types) / sizeof(types[0])) {
+		if (i == LS_NTYPE_NAMES) {
 			cmd_warnx("--type: '%.*s' is not a type (expected mq, shm, sem, ring, "
 				  "socket, posix, sysv or all)", (int)(end - p), p);
 			return -1;
 		}
-		*sel |= types[i].bits;
+		*sel |= ls_type_names[i].bits;
 		p = *end ? end + 1 : end;
 	}
 	return 0;
@@ -806,18 +814,31 @@ static void ls_extra_columns(void)
 	cmd_table_opts.columns = list;
 }
 
+/* What --time-format takes; completion offers the same names (ls_time_format_name). */
+static const struct {
+	const char *name;
+	enum ls_time_format format;
+} ls_time_format_names[] = {
+	{ "short", LS_TIME_SHORT }, { "full", LS_TIME_FULL }, { "iso", LS_TIME_ISO },
+};
+#define LS_NTIME_FORMAT_NAMES (sizeof(ls_time_format_names) / sizeof(ls_time_format_names[0]))
+
+const char *ls_time_format_name(size_t i)
+{
+	return i < LS_NTIME_FORMAT_NAMES ? ls_time_format_names[i].name : NULL;
+}
+
 static int ls_parse_time_format(const char *text)
 {
-	if (strcmp(text, "iso") == 0)
-		ls_time_fmt = LS_TIME_ISO;
-	else if (strcmp(text, "short") == 0)
-		ls_time_fmt = LS_TIME_SHORT;
-	else if (strcmp(text, "full") == 0)
-		ls_time_fmt = LS_TIME_FULL;
-	else
-		return cmd_usage_error("--time-format: '%s' is not a format (expected short, full "
-				       "or iso)", text);
-	return EXIT_OK;
+	size_t i;
+
+	for (i = 0; i < LS_NTIME_FORMAT_NAMES; i++)
+		if (strcmp(text, ls_time_format_names[i].name) == 0) {
+			ls_time_fmt = ls_time_format_names[i].format;
+			return EXIT_OK;
+		}
+	return cmd_usage_error("--time-format: '%s' is not a format (expected short, full or iso)",
+			       text);
 }
 
 int cmd_ls(int argc, const char **argv)

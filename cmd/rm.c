@@ -66,33 +66,41 @@ static struct poptOption rm_options[] = {
 	POPT_TABLEEND
 };
 
+/* What --all=KIND takes; completion offers the same names (rm_kind_name). */
+static const struct {
+	const char *name;
+	unsigned bits;
+} rm_kind_names[] = {
+	{ "mq", RM_MQ }, { "shm", RM_SHM }, { "ring", RM_SHM }, { "sem", RM_SEM },
+	{ "posix", RM_POSIX }, { "sysv", RM_SYSV },
+	/* ipcrm --all's and lsipc's names. */
+	{ "msg", RM_MQ }, { "queues", RM_MQ }, { "shmems", RM_SHM },
+	{ "semaphores", RM_SEM },
+};
+#define RM_NKIND_NAMES (sizeof(rm_kind_names) / sizeof(rm_kind_names[0]))
+
+const char *rm_kind_name(size_t i)
+{
+	return i < RM_NKIND_NAMES ? rm_kind_names[i].name : NULL;
+}
+
 static int rm_parse_kinds(const char *text, unsigned *sel)
 {
-	static const struct {
-		const char *name;
-		unsigned bits;
-	} kinds[] = {
-		{ "mq", RM_MQ }, { "shm", RM_SHM }, { "ring", RM_SHM }, { "sem", RM_SEM },
-		{ "posix", RM_POSIX }, { "sysv", RM_SYSV },
-		/* ipcrm --all's and lsipc's names. */
-		{ "msg", RM_MQ }, { "queues", RM_MQ }, { "shmems", RM_SHM },
-		{ "semaphores", RM_SEM },
-	};
 	const char *p = text, *end;
 	size_t i;
 
 	*sel = 0;
 	while (text && *p) {
 		end = strchrnul(p, ',');
-		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-			if (strlen(kinds[i].name) == (size_t)(end - p) &&
-			    strncmp(kinds[i].name, p, (size_t)(end - p)) == 0)
+		for (i = 0; i < RM_NKIND_NAMES; i++)
+			if (strlen(rm_kind_names[i].name) == (size_t)(end - p) &&
+			    strncmp(rm_kind_names[i].name, p, (size_t)(end - p)) == 0)
 				break;
-		if (i == sizeof(kinds) / sizeof(kinds[0]))
+		if (i == RM_NKIND_NAMES)
 			return cmd_usage_error("--all: '%s' is not a kind (expected mq, shm, sem, "
 					       "posix or sysv; or ipcrm's msg, shmems, semaphores)",
 					       text);
-		*sel |= kinds[i].bits;
+		*sel |= rm_kind_names[i].bits;
 		p = *end ? end + 1 : end;
 	}
 	if (!(*sel & (RM_MQ | RM_SHM | RM_SEM)))

@@ -180,16 +180,29 @@ sorted() { tr ' ' '\n' | sed '/^$/d' | sort -u; }
 	assert_output ""
 }
 
+# The names a usage error says a value may be ("expected a, b or c; or
+# ipcrm's d, e"), one a line: completion must offer each of them.
+expected_names() {
+	{ "$@" 2>&1 >/dev/null || true; } | sed -n "1s/.*(expected \(.*\))\$/\1/p" |
+		sed "s/; or ipcrm's /, /; s/ or /, /g" | tr ',' '\n' | tr -d ' ' | sed '/^$/d'
+}
+
 @test "bash: ls -t and rm --all offer exactly what the commands accept" {
-	local t
+	local t names
 	run complete_bash "ipctool ls -t "
 	assert_success
 	[ "${#lines[@]}" -ge 8 ]
 	for t in "${lines[@]}"; do
 		ipctool ls -t "$t" -n >/dev/null
 	done
+	names=$(expected_names ipctool ls -t no-such-type)
+	[ "$(wc -l <<<"$names")" -ge 8 ]
+	for t in $names; do
+		assert_line "$t"
+	done
 	run complete_bash "ipctool ls -t mq,s"
-	assert_output "$(sorted <<<"mq,sem mq,shm mq,socket mq,sysv")"
+	names="mq,sem mq,shm mq,socket mq,sysv mq,shmem mq,shmems mq,semaphore mq,semaphores"
+	assert_output "$(sorted <<<"$names")"
 	run complete_bash "ipctool rm --all="
 	assert_success
 	[ "${#lines[@]}" -ge 5 ]
@@ -201,6 +214,33 @@ sorted() { tr ' ' '\n' | sed '/^$/d' | sort -u; }
 		[ "$status" -ne 2 ]
 		refute_output --partial "usage:"
 	done
+	names=$(expected_names ipctool rm --all=no-such-kind --dry-run)
+	[ "$(wc -l <<<"$names")" -ge 8 ]
+	run complete_bash "ipctool rm --all="
+	for t in $names; do
+		assert_line "$t"
+	done
+}
+
+@test "bash: ls --time-format offers exactly what ls accepts" {
+	local f names
+	run complete_bash "ipctool ls --time-format "
+	assert_success
+	[ "${#lines[@]}" -ge 3 ]
+	local offered=("${lines[@]}")
+	for f in "${offered[@]}"; do
+		run ipctool ls --time-format "$f" -n -o CTIME
+		[ "$status" -ne 2 ]
+		refute_output --partial "usage:"
+	done
+	names=$(expected_names ipctool ls --time-format no-such-format)
+	[ "$(wc -l <<<"$names")" -ge 3 ]
+	run complete_bash "ipctool ls --time-format "
+	for f in $names; do
+		assert_line "$f"
+	done
+	run complete_bash "ipctool ls --time-format=f"
+	assert_output "full"
 }
 
 @test "bash: signal names after signal send PID and signal wait" {
