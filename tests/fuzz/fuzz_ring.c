@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for the ring's validation (make fuzz): the input is laid
  * over a freshly formatted ring's header fields, indices, busy and shared
- * words and data area, and then read, described and written to, by a lone
+ * words, claims and data area, and then read (copied, or claimed and freed
+ * or given back), described and written to, by a lone
  * reader and writer (the lock-free path) and, when the input says so, by a
  * second of each (the switch to the lock). Nothing may crash or read out of
  * bounds; every failure must be a clean -1.
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 
 #include "../../lib/ring.h"
 
@@ -74,6 +76,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 		in += 16;
 		n -= 16;
 	}
+	/* claimed (after the busy word) and the first two reader claims
+	 * (header offset 192: start, end). */
+	if ((sel & 128) && n >= 40) {
+		memcpy(seg + RING_READER_LINE + 24, in, 8);
+		memcpy(seg + 192, in + 8, 32);
+		in += 40;
+		n -= 40;
+	}
 	/* The rest is the data area. */
 	k = n > CAP ? CAP : n;
 	memcpy(seg + RING_DATA_OFFSET, in, k);
@@ -85,8 +95,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 		bool second = (sel & 32) && ring_attach(&r2, seg, SIZE, RING_READER, &now, NULL) == 0;
 
 		for (i = 0; i < 64; i++) {
-			int rc = ring_read(second && (i & 1) ? &r2 : &r, out, sizeof(out), &len, &now);
+			struct ring *rr = second && (i & 1) ? &r2 : &r;
+			struct iovec iov[4];
+			size_t got, j;
+			int rc;
 
+			if (!(i % 3)) {
+				/* Claims: a batch given back (handed out again),
+				 * or freed. */
+				rc = ring_read_beginv(rr, iov, 4, SIZE_MAX, 0, &got, &now);
+				if (rc != 1)
+					break;
+				for (j = 0; j < got; j++)
+					if (iov[j].iov_len > ring_max_record(CAP) ||
+					    (unsigned char *)iov[j].iov_base < seg + RING_DATA_OFFSET ||
+					    (unsigned char *)iov[j].iov_base + iov[j].iov_len > seg + SIZE)
+						abort();
+				if (i % 2)
+					ring_read_abort(rr);
+				else
+					ring_read_end(rr);
+				continue;
+			}
+			rc = ring_read(rr, out, sizeof(out), &len, &now);
 			if (rc != 1)
 				break;
 			if (len > ring_max_record(CAP))
