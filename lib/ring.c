@@ -1675,6 +1675,9 @@ int ring_read(struct ring *r, void *buf, size_t cap, size_t *len, const struct d
 		atomic_store_explicit(&rl->claimed, r->next, memory_order_release);
 		if (tail == r->from)
 			ring_reader_tail(r, r->next);
+		else	/* up to an older claim; or, none left (its reader
+			 * died freeing it), past them all */
+			ring_reader_free(r, tail, r->next);
 	}
 	ring_side_leave(r);
 	return 1;

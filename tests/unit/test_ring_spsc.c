@@ -100,6 +100,11 @@ static uint64_t get64(const struct fixture *f, size_t off)
 	return v;
 }
 
+static void put64(struct fixture *f, size_t off, uint64_t v)
+{
+	memcpy(f->base + off, &v, 8);
+}
+
 static void put32(struct fixture *f, size_t off, uint32_t v)
 {
 	memcpy(f->base + off, &v, 4);
@@ -658,6 +663,36 @@ static void test_reader_closes_with_records_out(void **state)
 }
 
 /*
+ * A reader that died freeing its claim, after it cleared the claim and
+ * before it moved tail, leaves tail behind with no claim there: the next
+ * read, copied or claimed, moves it on (else the writer waits for room for
+ * ever).
+ */
+static void test_tail_left_behind(void **state)
+{
+	struct fixture *f = *state;
+	int64_t last[2] = { -1, -1 };
+	struct iovec iov[2];
+	struct ring w, r;
+	size_t n;
+
+	assert_int_equal(ring_attach(&w, f->base, f->size, RING_WRITER, &f->now, NULL), 0);
+	assert_int_equal(ring_attach(&r, f->base, f->size, RING_READER, &f->now, NULL), 0);
+	put_records(f, &w, 0, 4);
+	assert_int_equal(next_seq(f, &r, last, &f->now), 0);
+	put64(f, RING_READER_LINE, 0);
+	assert_int_equal(next_seq(f, &r, last, &f->now), 1);
+	assert_int_equal(get64(f, RING_READER_LINE), get64(f, RING_READER_LINE + 24));
+	put64(f, RING_READER_LINE, 0);
+	assert_int_equal(ring_read_beginv(&r, iov, 2, SIZE_MAX, 0, &n, &f->now), 1);
+	assert_int_equal(n, 2);
+	ring_read_end(&r);
+	assert_int_equal(get64(f, RING_READER_LINE), get64(f, RING_WRITER_LINE));
+	ring_close(&r);
+	ring_close(&w);
+}
+
+/*
  * Two writers (locked mode), one killed mid-stream: the survivor goes on,
  * every one of its records arrives, and the dead one's arrive as a prefix
  * of its sequence. Its side goes back to the fast path in time.
@@ -793,6 +828,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lone_reader_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_reader_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reader_closes_with_records_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tail_left_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_writer_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_writer_dies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_busy_word, setup, teardown),
