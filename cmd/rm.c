@@ -97,7 +97,7 @@ static int rm_parse_kinds(const char *text, unsigned *sel)
 			    strncmp(rm_kind_names[i].name, p, (size_t)(end - p)) == 0)
 				break;
 		if (i == RM_NKIND_NAMES)
-			return cmd_usage_error("--all: '%s' is not a kind (expected mq, shm, sem, "
+			return cmd_usage_error("--all: '%s' is not a kind (expected mq, shm, ring, sem, "
 					       "posix or sysv; or ipcrm's msg, shmems, semaphores)",
 					       text);
 		*sel |= rm_kind_names[i].bits;
