@@ -1307,8 +1307,9 @@ static struct ring_claim *ring_claim_of(const struct ring *r, int slot)
 	return &ring_hdr(r)->claims[slot];
 }
 
-/* Store a claim: end cleared first, so a process that dies half-way
- * leaves an empty one (end not above start). */
+/* Store a new claim (or clear one): end cleared first, so a process that
+ * dies half-way leaves an empty one (end not above start), never a range
+ * it did not hand out. */
 static void ring_claim_store(struct ring_claim *c, uint64_t start, uint64_t end)
 {
 	atomic_store_explicit(&c->end, 0, memory_order_relaxed);
@@ -1388,8 +1389,9 @@ static void ring_reader_settle(struct ring *r)
 			ring_reader_free(r, tail, claimed);
 		return;
 	}
+	/* The rest stays ours: its start moved in one store. */
 	r->cs = r->next;
-	ring_claim_store(ring_claim_of(r, r->slot), r->cs, r->ce);
+	atomic_store_explicit(&ring_claim_of(r, r->slot)->start, r->cs, memory_order_relaxed);
 	r->pending = true;
 	ring_reader_free(r, tail, claimed);
 }
@@ -1560,12 +1562,18 @@ static int ring_read_first(struct ring *r, const void **data, size_t *len, const
  */
 static void ring_reader_hand(struct ring *r)
 {
-	/* New records, or our claim and new ones after it. */
+	struct ring_claim *c = ring_claim_of(r, r->slot);
+
+	/* New records, or our claim and new ones after it (its end moved in
+	 * one store: a claim is never empty for a moment). */
 	if (!r->pending || r->next - r->cs > r->ce - r->cs) {
-		if (!r->pending)
+		if (r->pending) {
+			atomic_store_explicit(&c->end, r->next, memory_order_relaxed);
+		} else {
 			r->cs = r->from;
+			ring_claim_store(c, r->cs, r->next);
+		}
 		r->ce = r->next;
-		ring_claim_store(ring_claim_of(r, r->slot), r->cs, r->ce);
 		atomic_store_explicit(&ring_line(r, RING_READER)->claimed, r->ce,
 				      memory_order_release);
 	}
