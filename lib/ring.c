@@ -387,6 +387,27 @@ static void ring_hdr_load(const struct ring *r, uint64_t off, uint32_t *len, uin
 }
 
 /*
+ * The record at pos: 0 when its slot reads "nothing yet", else the bytes
+ * from pos to the next record (a pad's reach to the wrap), with its *len
+ * and *kind; -1 (EBADMSG) when the header is not a valid record there.
+ */
+static int64_t ring_record_at(const struct ring *r, uint64_t pos, uint32_t *len, uint32_t *kind)
+{
+	uint64_t off = pos & r->mask, room = r->capacity - off;
+
+	ring_hdr_load(r, off, len, kind);
+	if (*kind == 0)
+		return 0;
+	if (*kind == RING_REC_PAD && (uint64_t)*len + RING_RECORD_HEADER == room)
+		return (int64_t)room;
+	if (*kind == RING_REC_DATA && *len <= ring_max_record(r->capacity) &&
+	    RING_RECORD_HEADER + ring_align(*len) <= room)
+		return (int64_t)(RING_RECORD_HEADER + ring_align(*len));
+	errno = EBADMSG;
+	return -1;
+}
+
+/*
  * Only a process in the side's pid slots may hold its lock; a dead holder
  * (whose slot a newcomer may have taken) is taken over. A live holder that
  * is not attached (an unrelated pid written by a co-tenant) is corrupt.
@@ -870,25 +891,20 @@ static void ring_publish(struct ring *r)
 static int ring_writer_head(struct ring *r)
 {
 	uint64_t start = atomic_load_explicit(&ring_line(r, RING_WRITER)->index, memory_order_relaxed);
-	uint64_t pos = start, off, room;
+	uint64_t pos = start;
 	uint32_t len, kind;
+	int64_t step;
 
 	r->published = start;
 	for (;;) {
 		if ((pos & 7u) || pos - start > r->capacity)
 			goto corrupt;
-		off = pos & r->mask;
-		room = r->capacity - off;
-		ring_hdr_load(r, off, &len, &kind);
-		if (kind == 0)
-			break;
-		if (kind == RING_REC_PAD && (uint64_t)len + RING_RECORD_HEADER == room)
-			pos += room;
-		else if (kind == RING_REC_DATA && len <= ring_max_record(r->capacity) &&
-			 RING_RECORD_HEADER + ring_align(len) <= room)
-			pos += RING_RECORD_HEADER + ring_align(len);
-		else
+		step = ring_record_at(r, pos, &len, &kind);
+		if (step < 0)
 			goto corrupt;
+		if (step == 0)
+			break;
+		pos += (uint64_t)step;
 	}
 	r->pos = pos;
 	/* Our copy of tail, if it still says where we are (tail only grows):
@@ -1250,8 +1266,9 @@ static int ring_reader_peer(struct ring *r)
  */
 static int ring_next(struct ring *r, const void **data, size_t *len)
 {
-	uint64_t start = r->next, tail = start, off, room, total;
+	uint64_t start = r->next, tail = start;
 	uint32_t rlen, kind;
+	int64_t step;
 
 	for (;;) {
 		if (tail == r->limit)
@@ -1259,26 +1276,20 @@ static int ring_next(struct ring *r, const void **data, size_t *len)
 		/* Pads end at the wrap: more than a lap of them is corrupt. */
 		if ((tail & 7u) || tail - start > r->capacity)
 			goto corrupt;
-		off = tail & r->mask;
-		room = r->capacity - off;
-		ring_hdr_load(r, off, &rlen, &kind);
-		if (kind == 0)
-			return 0;
+		step = ring_record_at(r, tail, &rlen, &kind);
+		if (step <= 0)
+			return (int)step;
+		/* Nothing reaches past the claim being handed out again. */
+		if (r->limit != UINT64_MAX && (uint64_t)step > r->limit - tail)
+			goto corrupt;
 		if (kind == RING_REC_PAD) {
-			if ((uint64_t)rlen + RING_RECORD_HEADER != room)
-				goto corrupt;
-			tail += room;
+			tail += (uint64_t)step;
 			r->next = tail;
 			continue;
 		}
-		if (kind != RING_REC_DATA || rlen > ring_max_record(r->capacity))
-			goto corrupt;
-		total = RING_RECORD_HEADER + ring_align(rlen);
-		if (total > room || (r->limit != UINT64_MAX && total > r->limit - tail))
-			goto corrupt;
-		*data = r->base + RING_DATA_OFFSET + off + RING_RECORD_HEADER;
+		*data = r->base + RING_DATA_OFFSET + (tail & r->mask) + RING_RECORD_HEADER;
 		*len = rlen;
-		r->next = tail + total;
+		r->next = tail + (uint64_t)step;
 		return 1;
 	}
 corrupt:
