@@ -1328,14 +1328,20 @@ static void ring_claim_store(struct ring_claim *c, uint64_t start, uint64_t end)
 	atomic_store_explicit(&c->end, end, memory_order_relaxed);
 }
 
+/* Whether [start, end) is a range of records inside [tail, claimed). */
+static bool ring_claim_inside(uint64_t tail, uint64_t claimed, uint64_t start, uint64_t end)
+{
+	return !((start | end) & 7u) && start - tail < claimed - tail &&
+	       end - tail <= claimed - tail && end - tail > start - tail;
+}
+
 /* Load a claim: whether it holds records, a range inside [tail, claimed). */
 static bool ring_claim_load(struct ring_claim *c, uint64_t tail, uint64_t claimed,
 			    uint64_t *start, uint64_t *end)
 {
 	*end = atomic_load_explicit(&c->end, memory_order_relaxed);
 	*start = atomic_load_explicit(&c->start, memory_order_relaxed);
-	return !((*start | *end) & 7u) && *start - tail < claimed - tail &&
-	       *end - tail <= claimed - tail && *end - tail > *start - tail;
+	return ring_claim_inside(tail, claimed, *start, *end);
 }
 
 /* In a reader's operation: tail and claimed, checked (EBADMSG). */
@@ -1491,7 +1497,7 @@ static int ring_reader_enter(struct ring *r, const struct deadline *d)
 		return ring_reader_fail(r);
 	if (r->pending) {
 		/* Our claim must still be inside what is out. */
-		if (r->cs - tail >= claimed - tail || r->ce - tail > claimed - tail) {
+		if (!ring_claim_inside(tail, claimed, r->cs, r->ce)) {
 			errno = EBADMSG;
 			return ring_reader_fail(r);
 		}
