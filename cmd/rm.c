@@ -24,7 +24,7 @@ enum { RM_ALL = 1 }; /* ipcrm's options return their letter */
 /* What --all=KIND selects. */
 enum {
 	RM_MQ = INVENTORY_MQ, RM_SHM = INVENTORY_SHM | INVENTORY_RING, RM_SEM = INVENTORY_SEM,
-	RM_POSIX = INVENTORY_POSIX, RM_SYSV = INVENTORY_SYSV,
+	RM_RING = INVENTORY_RING, RM_POSIX = INVENTORY_POSIX, RM_SYSV = INVENTORY_SYSV,
 };
 
 static int rm_stale, rm_dry_run, rm_verbose;
@@ -43,8 +43,8 @@ static const struct rm_ipcrm_opt {
 
 static struct poptOption rm_options[] = {
 	{ "all", 'a', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, &rm_all_kinds, RM_ALL,
-	  "remove every queue, segment and semaphore you own; KIND: mq, shm, sem, posix, "
-	  "sysv, comma-separated", "KIND" },
+	  "remove every queue, segment and semaphore you own; KIND: mq, shm, ring (segments "
+	  "that are rings), sem, posix, sysv, comma-separated", "KIND" },
 	{ "stale", '\0', POPT_ARG_NONE, &rm_stale, 0,
 	  "only objects that no live process uses", NULL },
 	{ "dry-run", '\0', POPT_ARG_NONE, &rm_dry_run, 0,
@@ -71,7 +71,7 @@ static const struct {
 	const char *name;
 	unsigned bits;
 } rm_kind_names[] = {
-	{ "mq", RM_MQ }, { "shm", RM_SHM }, { "ring", RM_SHM }, { "sem", RM_SEM },
+	{ "mq", RM_MQ }, { "shm", RM_SHM }, { "ring", RM_RING }, { "sem", RM_SEM },
 	{ "posix", RM_POSIX }, { "sysv", RM_SYSV },
 	/* ipcrm --all's and lsipc's names. */
 	{ "msg", RM_MQ }, { "queues", RM_MQ }, { "shmems", RM_SHM },
@@ -113,7 +113,11 @@ static int rm_parse_kinds(const char *text, unsigned *sel)
 /* Queues, segments and semaphores of the selected kinds, with their users. */
 static int rm_gather(struct ipcinfo_list *list, unsigned sel, bool procs)
 {
-	int rc = cmd_inventory_gather(list, sel | INVENTORY_QUIET | (procs ? INVENTORY_PROCS : 0));
+	/* Rings without plain segments: a System V ring is known only through
+	 * a process that maps it. */
+	bool rings = (sel & RM_SHM) == RM_RING;
+	int rc = cmd_inventory_gather(list, sel | INVENTORY_QUIET |
+					    (procs || rings ? INVENTORY_PROCS : 0));
 
 	/* Sleepers in msgrcv or open() of a FIFO hold nothing ipcinfo_procs sees. */
 	if (procs && ipcinfo_get_waits(list) < 0) {
@@ -291,6 +295,9 @@ static int rm_all_objects(unsigned sel)
 		struct ipcref ref;
 
 		if (o->kind == IPCINFO_SOCKET || !(o->has & IPCINFO_HAS_OWNER) || o->uid != me)
+			continue;
+		/* --all=ring: a segment that is not a ring stays. */
+		if (o->kind == IPCINFO_SHM && !(sel & INVENTORY_SHM))
 			continue;
 		if (rm_stale && ipcinfo_in_use(&list, o, &why)) {
 			if (rm_verbose) {

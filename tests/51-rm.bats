@@ -14,6 +14,18 @@ listen_unix() {
 # The key of a System V object by id, as ipcs prints it: key_of -q|-m|-s ID
 key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
 
+# Wait until a process maps the System V segment ID (nattch, /proc/sysvipc/shm).
+wait_for_attached() {
+	local i
+	for i in $(seq 200); do
+		awk -v id="$1" '$2 == id && $7 > 0 { f = 1 } END { exit !f }' /proc/sysvipc/shm &&
+			return 0
+		sleep 0.05
+	done
+	echo "no process maps segment $1" >&2
+	return 1
+}
+
 @test "rm of several kinds with one missing: reported, the others gone, exit 1" {
 	local q=/$(uniq_name q) s=/$(uniq_name s) m=/$(uniq_name m) f="$TEST_DIR/fifo"
 	local sq sm ss refs=()
@@ -74,6 +86,36 @@ key_of() { ipcs "$1" | awk -v id="$2" '$2 == id { print $1 }'; }
 	refute_output --partial "would remove shm:key:$key"
 	[ -e "/dev/shm$s" ]
 	ipctool ls "shm:id:$sm" >/dev/null
+}
+
+@test "--all=ring takes only segments that are rings: plain segments stay" {
+	local plain=/$(uniq_name plain) ring=/$(uniq_name ring) sm svring key
+	posix shm "$plain"
+	POSIX_FILES+=("/dev/shm$ring")
+	ipctool shm create "$ring" --capacity 8K
+	sysv sm -M 4096
+	# A System V ring is known by its magic, read through a process that
+	# maps it.
+	key=$(printf '0x%x' $(( (($$ & 0xffff) << 12) + BATS_TEST_NUMBER + 0x51000000 )))
+	ipctool shm create "key:$key" --capacity 8K
+	svring=$(ipcs -m | awk -v k="$key" '$1 == k { print $2 }')
+	SYSV_IDS+=("-m:$svring")
+	bg ipctool recv "shm:key:$key"
+	wait_for_attached "$svring"
+	run ipctool rm --all=ring --dry-run
+	assert_success
+	assert_line "would remove shm:$ring"
+	assert_line "would remove shm:key:$key"
+	refute_line "would remove shm:$plain"
+	refute_line --partial "would remove shm:key:$(key_of -m "$sm")"
+	run ipctool rm --all=ring,posix -v
+	assert_success
+	assert_line "removed shm:$ring"
+	refute_line "removed shm:$plain"
+	[ ! -e "/dev/shm$ring" ]
+	[ -e "/dev/shm$plain" ]
+	ipctool ls "shm:id:$sm" >/dev/null
+	ipctool ls "shm:id:$svring" >/dev/null
 }
 
 @test "--all removes only the caller's own objects" {
