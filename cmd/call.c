@@ -455,7 +455,7 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 	struct msgend me;
 	struct call_reply r = { .msg = NULL };
 	bool queue = ep->kind == EP_MQ || ep->kind == EP_SHM;
-	struct deadline d;
+	struct deadline d, wd;
 	uint64_t sent = 0;
 	size_t limit;
 	char *rbuf = NULL;
@@ -500,9 +500,13 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 	} else if (rc == EXIT_OK && xfer_source_fd(&src, o, STDIN_FILENO, NULL, limit, ep) < 0) {
 		rc = EXIT_FAIL;
 	}
+	/* udp: a request to a port nobody has bound yet is refused (an ICMP
+	 * error, the datagram dropped): --wait sends it again meanwhile. */
+	deadline_start(&wd, o->wait && ep->kind == EP_UDP ? xfer_open_ms(o) : 0);
 	while (rc == EXIT_OK) {
 		struct xfer_msg req = { 0 }, rep = { 0 };
 		uint64_t id = envelope_random();
+		unsigned step = 0;
 		size_t len = 0;
 		int r2 = src.next(&src, &req, NULL);
 
@@ -519,20 +523,32 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 			req.data = r.msg;
 			req.len += r.hdr;
 		}
-		if (msgend_send(&me, req.data, req.len, NULL, xfer_deadline(o, &d)) < 0) {
-			rc = xfer_send_failed(o, &me, req.len, sent);
-			break;
-		}
-		if (src.take)
-			src.take(&src);
-		sent++;
-		if (queue) {
-			r2 = call_reply_recv(ep, &r, id, rbuf, &rep, xfer_deadline(o, &d));
-		} else {
+		for (;;) {
+			if (msgend_send(&me, req.data, req.len, NULL, xfer_deadline(o, &d)) < 0) {
+				rc = xfer_send_failed(o, &me, req.len, sent);
+				break;
+			}
+			if (queue) {
+				r2 = call_reply_recv(ep, &r, id, rbuf, &rep, xfer_deadline(o, &d));
+				break;
+			}
 			r2 = msgend_recv(&me, rbuf, &len, &rep.meta, xfer_deadline(o, &d));
 			rep.data = rbuf;
 			rep.len = len;
+			if (r2 >= 0 || errno != ECONNREFUSED || sent > 0 || !o->wait)
+				break;
+			if (deadline_passed(&wd)) {
+				cmd_warnx("timed out waiting for a server on '%s'", ep->text);
+				rc = EXIT_TIMEOUT;
+				break;
+			}
+			deadline_backoff(&wd, &step);
 		}
+		if (rc != EXIT_OK)
+			break;
+		if (src.take)
+			src.take(&src);
+		sent++;
 		if (r2 == MSGEND_EOS) {
 			cmd_warnx("'%s': the peer closed the connection before replying", ep->text);
 			rc = EXIT_FAIL;

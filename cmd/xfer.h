@@ -167,6 +167,9 @@ void xfer_close_stream(struct xfer_stream *s);
 bool xfer_listens(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role);
 /* Why a socket file path is in use (EADDRINUSE), for a message's hint. */
 const char *xfer_addrinuse_hint(const struct xfer_opts *o, const struct endpoint *ep);
+/* How long to wait for the other side to appear (--wait, else --timeout). */
+int64_t xfer_open_ms(const struct xfer_opts *o);
+
 /*
  * Open a message endpoint as the options say (--create, --rm, --wait,
  * --type...). Reports failures and returns an exit status.

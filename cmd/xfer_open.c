@@ -22,8 +22,7 @@ bool xfer_listens(const struct xfer_opts *o, const struct endpoint *ep, enum xfe
 	return o->listen;
 }
 
-/* How long to wait for the other side to appear. */
-static int64_t xfer_open_ms(const struct xfer_opts *o)
+int64_t xfer_open_ms(const struct xfer_opts *o)
 {
 	return o->wait && o->wait_ms >= 0 ? o->wait_ms : o->timeout_ms;
 }

@@ -229,6 +229,27 @@ udp_ready() {
 	return 1
 }
 
+@test "call --wait on udp: sends again while the port is refused, until a server answers or the wait ends" {
+	local port
+	port=$(free_port)
+	local caller
+	bg ipctool call --wait=20s -t 20s "udp:127.0.0.1:$port" hello >"$TEST_DIR/out"
+	caller=$BG_PID
+	sleep 0.5
+	serve_bg "udp:127.0.0.1:$port" tr a-z A-Z
+	bg_exits "$caller" 0
+	run cat "$TEST_DIR/out"
+	assert_output HELLO
+	port=$(free_port)
+	run ipctool call --wait=500ms "udp:127.0.0.1:$port" hi
+	assert_failure 124
+	assert_output "ipctool call: timed out waiting for a server on 'udp:127.0.0.1:$port'"
+	# Without --wait a refused request fails at once.
+	run ipctool call "udp:127.0.0.1:$port" hi
+	assert_failure 1
+	assert_output --partial "Connection refused"
+}
+
 @test "call and serve on message sockets: a reply per request, in order, exact bytes" {
 	local port
 	port=$(free_port)
