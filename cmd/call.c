@@ -600,6 +600,7 @@ int cmd_call(int argc, const char **argv)
 			  call_xfer_names);
 	pc = cmd_popt(argc, argv, call_options);
 	xfer_opts_init(&o);
+	o.caller = true;
 	while ((opt = cmd_popt_next(pc)) > 0) {
 		if (opt == CALL_QUIT) {
 			char *arg = poptGetOptArg(pc);

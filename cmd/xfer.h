@@ -50,6 +50,7 @@ struct xfer_opts {
 	struct sock_allow allow; /* --allow-uid, --allow-gid (check: set per endpoint) */
 	char dead_letter[4096];	/* --dead-letter FILE, or "" */
 	const char *scheme;	/* before every endpoint argument ("mq": `mq send OBJECT`), or NULL */
+	bool caller;		/* call: the peer is a server, and there is no --create */
 	bool error;		/* an option value was bad (already reported) */
 };
 

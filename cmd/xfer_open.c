@@ -72,8 +72,8 @@ static int xfer_open_failed(const struct xfer_stream *s, const char *what, const
 		cmd_warnx("cannot %s '%s': %s (create it with --create, or wait with --wait)",
 			  what, s->ep->text, strerror(err));
 	else if ((err == ENOENT || err == ECONNREFUSED) && s->role == XFER_SENDER)
-		cmd_warnx("cannot %s '%s': %s (is a receiver listening? --wait waits for one)",
-			  what, s->ep->text, strerror(err));
+		cmd_warnx("cannot %s '%s': %s (is a %s listening? --wait waits for one)",
+			  what, s->ep->text, strerror(err), s->o->caller ? "server" : "receiver");
 	else if (err == EADDRINUSE && s->ep->kind != EP_TCP && !s->ep->is_abstract)
 		cmd_warnx("cannot %s '%s': %s (%s)", what, s->ep->text, strerror(err),
 			  xfer_addrinuse_hint(s->o, s->ep));
@@ -305,8 +305,12 @@ static void xfer_remove_msgend(void *arg)
 static const char *xfer_msg_open_hint(const struct xfer_opts *o, const struct endpoint *ep,
 				      int err)
 {
+	if (err == ENOENT && ep->kind == EP_MQ && o->caller)
+		return " (is a server running? serve --create makes it)";
 	if (err == ENOENT && ep->kind == EP_MQ)
 		return o->create ? "" : " (create it with --create)";
+	if (err == ENOENT && ep->kind == EP_SHM && o->caller)
+		return " (is a server running? serve --create makes it, --wait waits for it)";
 	if (err == ENOENT && ep->kind == EP_SHM)
 		return " (create it with --create, or wait with --wait)";
 	if (err == EEXIST)
@@ -319,7 +323,8 @@ static const char *xfer_msg_open_hint(const struct xfer_opts *o, const struct en
 	if (err == ENOSPC && ep->kind == EP_MQ)
 		return " (the system's queue limit is reached: /proc/sys/fs/mqueue/queues_max, kernel.msgmni)";
 	if ((err == ENOENT || err == ECONNREFUSED) && endpoint_is_socket(ep))
-		return " (is a receiver listening? --wait waits for one)";
+		return o->caller ? " (is a server listening? --wait waits for one)"
+				 : " (is a receiver listening? --wait waits for one)";
 	if (err == EADDRINUSE && ep->kind != EP_UDP && !ep->is_abstract) {
 		static char hint[96];
 

@@ -346,6 +346,26 @@ envelope() {
 	[ "$(wc -l <"$TEST_DIR/count.max")" -eq 5 ]
 }
 
+@test "call on a missing queue, ring or socket points to a server, not to --create" {
+	need_mqueue
+	run ipctool call "mq:/$(uniq_name none)" hi
+	assert_failure 1
+	assert_output "ipctool call: cannot open 'mq:/$(uniq_name none)': No such file or directory (is a server running? serve --create makes it)"
+	run ipctool call "shm:/$(uniq_name none)" hi
+	assert_failure 1
+	assert_output "ipctool call: cannot open 'shm:/$(uniq_name none)': No such file or directory (is a server running? serve --create makes it, --wait waits for it)"
+	run ipctool call "unix:$TEST_DIR/none" </dev/null
+	assert_failure 1
+	assert_output "ipctool call: cannot connect to 'unix:$TEST_DIR/none': No such file or directory (is a server listening? --wait waits for one)"
+	run ipctool call "unix-seqpacket:$TEST_DIR/none" hi
+	assert_failure 1
+	assert_output --partial "(is a server listening? --wait waits for one)"
+	# send keeps its own hints.
+	run ipctool send "mq:/$(uniq_name none)" hi
+	assert_failure 1
+	assert_output --partial "(create it with --create)"
+}
+
 @test "usage errors on queues exit 2 and create nothing" {
 	need_mqueue
 	local q
