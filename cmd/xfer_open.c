@@ -49,7 +49,9 @@ const char *xfer_addrinuse_hint(const struct xfer_opts *o, const struct endpoint
 		return "not a socket file: ipctool does not replace it";
 	if (o->reuse)
 		return "a process listens there: --reuse replaces only a stale socket file";
-	return "a stale socket file? --reuse replaces it";
+	if (!sock_unix_stale(ep->path))
+		return "a process listens there";
+	return "a stale socket file: --reuse replaces it";
 }
 
 static int xfer_open_failed(const struct xfer_stream *s, const char *what, const char *why)

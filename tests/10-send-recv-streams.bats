@@ -155,7 +155,7 @@ setup() {
 	assert_exist "$s"
 	run ipctool recv -n "unix:$s"
 	assert_failure 1
-	assert_output --partial "Address already in use (a stale socket file? --reuse replaces it)"
+	assert_output --partial "Address already in use (a stale socket file: --reuse replaces it)"
 	bg ipctool recv --reuse "unix:$s"
 	ipctool send --wait "unix:$s" again
 	bg_exits "$BG_PID" 0
@@ -165,6 +165,13 @@ setup() {
 	local s=$TEST_DIR/$(uniq_name sock)
 	bg ipctool recv -k "unix:$s"
 	ipctool send --wait "unix:$s" x
+	# Told that a process listens, not offered --reuse.
+	run ipctool recv -n "unix:$s"
+	assert_failure 1
+	assert_output "ipctool recv: cannot listen on 'unix:$s': Address already in use (a process listens there)"
+	run ipctool serve "unix:$s" cat
+	assert_failure 1
+	assert_output --partial "Address already in use (a process listens there)"
 	run ipctool recv --reuse -n "unix:$s"
 	assert_failure 1
 	assert_output --partial "Address already in use"
