@@ -14,6 +14,7 @@
 
 #include "../lib/copy.h"
 #include "../lib/parse.h"
+#include "../lib/table.h"
 
 const char *cmd_prog = "ipctool";
 const struct cmd *cmd_current;
@@ -266,8 +267,18 @@ int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, 
 {
 	const char *why;
 
+	char bound[32];
+	uint64_t v;
+
 	if (parse_size_range(text, min, max, out, &why) == 0)
 		return 0;
+	if (errno == ERANGE && parse_size_range(text, 0, UINT64_MAX, &v, &why) == 0) {
+		/* Out of range: say where the range ends. */
+		table_format_size(v < min ? min : max, bound, sizeof(bound));
+		cmd_warnx("%s: '%s' is too %s (at %s %s)", opt, text, v < min ? "small" : "large",
+			  v < min ? "least" : "most", bound);
+		return -1;
+	}
 	cmd_warnx("%s: '%s' is %s", opt, text, why);
 	return -1;
 }

@@ -98,7 +98,8 @@ static int rm_parse_kinds(const char *text, unsigned *sel)
 				break;
 		if (i == RM_NKIND_NAMES)
 			return cmd_usage_error("--all: '%s' is not a kind (expected mq, shm, ring, sem, "
-					       "posix or sysv; or ipcrm's msg, shmems, semaphores)",
+					       "posix or sysv; or ipcrm's and lsipc's msg, queues, "
+					       "shmems, semaphores)",
 					       text);
 		*sel |= rm_kind_names[i].bits;
 		p = *end ? end + 1 : end;

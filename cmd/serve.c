@@ -47,7 +47,7 @@ static struct poptOption serve_own_options[] = {
 	  "one line per connection (message sockets: per message) on stderr: peer, "
 	  "command pid, exit status, duration", NULL },
 	{ "grace", '\0', POPT_ARG_STRING, NULL, SERVE_GRACE,
-	  "on SIGTERM or SIGINT, wait DURATION for running commands before "
+	  "on SIGTERM, SIGINT or SIGHUP, wait DURATION for running commands before "
 	  "terminating them (default 5s)", "DURATION" },
 	POPT_TABLEEND
 };

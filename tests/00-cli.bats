@@ -103,7 +103,10 @@ load helpers
 	assert_output --partial "--timeout: 'soon' is not a duration"
 	run ipctool recv -b 1K -
 	assert_failure 2
-	assert_output --partial "--buffer: '1K' is too small"
+	assert_output --partial "--buffer: '1K' is too small (at least 128K)"
+	run ipctool call -b 2G unix:/nonexistent
+	assert_failure 2
+	assert_output --partial "--buffer: '2G' is too large (at most 1G)"
 	run ipctool send -b -1M -
 	assert_failure 2
 	assert_output --partial "--buffer: '-1M' is not a size"

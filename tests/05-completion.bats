@@ -184,7 +184,7 @@ sorted() { tr ' ' '\n' | sed '/^$/d' | sort -u; }
 # ipcrm's d, e"), one a line: completion must offer each of them.
 expected_names() {
 	{ "$@" 2>&1 >/dev/null || true; } | sed -n "1s/.*(expected \(.*\))\$/\1/p" |
-		sed "s/; or ipcrm's /, /; s/ or /, /g" | tr ',' '\n' | tr -d ' ' | sed '/^$/d'
+		sed "s/; or ipcrm's and lsipc's /, /; s/; or ipcrm's /, /; s/ or /, /g" | tr ',' '\n' | tr -d ' ' | sed '/^$/d'
 }
 
 @test "bash: ls -t and rm --all offer exactly what the commands accept" {
