@@ -389,8 +389,8 @@ int xfer_open_msg(struct msgend *me, const struct xfer_opts *o, const struct end
 		if (why)
 			cmd_warnx("cannot open '%s': %s", ep->text, why);
 		else if (err == EAGAIN && ep->kind == EP_SHM)
-			cmd_warnx("cannot open '%s': not an ipctool ring, or its creator has not "
-				  "finished it (--wait waits for it)", ep->text);
+			cmd_warnx("cannot open '%s': it holds no ring (a plain segment, or its "
+				  "creator has not finished the ring)", ep->text);
 		else
 			cmd_warnx("cannot %s '%s': %s%s",
 				  o->create && ep->kind == EP_MQ ? "create" : "open", ep->text,

@@ -197,7 +197,8 @@ static int ring_check_header(const unsigned char *base, size_t size, uint64_t *c
 		return ring_fail(why, "too small to hold a ring", EBADMSG);
 	magic = ring_load_magic(base);
 	if (magic == 0)
-		return ring_fail(why, "not formatted as a ring yet", EAGAIN);
+		return ring_fail(why, "it holds no ring (a plain segment, or its creator has not "
+				 "finished the ring)", EAGAIN);
 	if (magic != ring_magic_word())
 		return ring_fail(why, "not an ipctool ring (bad magic)", EBADMSG);
 	version = __atomic_load_n(&h->version, __ATOMIC_RELAXED);

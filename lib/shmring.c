@@ -250,9 +250,9 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 			bool unformatted = errno == EAGAIN && o->wait;
 			int err = unformatted ? ETIMEDOUT : errno;
 
-			/* A ring never formatted "did not appear"; anything else
-			 * (a lock that stayed taken) says what was waited for. */
-			if (why && !unformatted)
+			/* Says what was waited for: a ring in the segment, or a
+			 * lock that stayed taken. */
+			if (why)
 				*why = w;
 			if (me->created)
 				shm_remove_seg(&p->seg);

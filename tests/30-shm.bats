@@ -200,6 +200,6 @@ teardown() {
 	ipctool shm create "$n" -s 4K
 	run ipctool send "shm:$n" x
 	assert_failure 1
-	assert_output --partial "not an ipctool ring"
+	assert_output --partial "it holds no ring"
 	ipctool shm rm "$n"
 }

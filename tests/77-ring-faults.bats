@@ -223,3 +223,24 @@ wait_for_ring_peer() {
 		ipctool shm rm "$ref"
 	done
 }
+
+@test "a plain segment used as a ring: refused as holding no ring, at once or after --wait" {
+	ipctool shm create "$R" -s 64K
+	run ipctool send --create --reuse "shm:$R" x
+	assert_failure 1
+	assert_output "ipctool send: cannot open 'shm:$R': it holds no ring (a plain segment, or its creator has not finished the ring)"
+	run ipctool send "shm:$R" x
+	assert_failure 1
+	assert_output --partial "it holds no ring"
+	# --wait waits for the ring to be finished; at the end it says what it
+	# waited for, not that the segment never appeared.
+	run ipctool send --wait=300ms "shm:$R" x
+	assert_failure 124
+	assert_output "ipctool send: timed out opening 'shm:$R': it holds no ring (a plain segment, or its creator has not finished the ring)"
+	run ipctool recv --wait=300ms "shm:$R"
+	assert_failure 124
+	assert_output --partial "it holds no ring"
+	run ipctool send --wait=300ms "shm:$R.none" x
+	assert_failure 124
+	assert_output "ipctool send: timed out waiting for 'shm:$R.none' to appear"
+}
