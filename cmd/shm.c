@@ -219,6 +219,24 @@ static int shm_open_failed(const char *verb, const char *text, const struct objr
 	return EXIT_FAIL;
 }
 
+
+/*
+ * Whether an open segment holds a valid ring (*ri describes it; *why says
+ * why not): its header is read, not mapped, so that a segment with holes in
+ * a full /dev/shm is no SIGBUS.
+ */
+static bool shm_ring_check(struct shm_seg *s, struct ring_info *ri, const char **why)
+{
+	static _Alignas(64) unsigned char head[RING_DATA_OFFSET];
+	size_t got;
+
+	if (shm_read_head(s, head, sizeof(head), &got) < 0 || got < sizeof(head)) {
+		if (why)
+			*why = "too small to hold a ring";
+		return false;
+	}
+	return ring_info(head, (size_t)s->size, ri, why) == 0;
+}
 /* create */
 
 static int shm_verb_create(int argc, const char **argv)
@@ -261,21 +279,27 @@ static int shm_verb_create(int argc, const char **argv)
 		rc = cmd_usage_error("missing --size");
 		goto out;
 	}
-	if (shm_create(&ref, opt.size, opt.mode, opt.reuse, &s) < 0) {
+	/* A ring: what --reuse finds is checked as it is, never resized. */
+	if ((opt.capacity ? shm_create_asis : shm_create)(&ref, opt.size, opt.mode, opt.reuse,
+							  &s) < 0) {
 		rc = shm_open_failed("create", args[0], &ref);
 		goto out;
 	}
 	rc = EXIT_OK;
-	if (opt.capacity) {
+	if (opt.capacity && !s.created) {
+		struct ring_info ri;
+
+		/* --reuse of a ring keeps what it holds; it never lays anything
+		 * out over what it did not make. */
+		why = NULL;
+		if (!shm_ring_check(&s, &ri, &why)) {
+			cmd_warnx("cannot use '%s' as a ring: %s (--reuse uses a ring, it never "
+				  "formats a segment)", args[0], why ? why : "it holds no ring");
+			rc = EXIT_FAIL;
+		}
+	} else if (opt.capacity) {
 		if (shm_map(&s) < 0) {
 			cmd_warn("cannot map '%s'", args[0]);
-			rc = EXIT_FAIL;
-		} else if (!s.created && ring_probe(s.base, s.size)) {
-			/* --reuse of a ring: keep what it holds. */
-		} else if (!s.created) {
-			/* --reuse never lays anything out over what it did not make. */
-			cmd_warnx("cannot lay out a ring in '%s': it exists and holds no ring "
-				  "(--reuse uses a ring, it never formats a segment)", args[0]);
 			rc = EXIT_FAIL;
 		} else if (ring_format(s.base, (size_t)s.size, opt.capacity, &why) < 0) {
 			cmd_warnx("cannot lay out a ring in '%s': %s", args[0], why);
@@ -493,12 +517,11 @@ static void shm_row(struct table *t, const struct shm_desc *d, const struct ring
 static bool shm_ring_info(const struct objref *ref, struct ring_info *ri)
 {
 	struct shm_seg s;
-	bool ok = false;
+	bool ok;
 
 	if (shm_open_ref(ref, false, &s) < 0)
 		return false;
-	if (s.size >= RING_DATA_OFFSET && shm_map(&s) == 0 && ring_probe(s.base, (size_t)s.size))
-		ok = ring_info(s.base, (size_t)s.size, ri, NULL) == 0;
+	ok = shm_ring_check(&s, ri, NULL);
 	shm_close(&s);
 	return ok;
 }

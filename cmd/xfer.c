@@ -491,8 +491,8 @@ int xfer_send_failed(const struct xfer_opts *o, struct msgend *me, size_t len, u
 		cmd_warnx("cannot send to '%s': %s (was the queue removed?)", me->ep->text,
 			  strerror(errno));
 	else if (errno == ENXIO && me->ep->kind == EP_SHM)
-		cmd_warnx("cannot send to '%s': %s (the segment was truncated)", me->ep->text,
-			  strerror(errno));
+		cmd_warnx("cannot send to '%s': %s (the segment was truncated, or a page "
+			  "of it was lost in a full /dev/shm)", me->ep->text, strerror(errno));
 	else
 		cmd_warn("cannot send to '%s'", me->ep->text);
 	return EXIT_FAIL;
@@ -507,8 +507,8 @@ int xfer_recv_failed(const struct xfer_opts *o, struct msgend *me, uint64_t rece
 		cmd_warnx("cannot receive from '%s': %s (the ring is corrupt)", me->ep->text,
 			  strerror(errno));
 	else if (errno == ENXIO && me->ep->kind == EP_SHM)
-		cmd_warnx("cannot receive from '%s': %s (the segment was truncated)", me->ep->text,
-			  strerror(errno));
+		cmd_warnx("cannot receive from '%s': %s (the segment was truncated, or a page "
+			  "of it was lost in a full /dev/shm)", me->ep->text, strerror(errno));
 	else if (errno == ECONNRESET && me->ep->kind == EP_SHM)
 		cmd_warnx("cannot receive from '%s': %s (the sender died without closing)",
 			  me->ep->text, strerror(errno));

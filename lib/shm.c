@@ -154,6 +154,48 @@ fail:
 	return -1;
 }
 
+int shm_create_asis(const struct objref *ref, uint64_t size, mode_t mode, bool reuse,
+		    struct shm_seg *s)
+{
+	if (shm_create(ref, size, mode, false, s) == 0)
+		return 0;
+	/* EFBIG: too large for /dev/shm to make; one that exists may do. */
+	if ((errno != EEXIST && errno != EFBIG) || !reuse || ref->is_private)
+		return -1;
+	if (shm_open_ref(ref, true, s) < 0) {
+		if (errno == ENOENT)
+			errno = EFBIG;
+		return -1;
+	}
+	return 0;
+}
+
+int shm_read_head(struct shm_seg *s, void *buf, size_t len, size_t *got)
+{
+	*got = 0;
+	if (len > s->size)
+		len = (size_t)s->size;
+	if (s->sysv) {
+		if (shm_map(s) < 0)
+			return -1;
+		memcpy(buf, s->base, len);
+		*got = len;
+		return 0;
+	}
+	while (*got < len) {
+		ssize_t n = pread(s->fd, (char *)buf + *got, len - *got, (off_t)*got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;	/* shrunk meanwhile */
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
 int shm_open_ref(const struct objref *ref, bool writable, struct shm_seg *s)
 {
 	int err;

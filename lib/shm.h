@@ -48,8 +48,21 @@ struct shm_desc {
  */
 int shm_create(const struct objref *ref, uint64_t size, mode_t mode, bool reuse,
 	       struct shm_seg *s);
+/*
+ * The same, but what reuse finds is opened as it is, never resized nor
+ * filled in: for a ring, which checks what it finds and uses it or
+ * refuses it untouched.
+ */
+int shm_create_asis(const struct objref *ref, uint64_t size, mode_t mode, bool reuse,
+		    struct shm_seg *s);
 /* Open an existing segment for reading or also writing. */
 int shm_open_ref(const struct objref *ref, bool writable, struct shm_seg *s);
+/*
+ * Copy the segment's first len bytes (fewer when it is smaller: *got) to
+ * buf without mapping a POSIX segment: a hole in a file of a full
+ * /dev/shm reads as zeros here, where a mapping would fault (SIGBUS).
+ */
+int shm_read_head(struct shm_seg *s, void *buf, size_t len, size_t *got);
 /* Map (POSIX) or attach (System V) the whole segment. */
 int shm_map(struct shm_seg *s);
 /* Unmap or detach, and close. */

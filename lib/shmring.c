@@ -149,6 +149,7 @@ static bool shmring_gone(const struct shmring *p)
 
 static int shmring_fail(struct shmring *p, int err)
 {
+	shmring_unguard(p);
 	shm_close(&p->seg);
 	free(p);
 	errno = err;
@@ -167,7 +168,7 @@ static int shmring_create(struct msgend *me, struct shmring *p, const struct msg
 		errno = EINVAL;
 		return -1;
 	}
-	if (shm_create(&me->ep->obj, ring_segment_size(cap), o->mode, o->reuse, &p->seg) < 0)
+	if (shm_create_asis(&me->ep->obj, ring_segment_size(cap), o->mode, o->reuse, &p->seg) < 0)
 		return -1;
 	me->created = p->seg.created;
 	if (p->seg.sysv)
@@ -238,14 +239,27 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 		rc = shmring_open_existing(me, p, &d, o->wait);
 	if (rc < 0)
 		return shmring_fail(p, errno);
+	/* Guarded from the first look: a segment another user left with holes
+	 * in a full /dev/shm faults (SIGBUS) already on its header. */
+	if (!p->seg.sysv)
+		p->guard = shmring_guard(p->seg.base, (size_t)p->seg.size);
 	/* Another writer may hold the side's lock while it waits for room. */
 	deadline_start(&lockd, o->wait_ms);
 	for (;;) {
 		const char *w = NULL;
 
 		if (ring_attach(&p->ring, p->seg.base, (size_t)p->seg.size,
-				me->role == MSGEND_SENDER ? RING_WRITER : RING_READER, &lockd, &w) == 0)
+				me->role == MSGEND_SENDER ? RING_WRITER : RING_READER, &lockd, &w) == 0 &&
+		    !shmring_truncated(p, false))
 			break;
+		if (shmring_truncated(p, false)) {
+			if (why)
+				*why = "its pages cannot be read (the segment was truncated, or "
+				       "/dev/shm is full)";
+			if (me->created)
+				shm_remove_seg(&p->seg);
+			return shmring_fail(p, ENXIO);
+		}
 		if (errno != EAGAIN || !o->wait || deadline_passed(&d)) {
 			bool unformatted = errno == EAGAIN && o->wait;
 			int err = unformatted ? ETIMEDOUT : errno;
@@ -267,10 +281,8 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 	 * our stream, not an old one. */
 	if (me->created)
 		p->ring.stale_close = false;
-	if (!p->seg.sysv) {
+	if (!p->seg.sysv)
 		p->ring.seg_fd = p->seg.fd;
-		p->guard = shmring_guard(p->seg.base, (size_t)p->seg.size);
-	}
 	me->msgsize = ring_max_record(p->ring.capacity);
 	me->priv = p;
 	if (p->seg.sysv)

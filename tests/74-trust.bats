@@ -191,3 +191,59 @@ stale_socket() {
 	refute_line ring
 	assert_line filler
 }
+
+@test "a sparse segment in a full /dev/shm: ls, shm ls, shm info, send and recv fail, never by SIGBUS" {
+	command -v unshare >/dev/null || skip "needs unshare(1)"
+	# A hole read from a full tmpfs cannot get a page: a mapping that
+	# touches it faults with SIGBUS. Another user can leave such a file.
+	run unshare -m sh -c '
+		mount -t tmpfs -o size=200K none /dev/shm || exit 99
+		head -c 200K /dev/zero >/dev/shm/hog 2>/dev/null
+		truncate -s 64K /dev/shm/junk
+		"$1" shm ls >/dev/null; echo "shmls=$?"
+		"$1" shm info /junk >/dev/null; echo "info=$?"
+		"$1" ls >/dev/null; echo "ls=$?"
+		"$1" send -t 1s shm:/junk x; echo "send=$?"
+		"$1" recv -t 1s -n shm:/junk; echo "recv=$?"
+		"$1" send --wait=1s shm:/junk x; echo "sendwait=$?"
+		"$1" send --create --reuse -t 1s shm:/junk x; echo "reuse=$?"
+		stat -c "size=%s" /dev/shm/junk' _ "$IPCTOOL"
+	[ "$status" -ne 99 ] || skip "cannot mount a tmpfs here"
+	assert_line "shmls=0"
+	assert_line "info=0"
+	assert_line "ls=0"
+	assert_line "send=1"
+	assert_line "recv=1"
+	assert_line --regexp "^sendwait=(1|124)$"
+	assert_line "reuse=1"
+	assert_line "size=65536"
+	refute_output --partial "Bus error"
+}
+
+@test "--reuse never resizes a segment that holds no ring, nor another user's" {
+	[ "$(id -u)" = 0 ] || skip "needs root to act as another user"
+	local as_nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	local n=$(uniq_name other) m=$(uniq_name magic)
+	$as_nobody sh -c "head -c 100 /dev/urandom >/dev/shm/$n"
+	run ipctool recv --create --reuse -n "shm:/$n"
+	assert_failure 1
+	run stat -c '%s %U' "/dev/shm/$n"
+	assert_output "100 nobody"
+	run ipctool send --create --reuse "shm:/$n" x
+	assert_failure 1
+	run stat -c '%s' "/dev/shm/$n"
+	assert_output 100
+	run ipctool shm create "/$n" --capacity 4K --reuse
+	assert_failure 1
+	run stat -c '%s' "/dev/shm/$n"
+	assert_output 100
+	rm -f "/dev/shm/$n"
+	# The magic alone is no ring: refused, not grown.
+	printf IPCTRING >"/dev/shm/$m"
+	run ipctool shm create "/$m" --capacity 4K --reuse
+	assert_failure 1
+	assert_output --partial "cannot use '/$m' as a ring"
+	run stat -c '%s' "/dev/shm/$m"
+	assert_output 8
+	rm -f "/dev/shm/$m"
+}
