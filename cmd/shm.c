@@ -219,7 +219,6 @@ static int shm_open_failed(const char *verb, const char *text, const struct objr
 	return EXIT_FAIL;
 }
 
-
 /*
  * Whether an open segment holds a valid ring (*ri describes it; *why says
  * why not): its header is read, not mapped, so that a segment with holes in
@@ -237,6 +236,7 @@ static bool shm_ring_check(struct shm_seg *s, struct ring_info *ri, const char *
 	}
 	return ring_info(head, (size_t)s->size, ri, why) == 0;
 }
+
 /* create */
 
 static int shm_verb_create(int argc, const char **argv)
@@ -652,7 +652,7 @@ out:
 static int shm_verb_rm(int argc, const char **argv)
 {
 	poptContext pc = cmd_popt(argc, argv, rm_options);
-	const char **args;
+	const char **args, *why;
 	struct objref ref;
 	int nargs, rc, i;
 
@@ -674,8 +674,11 @@ static int shm_verb_rm(int argc, const char **argv)
 			cmd_warnx("cannot remove '%s': key:private names no segment (use id:ID)",
 				  args[i]);
 			rc = EXIT_FAIL;
-		} else if (shm_remove(&ref) < 0) {
-			cmd_warn("cannot remove '%s'", args[i]);
+		} else if (shm_remove(&ref, &why) < 0) {
+			if (why)
+				cmd_warnx("cannot remove '%s': %s", args[i], why);
+			else
+				cmd_warn("cannot remove '%s'", args[i]);
 			rc = EXIT_FAIL;
 		}
 	}

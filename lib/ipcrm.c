@@ -116,7 +116,7 @@ int ipcrm_check(const struct ipcref *ref, const char **why)
 	if (ref->kind == IPCREF_MQ)
 		snprintf(path, sizeof(path), "/dev/mqueue%s", ref->obj.name);
 	else if (ref->kind == IPCREF_SHM)
-		snprintf(path, sizeof(path), "/dev/shm%s", ref->obj.name);
+		return shm_posix_check(ref->obj.name, why);
 	else
 		snprintf(path, sizeof(path), "/dev/shm/sem.%s", ref->obj.name + 1);
 	return lstat(path, &st);
@@ -153,7 +153,7 @@ int ipcrm_remove(const struct ipcref *ref, const char **why)
 	if (ref->kind == IPCREF_MQ)
 		rc = mq_remove(&ref->obj);
 	else if (ref->kind == IPCREF_SHM)
-		rc = shm_remove(&ref->obj);
+		rc = shm_remove(&ref->obj, why);
 	else
 		rc = sem_remove(&ref->obj);
 	/* A wrong System V id is EINVAL: say "no such object". */

@@ -261,12 +261,44 @@ void shm_close(struct shm_seg *s)
 	errno = err;
 }
 
-int shm_remove(const struct objref *ref)
+int shm_posix_check(const char *name, const char **why)
+{
+	char path[NAME_MAX + 16];
+	struct stat st;
+	const char *what;
+
+	if (why)
+		*why = NULL;
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	if (lstat(path, &st) < 0)
+		return -1;
+	if (S_ISREG(st.st_mode))
+		return 0;
+	if (S_ISLNK(st.st_mode))
+		what = "a symbolic link, not a segment";
+	else if (S_ISDIR(st.st_mode))
+		what = "not a segment (a directory)";
+	else if (S_ISFIFO(st.st_mode))
+		what = "not a segment (a FIFO)";
+	else
+		what = "not a segment";
+	if (why)
+		*why = what;
+	errno = EINVAL;
+	return -1;
+}
+
+int shm_remove(const struct objref *ref, const char **why)
 {
 	int id;
 
-	if (!objref_is_sysv(ref))
+	if (why)
+		*why = NULL;
+	if (!objref_is_sysv(ref)) {
+		if (shm_posix_check(ref->name, why) < 0)
+			return -1;
 		return shm_unlink(ref->name);
+	}
 	id = shm_sysv_id(ref);
 	if (id < 0)
 		return -1;

@@ -67,8 +67,14 @@ int shm_read_head(struct shm_seg *s, void *buf, size_t len, size_t *got);
 int shm_map(struct shm_seg *s);
 /* Unmap or detach, and close. */
 void shm_close(struct shm_seg *s);
-/* Remove the object (the memory stays until the last user detaches). */
-int shm_remove(const struct objref *ref);
+/*
+ * Whether a POSIX name is a segment: a regular file in /dev/shm. A symbolic
+ * link, FIFO, directory... there is none (EINVAL, and *why says what it is).
+ */
+int shm_posix_check(const char *name, const char **why);
+/* Remove the object (the memory stays until the last user detaches); a
+ * POSIX name only when it is a segment (shm_posix_check). */
+int shm_remove(const struct objref *ref, const char **why);
 /* Remove by an open handle; async-signal-safe (for --rm on a signal). */
 int shm_remove_seg(const struct shm_seg *s);
 /* Describe an open segment. */

@@ -313,3 +313,27 @@ wait_asleep() {
 	run -1 ipctool rm "unix:$d/no\\\\such"
 	assert_output --partial "no\\\\such"
 }
+
+@test "rm shm: and shm rm remove only segments: a symlink, FIFO or directory in /dev/shm stays" {
+	local l=$(uniq_name link) f=$(uniq_name fifo) d=$(uniq_name dir)
+	POSIX_FILES+=("/dev/shm/$l" "/dev/shm/$f")
+	ln -s /etc/passwd "/dev/shm/$l"
+	mkfifo "/dev/shm/$f"
+	mkdir "/dev/shm/$d"
+	run ipctool rm --dry-run "shm:/$l" "shm:/$f" "shm:/$d"
+	assert_failure 1
+	refute_output --partial "would remove"
+	assert_line "ipctool rm: cannot remove 'shm:/$l': a symbolic link, not a segment"
+	assert_line "ipctool rm: cannot remove 'shm:/$f': not a segment (a FIFO)"
+	assert_line "ipctool rm: cannot remove 'shm:/$d': not a segment (a directory)"
+	run ipctool rm -v "shm:/$l" "shm:/$f" "shm:/$d"
+	assert_failure 1
+	refute_output --partial "removed"
+	run ipctool shm rm "/$l" "/$f" "/$d"
+	assert_failure 1
+	assert_line "ipctool shm rm: cannot remove '/$l': a symbolic link, not a segment"
+	[ -L "/dev/shm/$l" ]
+	[ -p "/dev/shm/$f" ]
+	[ -d "/dev/shm/$d" ]
+	rmdir "/dev/shm/$d"
+}
