@@ -204,6 +204,8 @@ static const char *shm_open_hint(const struct objref *ref, int err)
 		return " (--reuse uses the existing one)";
 	if (err == EINVAL && objref_is_sysv(ref))
 		return " (larger than kernel.shmmax, or smaller than an existing segment?)";
+	if (err == ENOSPC && !objref_is_sysv(ref))
+		return " (/dev/shm is full: see df /dev/shm)";
 	if (err == ENOSPC)
 		return " (the system's segment limit is reached: kernel.shmmni, kernel.shmall)";
 	if (err == EFBIG && !objref_is_sysv(ref))

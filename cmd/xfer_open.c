@@ -317,6 +317,10 @@ static const char *xfer_msg_open_hint(const struct xfer_opts *o, const struct en
 		return " (create it with --create, or wait with --wait)";
 	if (err == EEXIST)
 		return " (--reuse uses the existing one)";
+	if (err == ENOSPC && ep->kind == EP_SHM && !objref_is_sysv(&ep->obj))
+		return " (/dev/shm is full: see df /dev/shm)";
+	if (err == EFBIG && ep->kind == EP_SHM)
+		return " (larger than the whole of /dev/shm: see df /dev/shm)";
 	if ((err == EINVAL || err == EPERM) && xfer_is_posix_mq(ep) && o->create &&
 	    (o->maxmsg || o->msgsize))
 		return " (limits: /proc/sys/fs/mqueue/msg_max and msgsize_max)";

@@ -186,7 +186,8 @@ stale_socket() {
 	[ "$status" -ne 99 ] || skip "cannot mount a tmpfs here"
 	assert_line "create=1"
 	assert_line "ring=1"
-	assert_output --partial "No space left on device"
+	assert_line "ipctool shm create: cannot create '/full': No space left on device (/dev/shm is full: see df /dev/shm)"
+	assert_line "ipctool recv: cannot open 'shm:/ring': No space left on device (/dev/shm is full: see df /dev/shm)"
 	refute_line full
 	refute_line ring
 	assert_line filler
