@@ -164,6 +164,8 @@ int cmd_objref(const char *text, struct objref *ref);
 void cmd_print_private_id(int id);
 /* Value parsers that report "ipctool X: --opt: 'v' is ...": 0 or -1. */
 int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out);
+/* A ring's --capacity: a power of two from RING_MIN_CAPACITY to RING_MAX_CAPACITY. */
+int cmd_opt_capacity(const char *text, uint64_t *out);
 int cmd_opt_duration(const char *opt, const char *text, int64_t *ms);
 int cmd_opt_mode(const char *opt, const char *text, mode_t *out);
 int cmd_opt_number(const char *opt, const char *text, long long min, long long max,

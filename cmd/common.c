@@ -14,6 +14,7 @@
 
 #include "../lib/copy.h"
 #include "../lib/parse.h"
+#include "../lib/ring.h"
 #include "../lib/table.h"
 
 const char *cmd_prog = "ipctool";
@@ -281,6 +282,20 @@ int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, 
 	}
 	cmd_warnx("%s: '%s' is %s", opt, text, why);
 	return -1;
+}
+
+int cmd_opt_capacity(const char *text, uint64_t *out)
+{
+	uint64_t v;
+
+	if (cmd_opt_size("--capacity", text, RING_MIN_CAPACITY, RING_MAX_CAPACITY, &v) < 0)
+		return -1;
+	if (v & (v - 1)) {
+		cmd_warnx("--capacity: '%s' is not a power of two (like 64K or 1M)", text);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 int cmd_opt_duration(const char *opt, const char *text, int64_t *ms)

@@ -60,12 +60,7 @@ static void shm_callback(poptContext pc, enum poptCallbackReason reason,
 		opt.reuse = true;
 		break;
 	case OPT_CAPACITY:
-		rc = cmd_opt_size("--capacity", arg, RING_MIN_CAPACITY, RING_MAX_CAPACITY,
-				  &opt.capacity);
-		if (rc == 0 && (opt.capacity & (opt.capacity - 1))) {
-			cmd_warnx("--capacity: '%s' is not a power of two (like 64K or 1M)", arg);
-			rc = -1;
-		}
+		rc = cmd_opt_capacity(arg, &opt.capacity);
 		break;
 	case OPT_READ:
 		opt.read = true;

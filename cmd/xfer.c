@@ -196,7 +196,7 @@ static int xfer_opts_apply(struct xfer_opts *o, poptContext pc, int opt, const c
 	case XOPT_MSGSIZE:
 		return cmd_opt_size("--msgsize", arg, 1, INT32_MAX, &o->msgsize);
 	case XOPT_CAPACITY:
-		return cmd_opt_size("--capacity", arg, 4096, 1ull << 40, &o->capacity);
+		return cmd_opt_capacity(arg, &o->capacity);
 	case XOPT_RM:
 		o->rm = true;
 		return 0;
@@ -374,6 +374,8 @@ static int xfer_check_msg_objects(const struct xfer_opts *o, const struct endpoi
 		return rc;
 	if (o->capacity && !endpoint_can(ep, TP_CAPACITY))
 		return cmd_usage_error("--capacity applies to shm: rings, not '%s'", ep->text);
+	if (o->capacity && !o->create)
+		return cmd_usage_error("--capacity applies to rings made with --create");
 	if (xfer_is_queue(ep) && (o->maxmsg || o->msgsize) && !o->create)
 		return cmd_usage_error("%s applies to queues made with --create",
 				       o->maxmsg ? "--maxmsg" : "--msgsize");

@@ -191,3 +191,16 @@ wait_for_reader() {
 	run ipctool recv -t 200ms "shm:$R"
 	assert_failure 124
 }
+
+@test "--capacity: not a power of two, or without --create, is a usage error before anything is made" {
+	run ipctool send --create --capacity 5000 "shm:$R" x
+	assert_failure 2
+	assert_output --partial "--capacity: '5000' is not a power of two (like 64K or 1M)"
+	run ipctool recv --create --capacity 2K "shm:$R"
+	assert_failure 2
+	assert_output --partial "--capacity: '2K' is too small (at least 4K)"
+	run ipctool recv --capacity 64K "shm:$R"
+	assert_failure 2
+	assert_output --partial "--capacity applies to rings made with --create"
+	assert_not_exists "/dev/shm$R"
+}
