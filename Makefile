@@ -105,9 +105,9 @@ XFER_PUMP_OBJ := $(addprefix $(BUILD)/cmd/,xfer.o xfer_pump.o xfer_meter.o commo
 $(BUILD)/tests/unit/test_xfer_pump: $(XFER_PUMP_OBJ)
 $(BUILD)/tests/unit/test_xfer_pump: UNIT_CMD_OBJ = $(XFER_PUMP_OBJ)
 
-$(BUILD)/tests/ipcobj: $(BUILD)/tests/ipcobj.o
+$(BUILD)/tests/ipcobj: $(BUILD)/tests/ipcobj.o $(BUILD)/libipctool.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< -lrt -lpthread $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
 # Kept, so that a second make finds them up to date.
 .SECONDARY: $(UNIT_BIN:=.o) $(TEST_HELPERS:=.o)

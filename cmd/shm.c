@@ -223,7 +223,7 @@ static int shm_open_failed(const char *verb, const char *text, const struct objr
  */
 static bool shm_ring_check(struct shm_seg *s, struct ring_info *ri, const char **why)
 {
-	static _Alignas(64) unsigned char head[RING_DATA_OFFSET];
+	_Alignas(64) unsigned char head[RING_DATA_OFFSET];
 	size_t got;
 
 	if (shm_read_head(s, head, sizeof(head), &got) < 0 || got < sizeof(head)) {

@@ -31,7 +31,6 @@
 #include "objref.h"
 
 #define IPCINFO_SHM_DIR "/dev/shm"
-#define IPCINFO_RING_MAGIC "IPCTRING"
 #define IPCINFO_MQUEUE_MAGIC 0x19800202 /* statfs f_type of an mqueue mount */
 
 /* Linux wants the caller to define this for semctl(2). */
@@ -54,5 +53,9 @@ void ipcinfo_set_stat(struct ipcinfo_obj *o, const struct stat *st);
  */
 int ipcinfo_read_table(const char *path, struct ipcinfo_list *list,
 		       int (*add)(struct ipcinfo_list *list, const char *line));
+
+/* Whether a segment of size bytes whose first len bytes are head holds a
+ * valid ring (the whole header checked, as shm info and attach check it). */
+bool ipcinfo_ring_head_ok(const void *head, size_t len, uint64_t size);
 
 #endif

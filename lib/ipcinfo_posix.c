@@ -1,5 +1,6 @@
 /* The POSIX sources of the inventory: /dev/mqueue and /dev/shm (segments, rings, semaphores). */
 #include "ipcinfo_impl.h"
+#include "ring.h"
 
 /* POSIX message queues */
 
@@ -116,22 +117,31 @@ static int ipcinfo_open_same(int dfd, const char *file, const struct stat *st)
 	return fd;
 }
 
+bool ipcinfo_ring_head_ok(const void *head, size_t len, uint64_t size)
+{
+	struct ring_info ri;
+
+	return len >= RING_DATA_OFFSET && ring_info(head, (size_t)size, &ri, NULL) == 0;
+}
+
 static void ipcinfo_shm_read(struct ipcinfo_obj *o, int dfd, const char *file,
 			     const struct stat *st)
 {
-	char magic[8];
+	/* Read, not mapped: a hole in a full /dev/shm reads as zeros. */
+	_Alignas(64) unsigned char head[RING_DATA_OFFSET];
+	ssize_t n;
 	int fd;
 
 	o->size = (uint64_t)st->st_size;
 	o->used = (uint64_t)st->st_blocks * 512;
 	o->has |= IPCINFO_HAS_SIZE | IPCINFO_HAS_USED;
-	if (st->st_size < (off_t)sizeof(magic))
+	if (st->st_size < (off_t)sizeof(head))
 		return;
 	fd = ipcinfo_open_same(dfd, file, st);
 	if (fd < 0)
 		return;
-	if (pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
-	    memcmp(magic, IPCINFO_RING_MAGIC, sizeof(magic)) == 0)
+	n = pread(fd, head, sizeof(head), 0);
+	if (n > 0 && ipcinfo_ring_head_ok(head, (size_t)n, o->size))
 		o->kind = IPCINFO_RING;
 	close(fd);
 }

@@ -1,5 +1,6 @@
 /* The System V sources of the inventory: /proc/sysvipc/{msg,shm,sem}, and rings in segments. */
 #include "ipcinfo_impl.h"
+#include "ring.h"
 
 /* System V: /proc/sysvipc/{msg,shm,sem}, one line per object after a header */
 
@@ -231,19 +232,17 @@ static bool ipcinfo_peek_mem(pid_t pid, unsigned long addr, char *buf, size_t le
 
 void ipcinfo_find_sysv_rings(struct ipcinfo_list *list)
 {
-	char magic[8];
+	_Alignas(64) unsigned char head[RING_DATA_OFFSET];
 	size_t i;
 
 	for (i = 0; i < list->n; i++) {
 		struct ipcinfo_obj *o = &list->v[i];
-		bool ok = false;
 
-		if (o->kind != IPCINFO_SHM || o->api != IPCINFO_SYSV || o->size < sizeof(magic) ||
-		    (o->mode & SHM_DEST))
+		if (o->kind != IPCINFO_SHM || o->api != IPCINFO_SYSV || o->size < sizeof(head) ||
+		    (o->mode & SHM_DEST) || !o->map_pid)
 			continue;
-		if (o->map_pid)
-			ok = ipcinfo_peek_mem(o->map_pid, o->map_addr, magic, sizeof(magic));
-		if (ok && memcmp(magic, IPCINFO_RING_MAGIC, sizeof(magic)) == 0)
+		if (ipcinfo_peek_mem(o->map_pid, o->map_addr, (char *)head, sizeof(head)) &&
+		    ipcinfo_ring_head_ok(head, sizeof(head), o->size))
 			o->kind = IPCINFO_RING;
 	}
 }

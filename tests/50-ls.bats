@@ -348,3 +348,15 @@ field() {
 	assert_failure 2
 	assert_output --partial "no verb of sem prints a table"
 }
+
+@test "a segment with a ring's magic but no valid ring is a segment to ls, shm ls and rm --all=ring alike" {
+	local m=/$(uniq_name magic)
+	POSIX_FILES+=("/dev/shm$m")
+	head -c 65536 /dev/zero >"/dev/shm$m"
+	printf IPCTRING | dd of="/dev/shm$m" conv=notrunc status=none
+	[ "$(field "shm:$m" kind)" = shm ]
+	run ipctool shm ls -n -o NAME,RING
+	assert_line --regexp "^$m +no$"
+	run ipctool rm --all=ring --dry-run
+	refute_output --partial "would remove shm:$m"
+}

@@ -3,10 +3,10 @@
  * ipctool command or ipcmk does (built by `make unit` as BUILD/tests/ipcobj).
  *   ipcobj mq NAME [READY]     POSIX queue (4 x 64 bytes, mode 0640) holding
  *                              "hello" and "world!"; with READY, keep it open
- *   ipcobj shm|ring NAME [READY]  64 KiB POSIX segment, a ring's magic for ring;
+ *   ipcobj shm|ring NAME [READY]  64 KiB POSIX segment, an empty 32K ring for ring;
  *                              with READY (a FIFO), map it, write "ready" to READY, wait
  *   ipcobj sem NAME VALUE      POSIX semaphore
- *   ipcobj sysvring KEY READY  System V segment with a ring's magic, held attached
+ *   ipcobj sysvring KEY READY  System V segment holding an empty ring, held attached
  *   ipcobj ftokshm PATH PROJ   System V segment keyed ftok(PATH, PROJ); prints its id
  *   ipcobj sock PATH           a UNIX socket file left behind by a dead listener
  */
@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "../lib/ring.h"
 
 /* Say "ready" through the FIFO READY (the test reads it), then wait. */
 static int hold(const char *ready)
@@ -38,6 +40,8 @@ static int hold(const char *ready)
 
 int main(int argc, char **argv)
 {
+	const char *why;
+
 	if (argc < 3)
 		return 2;
 	if (strcmp(argv[1], "mq") == 0) {
@@ -72,7 +76,12 @@ int main(int argc, char **argv)
 			perror(argv[2]);
 			return 1;
 		}
-		memcpy(p, strcmp(argv[1], "ring") == 0 ? "IPCTRING" : "not ring", 8);
+		if (strcmp(argv[1], "ring") != 0)
+			memcpy(p, "not ring", 8);
+		else if (ring_format(p, 65536, 32768, &why) < 0) {
+			fprintf(stderr, "%s: %s\n", argv[2], why);
+			return 1;
+		}
 		return argc > 3 ? hold(argv[3]) : 0;
 	}
 	if (strcmp(argv[1], "sysvring") == 0 && argc > 3) {
@@ -83,7 +92,10 @@ int main(int argc, char **argv)
 			perror(argv[2]);
 			return 1;
 		}
-		memcpy(p, "IPCTRING", 8);
+		if (ring_format(p, 65536, 32768, &why) < 0) {
+			fprintf(stderr, "%s: %s\n", argv[2], why);
+			return 1;
+		}
 		return hold(argv[3]);
 	}
 	if (strcmp(argv[1], "ftokshm") == 0 && argc > 3) {
