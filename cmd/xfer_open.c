@@ -166,7 +166,7 @@ static int xfer_open_fifo(struct xfer_stream *s, const struct xfer_opts *o,
 	if (s->role == XFER_SENDER)
 		s->fd = fifo_open_write(path, d, o->wait);
 	else
-		s->fd = fifo_open_read(path, d);
+		s->fd = fifo_open_read(path, d, o->wait);
 	if (s->fd < 0)
 		return xfer_open_failed(s, "open", NULL);
 	fifo_grow(s->fd, o->bufsize);

@@ -131,7 +131,7 @@ static int bench_endpoint_attach(struct bench_chan *c, const char **why)
 		return bench_fd_attach(c, why);
 	deadline_start(&d, 5000);
 	if (c->child)
-		fd = fifo_open_read(c->ep->path, &d);
+		fd = fifo_open_read(c->ep->path, &d, false);
 	else
 		fd = fifo_open_write(c->ep->path, &d, true);
 	if (fd < 0)

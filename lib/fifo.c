@@ -59,14 +59,18 @@ static int fifo_block(int fd)
 	return fd;
 }
 
-int fifo_open_read(const char *path, const struct deadline *d)
+int fifo_open_read(const char *path, const struct deadline *d, bool wait)
 {
 	struct pollfd pfd;
+	unsigned step = 0;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
+	while ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno != ENOENT || !wait)
+			return -1;
+		if (deadline_retry(d, &step) < 0)
+			return -1;
+	}
 	if (fifo_check(fd) < 0)
 		return -1;
 	/* Linux reports no hang-up on a FIFO no writer has opened since we

@@ -16,10 +16,10 @@
 int fifo_create(const char *path, mode_t mode, bool reuse, bool *created);
 /*
  * Open for reading and wait, until the deadline, for a writer to appear
- * (ETIMEDOUT). A path that is not a FIFO is refused: EINVAL, or ELOOP for
- * a symlink, which is never followed.
+ * (ETIMEDOUT); with wait, for the FIFO to appear first. A path that is not
+ * a FIFO is refused: EINVAL, or ELOOP for a symlink, which is never followed.
  */
-int fifo_open_read(const char *path, const struct deadline *d);
+int fifo_open_read(const char *path, const struct deadline *d, bool wait);
 /*
  * Open for writing, waiting until the deadline for a reader (ETIMEDOUT).
  * With wait, a missing path is waited for too; otherwise ENOENT at once.

@@ -84,6 +84,23 @@ setup() {
 	assert_output "late"
 }
 
+@test "fifo: recv --wait waits for the FIFO to appear, as send --wait does" {
+	local f=$TEST_DIR/$(uniq_name fifo)
+	run ipctool recv "fifo:$f"
+	assert_failure 1
+	assert_output --partial "cannot open 'fifo:$f': No such file or directory (create it with --create, or wait with --wait)"
+	bg ipctool recv --wait=20s -t 20s "fifo:$f" >"$TEST_DIR/out"
+	local reader=$BG_PID
+	sleep 0.3
+	ipctool send --create --wait=20s "fifo:$f" early
+	bg_exits "$reader" 0
+	[ "$(cat "$TEST_DIR/out")" = early ]
+	rm -f "$f"
+	run ipctool recv --wait=300ms "fifo:$f"
+	assert_failure 124
+	assert_output "ipctool recv: timed out waiting for a sender on 'fifo:$f'"
+}
+
 @test "fifo: recv -k keeps reading across writers until --count" {
 	local f=$TEST_DIR/$(uniq_name fifo)
 	bg ipctool recv -k --create --rm -c 3 "fifo:$f"

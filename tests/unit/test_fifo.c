@@ -146,7 +146,7 @@ static void test_open_refuses_others(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	errno = 0;
-	assert_int_equal(fifo_open_read(file, &d), -1);
+	assert_int_equal(fifo_open_read(file, &d, false), -1);
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
 	assert_int_equal(fifo_open_write(file, &d, false), -1);
@@ -155,7 +155,7 @@ static void test_open_refuses_others(void **state)
 	assert_int_equal(fifo_create(fifo, 0600, false, &created), 0);
 	assert_int_equal(symlink(fifo, link), 0);
 	errno = 0;
-	assert_int_equal(fifo_open_read(link, &d), -1);
+	assert_int_equal(fifo_open_read(link, &d, false), -1);
 	assert_int_equal(errno, ELOOP);
 	errno = 0;
 	assert_int_equal(fifo_open_write(link, &d, false), -1);
@@ -174,7 +174,7 @@ static void test_open_missing_and_timeouts(void **state)
 	assert_int_equal(fifo_open_write(in_dir("nothere"), &d, false), -1);
 	assert_int_equal(errno, ENOENT);
 	errno = 0;
-	assert_int_equal(fifo_open_read(in_dir("nothere"), &d), -1);
+	assert_int_equal(fifo_open_read(in_dir("nothere"), &d, false), -1);
 	assert_int_equal(errno, ENOENT);
 	/* Waiting for a path that never comes ends at the deadline. */
 	deadline_start(&d, 10);
@@ -190,7 +190,7 @@ static void test_open_missing_and_timeouts(void **state)
 	assert_int_equal(errno, ETIMEDOUT);
 	deadline_start(&d, 10);
 	errno = 0;
-	assert_int_equal(fifo_open_read(fifo, &d), -1);
+	assert_int_equal(fifo_open_read(fifo, &d, false), -1);
 	assert_int_equal(errno, ETIMEDOUT);
 }
 
@@ -212,7 +212,7 @@ static void test_open_pair(void **state)
 	assert_true(w >= 0);
 	/* A writer with data there: the reader opens. */
 	assert_int_equal(write(w, "hi", 2), 2);
-	r = fifo_open_read(fifo, &d);
+	r = fifo_open_read(fifo, &d, false);
 	assert_true(r >= 0);
 	/* Both come back blocking. */
 	fl = fcntl(r, F_GETFL);
