@@ -250,7 +250,12 @@ static int serve_posix_spawn(const struct serve *sv, pid_t *pid,
 	sigaddset(&dfl, SIGINT);
 	sigaddset(&dfl, SIGHUP);
 	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* Its own process group, so that a stop reaches what it started too
+	 * (a shell's children); a terminal's Ctrl-C reaches serve alone, which
+	 * gives the commands --grace. */
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					POSIX_SPAWN_SETPGROUP);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
 	rc = posix_spawnp(pid, sv->so->command[0], fa, &attr, (char *const *)sv->so->command, env);
@@ -365,8 +370,11 @@ static void serve_kill_all(struct serve *sv, int sig)
 {
 	long long i;
 
+	/* Each job leads its process group; a handler just forked may not
+	 * have made its own yet. */
 	for (i = 0; i < sv->njobs; i++)
-		kill(sv->jobs[i].pid, sig);
+		if (kill(-sv->jobs[i].pid, sig) < 0 && errno == ESRCH)
+			kill(sv->jobs[i].pid, sig);
 }
 
 /*
@@ -411,7 +419,7 @@ static void serve_handler_stop(int sig)
 	pid_t pid = serve_command_pid;
 
 	if (pid > 0)
-		kill(pid, sig);
+		kill(-pid, sig);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -656,6 +664,8 @@ static void serve_child_init(int sfd)
 	sigset_t stop;
 
 	close(sfd);
+	/* A process group of its own, as a command serve starts has. */
+	setpgid(0, 0);
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);

@@ -551,3 +551,20 @@ sys.stdout.write(out.decode())' "$TEST_DIR/s"
 	assert_success
 	assert_output "$nobody"
 }
+
+@test "SIGTERM: a command's own children go with it (each command is a process group)" {
+	# sh waits for its sleep: SIGTERM to sh alone would leave the sleep.
+	serve_bg -v "unix:$TEST_DIR/s" -- sh -c 'sleep 100 & echo $! >>"$0"; wait' "$TEST_DIR/pids"
+	local pid=$BG_PID i
+	wait_for_path "$TEST_DIR/s"
+	"$IPCTOOL" call -q 0 "unix:$TEST_DIR/s" </dev/null 3>&-
+	wait_for_nonempty "$TEST_DIR/pids"
+	kill -TERM "$pid"
+	bg_exits "$pid" 0
+	for i in $(seq 200); do
+		kill -0 "$(cat "$TEST_DIR/pids")" 2>/dev/null || break
+		sleep 0.05
+	done
+	run kill -0 "$(cat "$TEST_DIR/pids")"
+	assert_failure
+}
