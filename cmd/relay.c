@@ -137,7 +137,7 @@ int cmd_relay(int argc, const char **argv)
 	poptContext pc = cmd_popt(argc, argv, relay_options);
 	struct endpoint src_ep, dst_ep;
 	struct relay_side src, dst;
-	struct xfer_opts o, src_o;
+	struct xfer_opts o, src_o, dst_o;
 	struct xfer_meter m;
 	const char **args;
 	int opt, nargs, rc;
@@ -170,10 +170,11 @@ int cmd_relay(int argc, const char **argv)
 	dst.message = endpoint_is_message(&dst_ep);
 	/* DEST first: --wait waits for it, and nothing is taken from the
 	 * source before there is somewhere to put it. */
-	rc = relay_open(&dst, &o, XFER_SENDER);
+	xfer_relay_side(&dst_o, &o, &dst_ep, &src_ep, XFER_SENDER);
+	rc = relay_open(&dst, &dst_o, XFER_SENDER);
 	if (rc == EXIT_OK) {
 		/* SOURCE's options: --wait was DEST's alone. */
-		src_o = o;
+		xfer_relay_side(&src_o, &o, &src_ep, &dst_ep, XFER_RECEIVER);
 		src_o.wait = false;
 		rc = relay_open(&src, &src_o, XFER_RECEIVER);
 	}

@@ -412,11 +412,80 @@ int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xf
 	return xfer_check_msg_objects(o, ep);
 }
 
-int xfer_check_relay(const struct xfer_opts *o, const struct endpoint *src,
+/* Which of relay's side options ep takes. */
+enum {
+	XSIDE_CREATE = 1 << 0, XSIDE_REUSE = 1 << 1, XSIDE_MODE = 1 << 2, XSIDE_RM = 1 << 3,
+	XSIDE_CAPACITY = 1 << 4, XSIDE_MAXMSG = 1 << 5, XSIDE_MSGSIZE = 1 << 6,
+	XSIDE_ALLOW = 1 << 7,
+};
+
+static unsigned xfer_side_takes(const struct endpoint *ep)
+{
+	unsigned t = 0;
+
+	if (endpoint_can(ep, TP_CREATE))
+		t |= XSIDE_CREATE | XSIDE_MODE | XSIDE_REUSE;
+	if (endpoint_can(ep, TP_REUSE))
+		t |= XSIDE_REUSE;
+	if (endpoint_can(ep, TP_SOCKET) && endpoint_can(ep, TP_ABSTRACT) && !ep->is_abstract)
+		t |= XSIDE_MODE | XSIDE_REUSE;
+	if (endpoint_can(ep, TP_RM))
+		t |= XSIDE_RM;
+	if (endpoint_can(ep, TP_CAPACITY))
+		t |= XSIDE_CAPACITY;
+	if (endpoint_can(ep, TP_MAXMSG))
+		t |= XSIDE_MAXMSG;
+	if (endpoint_can(ep, TP_MAXMSG) || endpoint_can(ep, TP_CAPACITY))
+		t |= XSIDE_MSGSIZE;
+	if (endpoint_can(ep, TP_ABSTRACT))
+		t |= XSIDE_ALLOW;
+	return t;
+}
+
+void xfer_relay_side(struct xfer_opts *v, const struct xfer_opts *o, const struct endpoint *ep,
+		     const struct endpoint *other, enum xfer_role role)
+{
+	/* What the other side takes and this one does not is the other's. */
+	unsigned drop = xfer_side_takes(other) & ~xfer_side_takes(ep);
+
+	*v = *o;
+	if (role == XFER_RECEIVER)
+		v->listen = false;
+	else
+		v->connect = false;
+	if (drop & XSIDE_CREATE)
+		v->create = false;
+	if (drop & XSIDE_REUSE)
+		v->reuse = false;
+	if (drop & XSIDE_MODE)
+		v->mode_set = false;
+	if (drop & XSIDE_RM)
+		v->rm = false;
+	if (drop & XSIDE_CAPACITY)
+		v->capacity = 0;
+	if (drop & XSIDE_MAXMSG)
+		v->maxmsg = 0;
+	if (drop & XSIDE_MSGSIZE)
+		v->msgsize = 0;
+	if (drop & XSIDE_ALLOW)
+		memset(&v->allow, 0, sizeof(v->allow));
+}
+
+int xfer_check_relay(const struct xfer_opts *all, const struct endpoint *src,
 		     const struct endpoint *dst)
 {
 	bool src_msg = endpoint_is_message(src), dst_msg = endpoint_is_message(dst);
+	struct xfer_opts so, dopt, *o = &dopt;
 	int rc = EXIT_OK;
+
+	xfer_relay_side(&so, all, src, dst, XFER_RECEIVER);
+	xfer_relay_side(&dopt, all, dst, src, XFER_SENDER);
+	if (all->listen && !endpoint_can(dst, TP_SOCKET))
+		return cmd_usage_error("--listen applies to socket endpoints, not '%s' (it is "
+				       "DEST's)", dst->text);
+	if (all->connect && !endpoint_can(src, TP_SOCKET))
+		return cmd_usage_error("--connect applies to socket endpoints, not '%s' (it is "
+				       "SOURCE's)", src->text);
 
 	if (o->priority_set && !endpoint_can(dst, TP_PRIORITY))
 		return cmd_usage_error("--priority sets the priority on a POSIX queue DEST, not '%s'",
@@ -430,9 +499,9 @@ int xfer_check_relay(const struct xfer_opts *o, const struct endpoint *src,
 	/* A stream side next to a message side is checked as that side's
 	 * framing input or output only (as before: not at all). */
 	if (src_msg)
-		rc = xfer_check_msg_objects(o, src);
+		rc = xfer_check_msg_objects(&so, src);
 	else if (!dst_msg)
-		rc = xfer_check_stream(o, src);
+		rc = xfer_check_stream(&so, src);
 	if (rc == EXIT_OK && dst_msg)
 		rc = xfer_check_msg_objects(o, dst);
 	else if (rc == EXIT_OK && !src_msg)

@@ -86,7 +86,17 @@ int xfer_check_stream(const struct xfer_opts *o, const struct endpoint *ep);
 int xfer_check_msg(const struct xfer_opts *o, const struct endpoint *ep, enum xfer_role role);
 /* call and serve: a socket (the message ones checked by the caller), then xfer_check_stream. */
 int xfer_check_stream_socket(const struct xfer_opts *o, const struct endpoint *ep);
-/* Usage checks of relay: --priority is DEST's, --type SOURCE's. */
+/*
+ * relay: the options as one side (ep, whose role is role, next to other)
+ * takes them: --listen is DEST's, --connect SOURCE's, and an object option
+ * (--create, --reuse, --mode, --rm, --capacity, --maxmsg, --msgsize,
+ * --allow-uid/gid) that this side does not take but the other does is the
+ * other's. One that neither takes stays, for the checks to refuse.
+ */
+void xfer_relay_side(struct xfer_opts *v, const struct xfer_opts *o, const struct endpoint *ep,
+		     const struct endpoint *other, enum xfer_role role);
+/* Usage checks of relay, each side with its options: --priority is DEST's,
+ * --type SOURCE's. */
 int xfer_check_relay(const struct xfer_opts *o, const struct endpoint *src,
 		     const struct endpoint *dst);
 

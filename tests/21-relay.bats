@@ -94,3 +94,35 @@ teardown() {
 	assert_output --partial "SOURCE DEST"
 	assert_output --partial "--framing"
 }
+
+@test "each option goes to the side that takes it: --listen DEST's, --connect SOURCE's, --capacity the ring's" {
+	# --listen: DEST listens, the queue SOURCE takes no part in it.
+	ipctool mq create "$A"
+	ipctool send --eof "mq:$A" one two
+	bg ipctool relay --listen --eof "mq:$A" "unix:$TEST_DIR/l"
+	local relay=$BG_PID
+	run ipctool recv --connect --wait=10s -t 10s "unix:$TEST_DIR/l"
+	assert_success
+	assert_output $'one\ntwo'
+	bg_exits "$relay" 0
+	# --connect: SOURCE connects, the queue DEST takes no part in it.
+	bg ipctool send --listen "unix:$TEST_DIR/c" x y
+	wait_for_path "$TEST_DIR/c"
+	ipctool mq create "$B"
+	ipctool relay --connect -c 2 "unix:$TEST_DIR/c" "mq:$B"
+	run ipctool recv -c 2 "mq:$B"
+	assert_output $'x\ny'
+	# --create makes both; --capacity is the ring's, --maxmsg the queue's.
+	ipctool mq rm "$B"
+	ipctool send "mq:$A" q
+	run ipctool relay --create --reuse --capacity 64K --maxmsg 4 --msgsize 1K --rm -c 1 \
+		"mq:$A" "shm:$B"
+	assert_success
+	# An option no side takes is still a usage error.
+	run ipctool relay --listen "mq:$A" "mq:$B"
+	assert_failure 2
+	assert_output --partial "--listen applies to socket endpoints"
+	run ipctool relay --capacity 64K --create "mq:$A" "mq:$B"
+	assert_failure 2
+	assert_output --partial "--capacity applies to"
+}
