@@ -267,7 +267,6 @@ void cmd_print_private_id(int id)
 int cmd_opt_size(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
 {
 	const char *why;
-
 	char bound[32];
 	uint64_t v;
 

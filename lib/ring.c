@@ -178,11 +178,6 @@ static uint64_t ring_load_magic(const void *base)
 	return __atomic_load_n((const uint64_t *)base, __ATOMIC_ACQUIRE);
 }
 
-bool ring_probe(const void *base, size_t size)
-{
-	return size >= RING_DATA_OFFSET && ring_load_magic(base) == ring_magic_word();
-}
-
 /* Validate the header fields; the segment may change under us, so each
  * field is read once into a local. */
 static int ring_check_header(const unsigned char *base, size_t size, uint64_t *capacity,

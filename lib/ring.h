@@ -136,8 +136,6 @@ size_t ring_max_record(uint64_t capacity);
  * EINVAL (with *why) when capacity is not a power of two or does not fit.
  */
 int ring_format(void *base, size_t size, uint64_t capacity, const char **why);
-/* Whether the region starts with the ring magic. */
-bool ring_probe(const void *base, size_t size);
 /*
  * Validate the header and attach as a writer or reader, taking a pid slot
  * (EUSERS when all are taken). Fails with EAGAIN when the segment is still

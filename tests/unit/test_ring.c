@@ -77,6 +77,7 @@ static void fill(unsigned char *buf, size_t len, unsigned seed)
 static void test_format_rejects_bad_capacity(void **state)
 {
 	unsigned char *base = map_shared(RING_DATA_OFFSET + 3 * 4096);
+	struct ring_info info;
 	const char *why = NULL;
 
 	(void)state;
@@ -85,7 +86,8 @@ static void test_format_rejects_bad_capacity(void **state)
 	assert_int_equal(ring_format(base, RING_DATA_OFFSET + 3 * 4096, 16384, &why), -1);
 	assert_int_equal(ring_format(base, RING_DATA_OFFSET + 3 * 4096, 2048, &why), -1);
 	assert_int_equal(ring_format(base, RING_DATA_OFFSET + 3 * 4096, 8192, &why), 0);
-	assert_true(ring_probe(base, RING_DATA_OFFSET + 3 * 4096));
+	assert_int_equal(ring_info(base, RING_DATA_OFFSET + 3 * 4096, &info, &why), 0);
+	assert_int_equal(info.capacity, 8192);
 	assert_int_equal(ring_capacity_for(RING_DATA_OFFSET + 3 * 4096), 8192);
 	assert_int_equal(ring_capacity_for(100), 0);
 	munmap(base, RING_DATA_OFFSET + 3 * 4096);
@@ -251,12 +253,13 @@ static void test_truncated_while_waiting(void **state)
 static void test_magic_word(void **state)
 {
 	struct fixture *f = *state;
+	struct ring_info info;
 	struct ring r;
 	const char *why = NULL;
 
-	assert_true(ring_probe(f->base, f->size));
+	assert_int_equal(ring_info(f->base, f->size, &info, &why), 0);
 	memset(f->base, 0, 8);
-	assert_false(ring_probe(f->base, f->size));
+	assert_int_equal(ring_info(f->base, f->size, &info, &why), -1);
 	assert_int_equal(ring_attach(&r, f->base, f->size, RING_READER, &f->now, &why), -1);
 	assert_int_equal(errno, EAGAIN);
 	memcpy(f->base, "IPCTRINH", 8);
