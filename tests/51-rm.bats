@@ -108,14 +108,22 @@ wait_for_attached() {
 	assert_line "would remove shm:key:$key"
 	refute_line "would remove shm:$plain"
 	refute_line --partial "would remove shm:key:$(key_of -m "$sm")"
-	run ipctool rm --all=ring,posix -v
-	assert_success
-	assert_line "removed shm:$ring"
-	refute_line "removed shm:$plain"
-	[ ! -e "/dev/shm$ring" ]
+	[ -e "/dev/shm$ring" ]
 	[ -e "/dev/shm$plain" ]
-	ipctool ls "shm:id:$sm" >/dev/null
-	ipctool ls "shm:id:$svring" >/dev/null
+}
+
+# rm --all without --dry-run removes every object of its user on the
+# machine: the suites run it only in a private IPC namespace (and mount
+# namespace, with their own /dev/shm and /dev/mqueue), never beside the
+# machine's objects.
+in_private_ipc() {
+	unshare --ipc --mount true 2>/dev/null ||
+		skip "rm --all would remove every object of this user on the machine: needs a private IPC namespace (root and unshare(1))"
+	run unshare --ipc --mount --propagation private sh -c '
+		mount -t tmpfs -o mode=1777 none /dev/shm || exit 99
+		mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue || exit 99
+		'"$1" _ "$IPCTOOL" "$IPCOBJ"
+	[ "$status" -ne 99 ] || skip "cannot mount a private /dev/shm and /dev/mqueue here"
 }
 
 @test "--all removes only the caller's own objects" {
@@ -123,23 +131,46 @@ wait_for_attached() {
 	command -v setpriv >/dev/null || skip "no setpriv(1)"
 	local as_nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 	$as_nobody "$IPCTOOL" --version >/dev/null 2>&1 || skip "nobody cannot run $IPCTOOL"
-	local mine=/$(uniq_name mine) theirs=/$(uniq_name theirs) tid out
-	posix shm "$mine"
-	POSIX_FILES+=("/dev/shm$theirs")
-	$as_nobody "$IPCOBJ" shm "$theirs"
-	out=$($as_nobody ipcmk -S 1)
-	tid=${out##*: }
-	SYSV_IDS+=("-s:$tid")
-	# As nobody, --all takes nobody's objects and leaves root's alone.
-	run $as_nobody "$IPCTOOL" rm --all -v
-	assert_success
-	assert_line "removed shm:$theirs"
+	in_private_ipc '
+		nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+		"$2" shm /mine
+		$nobody "$2" shm /theirs
+		$nobody ipcmk -S 1 >/dev/null
+		ipcmk -S 1 >/dev/null
+		# As nobody, --all takes nobody'"'"'s objects and leaves root'"'"'s alone.
+		$nobody "$1" rm --all -v; echo "rc=$?"
+		ls /dev/shm
+		ipcs -s | awk "/^0x/ { print \"sem \" \$3 }"'
+	assert_line "rc=0"
+	assert_line "removed shm:/theirs"
 	assert_line --regexp "^removed sem:key:0x[0-9a-f]{8}$"
-	refute_line "removed shm:$mine"
-	[ ! -e "/dev/shm$theirs" ]
-	[ -e "/dev/shm$mine" ]
-	run ipctool ls "sem:id:$tid"
-	assert_failure 1
+	refute_line "removed shm:/mine"
+	refute_line theirs
+	assert_line mine
+	assert_line "sem root"
+	refute_line "sem nobody"
+}
+
+@test "--all removes every kind it lists: segments, rings, queues, semaphores" {
+	in_private_ipc '
+		"$1" shm create /plain -s 4K
+		"$1" shm create /ring --capacity 4K
+		"$1" mq create /q
+		"$1" sem create /s
+		ipcmk -M 4096 >/dev/null
+		ipcmk -Q >/dev/null
+		"$1" rm --all=ring -v; echo "ring rc=$?"
+		"$1" rm --all -v; echo "all rc=$?"
+		echo "left: $(ls -A /dev/shm /dev/mqueue | grep -cv -e "^/dev" -e "^\$") $(ipcs | grep -c "^0x")"'
+	assert_line "removed shm:/ring"
+	assert_line "ring rc=0"
+	assert_line "removed shm:/plain"
+	assert_line "removed mq:/q"
+	assert_line "removed sem:/s"
+	assert_line --regexp "^removed shm:key:0x[0-9a-f]{8}$"
+	assert_line --regexp "^removed mq:key:0x[0-9a-f]{8}$"
+	assert_line "all rc=0"
+	assert_line "left: 0 0"
 }
 
 @test "--stale keeps an object a live process maps, removes one nobody uses" {
@@ -175,7 +206,8 @@ wait_asleep() {
 	run ipctool rm --stale -v "sem:id:$ss"
 	assert_success
 	assert_output "ipctool rm: kept 'sem:id:$ss': a process is waiting on it"
-	run ipctool rm --all --stale -v
+	# (--dry-run: the machine's other idle objects stay.)
+	run ipctool rm --all --stale --dry-run -v
 	assert_line "ipctool rm: kept 'sem:key:$(key_of -s "$ss")': a process is waiting on it"
 	ipcs -s -i "$ss" >/dev/null
 }
@@ -189,7 +221,7 @@ wait_asleep() {
 	run ipctool rm --stale -v "mq:key:$key"
 	assert_success
 	assert_output "ipctool rm: kept 'mq:key:$key': a process is blocked sending to or receiving from it"
-	run ipctool rm --all=mq,sysv --stale -v
+	run ipctool rm --all=mq,sysv --stale --dry-run -v
 	assert_line "ipctool rm: kept 'mq:key:$key': a process is blocked sending to or receiving from it"
 	ipcs -q -i "$sq" >/dev/null
 }
