@@ -75,10 +75,14 @@ static int mq_create(int argc, const char **argv)
 			break;
 		}
 		r = xfer_open_msg(&me, &o, &ep, XFER_RECEIVER);
-		if (r == EXIT_OK)
-			msgend_close(&me);
-		else
+		if (r != EXIT_OK) {
 			rc = r;
+			continue;
+		}
+		/* Its only name: on standard output, as shm create prints it. */
+		if (ep.obj.is_private)
+			cmd_print_private_id(me.id);
+		msgend_close(&me);
 	}
 	poptFreeContext(pc);
 	return rc;

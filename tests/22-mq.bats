@@ -105,8 +105,9 @@ teardown() {
 	assert_failure 1
 	assert_output --partial "File exists"
 	ipctool mq create --reuse "$Q"
-	run ipctool mq create key:private
+	# The id on standard output, as shm create and sem create print it.
+	run --separate-stderr ipctool mq create key:private
 	assert_success
-	assert_output --regexp "created 'mq:id:[0-9]+'"
-	ipctool mq rm "$(echo "$output" | sed -n "s/.*'mq:\(id:[0-9]*\)'.*/\1/p")"
+	assert_output --regexp "^id:[0-9]+$"
+	ipctool mq rm "$output"
 }
