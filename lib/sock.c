@@ -96,7 +96,11 @@ static int sock_unix_bound_in_proc(const char *path)
 	while (found == 0 && getline(&line, &cap, f) > 0) {
 		size_t nlen;
 
-		if (ipcinfo_parse_unix_line(line, &o) < 0 || !o.name[0] || o.name[0] == '@')
+		/* A listener, or a bound datagram socket (unconnected); not a
+		 * connection a listener accepted, which bears its name and
+		 * outlives it. */
+		if (ipcinfo_parse_unix_line(line, &o) < 0 || !o.name[0] || o.name[0] == '@' ||
+		    (!o.listening && o.sockstate != 1))
 			continue;
 		nlen = strlen(o.name);
 		if (strcmp(o.name, path) == 0 ||

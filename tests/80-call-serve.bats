@@ -568,3 +568,26 @@ sys.stdout.write(out.decode())' "$TEST_DIR/s"
 	run kill -0 "$(cat "$TEST_DIR/pids")"
 	assert_failure
 }
+
+@test "a killed serve's socket file is stale although a command still holds a connection: --reuse and rm take it" {
+	serve_bg "unix:$TEST_DIR/s" sleep 30
+	local pid=$BG_PID child i
+	wait_for_path "$TEST_DIR/s"
+	bg ipctool call -t 20s "unix:$TEST_DIR/s" </dev/null
+	for i in $(seq 2000); do child=$(pgrep -P "$pid") && break; sleep 0.005; done
+	[ -n "$child" ]
+	kill -KILL "$pid"
+	wait "$pid" || true
+	# The command's accepted connection still names the path in
+	# /proc/net/unix, but nobody listens there.
+	run ipctool call "unix:$TEST_DIR/s" </dev/null
+	assert_failure 1
+	assert_output --partial "Connection refused"
+	run ipctool rm --dry-run "unix:$TEST_DIR/s"
+	assert_success
+	serve_bg --reuse "unix:$TEST_DIR/s" cat
+	run ipctool call --wait=10s -t 10s "unix:$TEST_DIR/s" hello
+	kill "$child"
+	assert_success
+	assert_output hello
+}
