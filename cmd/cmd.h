@@ -4,6 +4,7 @@
 
 #include <popt.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +69,18 @@ extern const char cmd_version[];
 
 /* "ipctool send", for messages; set by main before a command runs. */
 extern const char *cmd_prog;
+/*
+ * The standard descriptors (bit fd) that were closed when ipctool started:
+ * main holds each with a placeholder that every read and write fails
+ * (nothing of ours goes astray), and that closes on exec.
+ */
+extern unsigned cmd_std_closed;
+/* In a child about to exec a command: those descriptors become /dev/null,
+ * so that the command's first open(2) is not its standard error. */
+void cmd_std_for_exec(void);
+/* The same for posix_spawn, but for the descriptors in given (bit fd),
+ * which the caller's file actions set. */
+void cmd_std_spawn_actions(posix_spawn_file_actions_t *fa, unsigned given);
 extern const struct cmd *cmd_current;
 
 /*

@@ -2,6 +2,7 @@
 #include "cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -18,6 +19,7 @@
 #include "../lib/table.h"
 
 const char *cmd_prog = "ipctool";
+unsigned cmd_std_closed;
 const struct cmd *cmd_current;
 
 /*
@@ -254,6 +256,30 @@ int cmd_objref(const char *text, struct objref *ref)
 		return 0;
 	cmd_warnx("'%s' is %s", text, why);
 	return -1;
+}
+
+void cmd_std_for_exec(void)
+{
+	int fd, null;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (!(cmd_std_closed & (1u << fd)))
+			continue;
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0 && null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
+	}
+}
+
+void cmd_std_spawn_actions(posix_spawn_file_actions_t *fa, unsigned given)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if ((cmd_std_closed & ~given) & (1u << fd))
+			posix_spawn_file_actions_addopen(fa, fd, "/dev/null", O_RDWR, 0);
 }
 
 void cmd_print_private_id(int id)

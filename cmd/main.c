@@ -200,6 +200,7 @@ static void main_hold_std_fds(void)
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
 			continue;
 		/* The lowest free descriptor: fd itself. */
+		cmd_std_closed |= 1u << fd;
 		if (open("/dev/null", O_PATH | O_CLOEXEC) != fd) {
 			static const char msg[] = "ipctool: cannot open /dev/null for a closed "
 						  "standard descriptor\n";

@@ -402,6 +402,7 @@ static void sem_run_child(const char **cmd, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(128 + SIGKILL);
+	cmd_std_for_exec();
 	execvp(cmd[0], (char *const *)cmd);
 	cmd_warn("cannot run '%s'", cmd[0]);
 	_exit(errno == ENOENT ? 127 : 126);

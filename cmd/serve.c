@@ -309,6 +309,7 @@ static void serve_spawn(struct serve *sv, int fd, uid_t uid)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, fd, STDOUT_FILENO);
+	cmd_std_spawn_actions(&fa, 1u << STDIN_FILENO | 1u << STDOUT_FILENO);
 	rc = serve_posix_spawn(sv, &pid, &fa, env);
 	posix_spawn_file_actions_destroy(&fa);
 	serve_env_free(env);
@@ -457,6 +458,7 @@ static int serve_command(const struct serve *sv, char **env, const char *in, siz
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, ip[0], STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, op[1], STDOUT_FILENO);
+	cmd_std_spawn_actions(&fa, 1u << STDIN_FILENO | 1u << STDOUT_FILENO);
 	rc = serve_posix_spawn(sv, pidp, &fa, env);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc == 0)

@@ -167,6 +167,15 @@ bg_exits() {
 	assert_output 1
 }
 
+@test "sem run: a standard descriptor closed for ipctool is /dev/null for COMMAND" {
+	ipctool sem create "$S"
+	# Else COMMAND's first open(2) would become its standard error.
+	ipctool sem run "$S" -- sh -c 'readlink /proc/$$/fd/2 >"$0"; readlink /proc/$$/fd/0 >>"$0"' \
+		"$TEST_DIR/fds" 2>&- <&-
+	run cat "$TEST_DIR/fds"
+	assert_output $'/dev/null\n/dev/null'
+}
+
 @test "sem run: a COMMAND's status 2 is passed on without ipctool's usage line" {
 	ipctool sem create "$S"
 	run -2 ipctool sem run "$S" -- sh -c 'echo inside; exit 2'

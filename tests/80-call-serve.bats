@@ -591,3 +591,12 @@ sys.stdout.write(out.decode())' "$TEST_DIR/s"
 	assert_success
 	assert_output hello
 }
+
+@test "a standard error closed for serve is /dev/null for its commands" {
+	bg ipctool serve --grace 200ms "unix:$TEST_DIR/s" sh -c 'readlink /proc/$$/fd/2 >"$0"' \
+		"$TEST_DIR/fd2" 2>&-
+	run ipctool call --wait=10s -t 10s "unix:$TEST_DIR/s" </dev/null
+	assert_success
+	run cat "$TEST_DIR/fd2"
+	assert_output /dev/null
+}
