@@ -502,7 +502,7 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 	}
 	/* udp: a request to a port nobody has bound yet is refused (an ICMP
 	 * error, the datagram dropped): --wait sends it again meanwhile. */
-	deadline_start(&wd, o->wait && ep->kind == EP_UDP ? xfer_open_ms(o) : 0);
+	deadline_start(&wd, xfer_open_ms(o));
 	while (rc == EXIT_OK) {
 		struct xfer_msg req = { 0 }, rep = { 0 };
 		uint64_t id = envelope_random();
@@ -535,7 +535,8 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 			r2 = msgend_recv(&me, rbuf, &len, &rep.meta, xfer_deadline(o, &d));
 			rep.data = rbuf;
 			rep.len = len;
-			if (r2 >= 0 || errno != ECONNREFUSED || sent > 0 || !o->wait)
+			if (r2 >= 0 || errno != ECONNREFUSED || ep->kind != EP_UDP || sent > 0 ||
+			    !o->wait)
 				break;
 			if (deadline_passed(&wd)) {
 				cmd_warnx("timed out waiting for a server on '%s'", ep->text);
