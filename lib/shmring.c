@@ -248,10 +248,8 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 	for (;;) {
 		const char *w = NULL;
 
-		if (ring_attach(&p->ring, p->seg.base, (size_t)p->seg.size,
-				me->role == MSGEND_SENDER ? RING_WRITER : RING_READER, &lockd, &w) == 0 &&
-		    !shmring_truncated(p, false))
-			break;
+		rc = ring_attach(&p->ring, p->seg.base, (size_t)p->seg.size,
+				 me->role == MSGEND_SENDER ? RING_WRITER : RING_READER, &lockd, &w);
 		if (shmring_truncated(p, false)) {
 			if (why)
 				*why = "its pages cannot be read (the segment was truncated, or "
@@ -260,6 +258,8 @@ static int shmring_open(struct msgend *me, const struct msgend_opts *o, const ch
 				shm_remove_seg(&p->seg);
 			return shmring_fail(p, ENXIO);
 		}
+		if (rc == 0)
+			break;
 		if (errno != EAGAIN || !o->wait || deadline_passed(&d)) {
 			bool unformatted = errno == EAGAIN && o->wait;
 			int err = unformatted ? ETIMEDOUT : errno;
