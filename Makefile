@@ -196,6 +196,7 @@ bench: all
 	scripts/bench-ls
 	scripts/bench-mq
 	scripts/bench-serve
+	scripts/bench-ring-targets
 
 # ipctool bench against perf bench sched pipe and dd | cat, and issue 6's targets.
 bench-compare: all

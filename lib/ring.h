@@ -18,10 +18,12 @@
  * padded to 8 bytes. A record never wraps: a pad record fills the end of the
  * area first. head and tail only grow; head - tail bytes are in use.
  *
- * Readers poll the record itself, not head: a writer zeroes the header slot
- * after its record before it stores the record's header (as one 64-bit word,
- * with release order), so the slot after the last record is always zero
- * (kind 0: nothing yet). The 8 bytes after the records stay free for it.
+ * Readers poll the record itself, not head: before a writer makes records
+ * visible (by storing the first one's header, as one 64-bit word, with
+ * release order) it zeroes the header slot after the last one, so the slot
+ * after the last visible record is always zero (kind 0: nothing yet). The
+ * 8 bytes after the records stay free for it. A writer streaming a batch
+ * asks for the lines ahead of head for writing (prefetch).
  *
  * With one writer, that writer takes no lock (the fast path), and likewise
  * one reader: it raises its side's busy word for each operation and checks
@@ -93,6 +95,8 @@ struct ring {
 	bool pos_ok;		/* writer: pos is head, as our last lone operation left it */
 	uint32_t alone;		/* the side's shared word when we last went without the lock */
 	bool batch;		/* writer: between ring_batch_begin and _end */
+	uint64_t prefetched;	/* writer: lines up to here were asked for, to write */
+	bool prefetchw;		/* writer: the CPU takes a prefetch for writing */
 	uint64_t next;		/* reader: where the next record is looked for */
 	uint64_t from;		/* reader: where the records being taken start */
 	uint64_t limit;		/* reader: the end of the claim handed out again, or

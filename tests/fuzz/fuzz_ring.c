@@ -2,9 +2,9 @@
  * libFuzzer target for the ring's validation (make fuzz): the input is laid
  * over a freshly formatted ring's header fields, indices, busy and shared
  * words, claims and data area, and then read (copied, or claimed and freed
- * or given back), described and written to, by a lone
- * reader and writer (the lock-free path) and, when the input says so, by a
- * second of each (the switch to the lock). Nothing may crash or read out of
+ * or given back), described and written to (record by record and in
+ * batches), by a lone reader and writer (the lock-free path) and, when the
+ * input says so, by a second of each (the switch to the lock). Nothing may crash or read out of
  * bounds; every failure must be a clean -1.
  */
 #include <errno.h>
@@ -136,8 +136,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 						       (size_t)(sel * 7u + (unsigned)i * 131u) % 2040u,
 						       &now) < 0)
 						break;
+				/* A batch (its records go in without a look at the
+				 * segment while the room seen lasts), by the lone
+				 * writer or under the lock. */
+				if (ring_batch_begin(second ? &w2 : &w, &now) == 0) {
+					for (i = 0; i < 24; i++)
+						if (ring_batch_write(second ? &w2 : &w, out,
+								     (size_t)(sel * 3u + (unsigned)i * 37u) % 300u,
+								     &now) < 0)
+							break;
+					ring_batch_end(second ? &w2 : &w);
+				}
 				/* And read back what was written, lone or not. */
-				for (i = 0; i < 8; i++)
+				for (i = 0; i < 40; i++)
 					if (ring_read(&r, out, sizeof(out), &len, &now) != 1)
 						break;
 				if (second)

@@ -559,6 +559,37 @@ static void test_batch_fills_ring(void **state)
 	assert_memory_equal(out, "abcdefgh", 8);
 }
 
+/*
+ * A batch ends where its records end, though the lap before left records
+ * after them: the records of a batch zero no slot after them, the publish
+ * zeroes the one after the last.
+ */
+static void test_batch_ends_over_old_lap(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char out[64];
+	char rec[16];
+	size_t len;
+	int i, lap, got;
+
+	for (lap = 1; lap <= 3; lap++) {
+		int n = lap == 3 ? 3 : 200;
+
+		assert_int_equal(ring_batch_begin(&f->w, &f->now), 0);
+		for (i = 0; i < n; i++) {
+			snprintf(rec, sizeof(rec), "%d-%05d", lap, i);
+			assert_int_equal(ring_batch_write(&f->w, rec, 7, &f->now), 0);
+		}
+		ring_batch_end(&f->w);
+		for (got = 0; ring_read(&f->r, out, sizeof(out), &len, &f->now) == 1; got++) {
+			snprintf(rec, sizeof(rec), "%d-%05d", lap, got);
+			assert_int_equal(len, 7);
+			assert_memory_equal(out, rec, 7);
+		}
+		assert_int_equal(got, n);
+	}
+}
+
 static void test_many_processes(void **state)
 {
 	many_processes(*state, false);
@@ -847,6 +878,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many_processes_batched, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_some_and_beginv, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_batch_fills_ring, setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_batch_ends_over_old_lap, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_corrupt_header, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_corrupt_records, setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_garbage_records, setup_ring, teardown_ring),
