@@ -154,6 +154,9 @@ static int send_stream(const struct xfer_opts *o, const struct endpoint *ep, con
 			cmd_warnx("cannot write to '%s': %s (the receiver went away)", ep->text,
 				  strerror(errno));
 			status = EXIT_FAIL;
+		} else if (ep->kind == EP_STDIO) {
+			cmd_warn("cannot write to standard output");
+			status = EXIT_FAIL;
 		} else {
 			cmd_warn("cannot write to '%s'", ep->text);
 			status = EXIT_FAIL;

@@ -194,13 +194,20 @@ static int copy_drain_relay(int out, size_t n, struct copy_ctx *c, bool *refused
 
 /*
  * Which side a failed direct splice(2) failed on: EPIPE and full devices are
- * the writer's; otherwise an output in error or hung up (a reset socket) is.
+ * the writer's; EBADF is the output's when it is not open for writing (a
+ * closed standard output, kept by a read-only placeholder); otherwise an
+ * output in error or hung up (a reset socket) is.
  */
 static enum copy_side copy_splice_side(int out)
 {
-	int err = errno;
+	int err = errno, fl;
 	struct pollfd pfd = { .fd = out, .events = POLLOUT };
 
+	if (err == EBADF) {
+		fl = fcntl(out, F_GETFL);
+		errno = err;
+		return fl < 0 || (fl & O_ACCMODE) == O_RDONLY ? COPY_SIDE_WRITE : COPY_SIDE_READ;
+	}
 	if (err != EPIPE && err != ENOSPC && err != EFBIG && err != EDQUOT &&
 	    !(poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP))))
 		return COPY_SIDE_READ;

@@ -160,6 +160,23 @@ stale_socket() {
 	ipctool shm rm "$r"
 }
 
+@test "closed standard output of a piped stream: the output is blamed, not the input" {
+	# Standard input a pipe: the bytes move by splice(2), whose EBADF does
+	# not say which side it came from.
+	run bash -c 'echo hi | "$0" send - >&-' "$IPCTOOL"
+	assert_failure 1
+	assert_output --partial "standard output"
+	refute_output --partial "read"
+	run bash -c 'echo hi | "$0" recv - >&-' "$IPCTOOL"
+	assert_failure 1
+	assert_output --partial "standard output"
+	refute_output --partial "read"
+	# And a closed input is still the input's.
+	run bash -c 'set -o pipefail; "$0" send - <&- | cat' "$IPCTOOL"
+	assert_failure 1
+	assert_output --partial "standard input"
+}
+
 @test "a FIFO planted under /dev/shm: shm info and attach refuse it at once" {
 	local n
 	n=$(uniq_name planted)
