@@ -15,6 +15,10 @@
 
 enum { RECV_KEEP = 100, RECV_JSON, RECV_QUIET };
 
+/* xfer_options less --priority, which is for sending messages. */
+static struct poptOption recv_xfer_options[40];
+static const char *const recv_hidden[] = { "priority", NULL };
+
 static struct poptOption recv_options[] = {
 	{ "keep", 'k', POPT_ARG_NONE, NULL, RECV_KEEP,
 	  "serve senders one after another and at once, never mixing their lines "
@@ -24,7 +28,7 @@ static struct poptOption recv_options[] = {
 	{ "quiet", 'q', POPT_ARG_NONE, NULL, RECV_QUIET,
 	  "say nothing when nothing arrived (polling with -c 1 -n; exit status 124 still)",
 	  NULL },
-	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, xfer_options, 0, "Transfer options:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, recv_xfer_options, 0, "Transfer options:", NULL },
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
 };
@@ -425,13 +429,16 @@ static int recv_messages(const struct xfer_opts *o, const struct endpoint *ep, b
 
 int recv_main(int argc, const char **argv, const char *scheme)
 {
-	poptContext pc = cmd_popt(argc, argv, recv_options);
+	poptContext pc;
 	struct xfer_opts o;
 	struct endpoint ep;
 	const char **args;
 	bool json = false;
 	int opt, nargs, rc;
 
+	xfer_options_hiding(recv_xfer_options,
+			    sizeof(recv_xfer_options) / sizeof(recv_xfer_options[0]), recv_hidden);
+	pc = cmd_popt(argc, argv, recv_options);
 	xfer_opts_init(&o);
 	o.scheme = scheme;
 	while ((opt = cmd_popt_next(pc)) > 0) {

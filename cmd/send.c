@@ -11,8 +11,12 @@
 #include "cmd.h"
 #include "xfer.h"
 
+/* xfer_options less --dead-letter, which is for taking messages. */
+static struct poptOption send_xfer_options[40];
+static const char *const send_hidden[] = { "dead-letter", NULL };
+
 static struct poptOption send_options[] = {
-	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, xfer_options, 0, "Transfer options:", NULL },
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, send_xfer_options, 0, "Transfer options:", NULL },
 	CMD_HELP_OPTIONS,
 	POPT_TABLEEND
 };
@@ -211,12 +215,15 @@ static int send_messages(const struct xfer_opts *o, const struct endpoint *ep, c
 
 int send_main(int argc, const char **argv, const char *scheme)
 {
-	poptContext pc = cmd_popt(argc, argv, send_options);
+	poptContext pc;
 	struct xfer_opts o;
 	struct endpoint ep;
 	const char **args;
 	int opt, nargs, rc;
 
+	xfer_options_hiding(send_xfer_options,
+			    sizeof(send_xfer_options) / sizeof(send_xfer_options[0]), send_hidden);
+	pc = cmd_popt(argc, argv, send_options);
 	xfer_opts_init(&o);
 	o.scheme = scheme;
 	while ((opt = cmd_popt_next(pc)) > 0)

@@ -95,6 +95,22 @@ size_t xfer_options_pick(struct poptOption *out, size_t max, const char *const *
 	return n;
 }
 
+size_t xfer_options_hiding(struct poptOption *out, size_t max, const char *const *hidden)
+{
+	size_t n = 0, i;
+	const char *const *h;
+
+	for (i = 0; (xfer_options[i].longName || xfer_options[i].shortName) && n + 1 < max; i++) {
+		out[n] = xfer_options[i];
+		for (h = hidden; *h; h++)
+			if (out[n].longName && strcmp(out[n].longName, *h) == 0)
+				out[n].argInfo |= POPT_ARGFLAG_DOC_HIDDEN;
+		n++;
+	}
+	out[n] = (struct poptOption)POPT_TABLEEND;
+	return n;
+}
+
 void xfer_opts_init(struct xfer_opts *o)
 {
 	memset(o, 0, sizeof(*o));

@@ -62,6 +62,12 @@ extern struct poptOption xfer_options[];
  * which holds max entries with the table end; returns how many.
  */
 size_t xfer_options_pick(struct poptOption *out, size_t max, const char *const *names);
+/*
+ * All of xfer_options into out (max entries with the end), those named
+ * (long names, NULL-terminated) hidden from --help and completion: still
+ * taken, so that the command's own error says why they do not apply.
+ */
+size_t xfer_options_hiding(struct poptOption *out, size_t max, const char *const *hidden);
 /* The defaults. */
 void xfer_opts_init(struct xfer_opts *o);
 /*

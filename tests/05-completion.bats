@@ -451,3 +451,31 @@ expected_names() {
 	run complete_bash "ipctool send unix-dgram:@$n"
 	assert_output ""
 }
+
+@test "send and recv neither list nor complete the option the other takes alone" {
+	# --dead-letter is for taking messages; --priority for sending them.
+	run ipctool send --help
+	assert_success
+	refute_output --partial "--dead-letter"
+	assert_output --partial "--priority"
+	run ipctool recv --help
+	assert_success
+	refute_output --partial "--priority"
+	assert_output --partial "--dead-letter"
+	run complete_raw ipctool send --
+	assert_line -- --priority
+	refute_line -- --dead-letter
+	run complete_raw ipctool recv --
+	assert_line -- --dead-letter
+	refute_line -- --priority
+	run complete_raw ipctool relay --
+	assert_line -- --dead-letter
+	assert_line -- --priority
+	# Still taken, so that their errors say why they do not apply.
+	run ipctool send --dead-letter /tmp/x mq:/nothing-here
+	assert_failure 2
+	assert_output --partial "applies to recv and relay"
+	run ipctool recv -p 1 mq:/nothing-here
+	assert_failure 2
+	assert_output --partial "recv takes every priority"
+}
