@@ -418,7 +418,7 @@ static int call_reply_open(struct call_reply *r, const struct msgend *req)
  * envelope, another id: nobody else should write here) is skipped.
  */
 static int call_reply_recv(const struct endpoint *ep, struct call_reply *r, uint64_t id,
-			   char *rbuf, struct xfer_msg *rep, const struct deadline *d)
+			   char *rbuf, struct xfer_msg *rep, int *cut, const struct deadline *d)
 {
 	for (;;) {
 		struct envelope e;
@@ -431,6 +431,7 @@ static int call_reply_recv(const struct endpoint *ep, struct call_reply *r, uint
 		if (envelope_parse(rbuf, len, &e, &why) == ENVELOPE_REPLY && e.id == id) {
 			rep->data = e.payload;
 			rep->len = e.len;
+			*cut = e.signal;
 			return 1;
 		}
 		cmd_warnx("'%s': a message in the reply object that is not the reply to this "
@@ -508,7 +509,7 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 		uint64_t id = envelope_random();
 		unsigned step = 0;
 		size_t len = 0;
-		int r2 = src.next(&src, &req, NULL);
+		int cut = 0, r2 = src.next(&src, &req, NULL);
 
 		if (r2 == XFER_END)
 			break;
@@ -529,7 +530,7 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 				break;
 			}
 			if (queue) {
-				r2 = call_reply_recv(ep, &r, id, rbuf, &rep, xfer_deadline(o, &d));
+				r2 = call_reply_recv(ep, &r, id, rbuf, &rep, &cut, xfer_deadline(o, &d));
 				break;
 			}
 			r2 = msgend_recv(&me, rbuf, &len, &rep.meta, xfer_deadline(o, &d));
@@ -563,6 +564,12 @@ static int call_msg(const struct xfer_opts *o, const struct endpoint *ep, const 
 		/* Each reply is out before the next request goes. */
 		if (dst.put(&dst, &rep, NULL) < 0 || (dst.flush && dst.flush(&dst) < 0)) {
 			rc = dst.failed(&dst, NULL, sent);
+			break;
+		}
+		if (cut) {
+			cmd_warnx("'%s': the server's command was killed by signal %d (%s) before it "
+				  "ended: its reply may be cut short", ep->text, cut, strsignal(cut));
+			rc = EXIT_FAIL;
 			break;
 		}
 	}

@@ -818,6 +818,9 @@ static void serve_queue_reply(const struct serve *sv, const struct envelope *e,
 		goto done;
 	}
 	envelope_header(out, ENVELOPE_HEADER, ENVELOPE_REPLY, e->id, NULL);
+	/* Killed before it ended: the caller learns its reply may be cut short. */
+	if (WIFSIGNALED(st))
+		envelope_set_signal(out, WTERMSIG(st));
 	deadline_start(&d, SERVE_REPLY_WAIT_MS);
 	if (msgend_send(&rme, out, ENVELOPE_HEADER + len, NULL, &d) < 0 && sv->so->verbose)
 		serve_log("%s: cannot send the reply: %s", peer, strerror(errno));

@@ -40,6 +40,11 @@ ssize_t envelope_header(void *buf, size_t cap, enum envelope_type type, uint64_t
 	return (ssize_t)(ENVELOPE_HEADER + nlen);
 }
 
+void envelope_set_signal(void *buf, int sig)
+{
+	((unsigned char *)buf)[9] = sig > 0 && sig <= ENVELOPE_SIGNAL_MAX ? (unsigned char)sig : 0;
+}
+
 int envelope_parse(const void *msg, size_t len, struct envelope *e, const char **why)
 {
 	const unsigned char *p = msg;
@@ -61,10 +66,12 @@ int envelope_parse(const void *msg, size_t len, struct envelope *e, const char *
 		*why = "an unknown version";
 		return -1;
 	}
-	if (p[9] != 0) {
+	if (e->type == ENVELOPE_REQUEST ? p[9] != 0 : p[9] > ENVELOPE_SIGNAL_MAX) {
 		*why = "unknown flags";
 		return -1;
 	}
+	if (e->type == ENVELOPE_REPLY)
+		e->signal = p[9];
 	nlen = (size_t)p[10] << 8 | p[11];
 	if (nlen > len - ENVELOPE_HEADER) {
 		*why = "a reply name longer than the message";

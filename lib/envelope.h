@@ -16,7 +16,8 @@
 #include "endpoint.h"
 #include "msgend.h"
 
-/* magic (8) version (1) flags (1) reply name length (2, big-endian) id (8) */
+/* magic (8) version (1) flags (1) reply name length (2, big-endian) id (8);
+ * the flags of a request are 0, of a reply the signal that cut it short */
 #define ENVELOPE_HEADER 20
 #define ENVELOPE_VERSION 1
 #define ENVELOPE_NAME_MAX 255
@@ -33,6 +34,8 @@ struct envelope {
 	enum envelope_type type;
 	uint64_t id;
 	char reply[ENVELOPE_NAME_MAX + 1]; /* a request's reply endpoint ("mq:/ipctool-reply-...") */
+	int signal;		/* a reply: the signal that killed the server's command
+				 * before it ended (the reply is what it wrote), or 0 */
 	const void *payload;	/* into the parsed message */
 	size_t len;
 };
@@ -44,6 +47,10 @@ struct envelope {
  */
 ssize_t envelope_header(void *buf, size_t cap, enum envelope_type type, uint64_t id,
 			const char *reply);
+/* The highest signal number a reply may carry. */
+#define ENVELOPE_SIGNAL_MAX 64
+/* Mark a reply header envelope_header wrote as cut short by signal sig. */
+void envelope_set_signal(void *buf, int sig);
 /*
  * Read a message: ENVELOPE_PLAIN (e->payload is the whole message), a
  * request or a reply in *e; -1 with *why when it starts with a magic but

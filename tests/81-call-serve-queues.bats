@@ -194,6 +194,35 @@ envelope() {
 	assert_output --partial "a reply envelope where requests come: skipped"
 }
 
+@test "a command killed part-way through its reply: call prints what came and exits 1" {
+	local q r
+	q=/$(uniq_name q)
+	r=/$(uniq_name r)
+	MQS=()
+	make_mq "$q"
+	# Killed by a signal after it wrote half its reply, but for "whole".
+	# shellcheck disable=SC2016
+	serve_bg --rm "mq:$q" sh -c 'read -r x; echo "$x:half"; [ "$x" = whole ] || kill -9 $$'
+	run ipctool call -t 10s "mq:$q" whole
+	assert_success
+	assert_output "whole:half"
+	run ipctool call -t 10s "mq:$q" cut later
+	assert_failure 1
+	assert_line --index 0 "cut:half"
+	assert_output --partial "killed by signal 9"
+	assert_output --partial "cut short"
+	# The request after it was not sent.
+	refute_output --partial "later"
+	# A ring too, where call reads the same envelope.
+	ipctool shm create "$r" --capacity 64K -s 128K
+	bg ipctool serve --grace 200ms --rm "shm:$r" sh -c 'echo partial; kill -TERM $$' \
+		2>>"$TEST_DIR/serve.log"
+	run ipctool call -t 10s --wait "shm:$r" x
+	assert_failure 1
+	assert_line --index 0 "partial"
+	assert_output --partial "killed by signal 15"
+}
+
 @test "call -t exits 124 when nobody serves, and its reply object is gone" {
 	local q
 	q=/$(uniq_name q)

@@ -79,6 +79,16 @@ static void test_plain_and_malformed(void **state)
 	memcpy(msg, "\0IPCCALL", 8);
 	assert_int_equal(envelope_parse(msg, (size_t)h, &e, &why), -1);
 	assert_string_equal(why, "no reply name");
+	/* A reply's flags are the signal that cut it short: 0 to 64. */
+	h = envelope_header(msg, sizeof(msg), ENVELOPE_REPLY, 7, NULL);
+	assert_int_equal(envelope_parse(msg, (size_t)h, &e, &why), ENVELOPE_REPLY);
+	assert_int_equal(e.signal, 0);
+	envelope_set_signal(msg, 9);
+	assert_int_equal(envelope_parse(msg, (size_t)h, &e, &why), ENVELOPE_REPLY);
+	assert_int_equal(e.signal, 9);
+	msg[9] = ENVELOPE_SIGNAL_MAX + 1;
+	assert_int_equal(envelope_parse(msg, (size_t)h, &e, &why), -1);
+	assert_string_equal(why, "unknown flags");
 }
 
 static void test_trust_rule(void **state)
