@@ -24,10 +24,11 @@ load helpers
 	v=$(sed 's/\./\\./g' "$BATS_TEST_DIRNAME/../VERSION")
 	run ipctool --version
 	assert_success
-	# A development build adds git describe's N.gHASH and .dirty (scripts/version).
-	assert_output --regexp "^ipctool $v(\+[0-9A-Za-z.]+)?\$"
+	# A development build adds N.gHASH (N commits after the tag vVERSION),
+	# or gHASH when there is no such tag yet, and .dirty (scripts/version).
+	assert_output --regexp "^ipctool $v(\+([0-9]+\.)?g[0-9a-f]+(\.dirty)?)?\$"
 	run ipctool -V
-	assert_output --regexp "^ipctool $v(\+[0-9A-Za-z.]+)?\$"
+	assert_output --regexp "^ipctool $v(\+([0-9]+\.)?g[0-9a-f]+(\.dirty)?)?\$"
 }
 
 @test "VERSION is a semantic version; NEWS and debian/changelog begin with it; LICENSE is there" {
