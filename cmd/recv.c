@@ -16,7 +16,7 @@
 enum { RECV_KEEP = 100, RECV_JSON, RECV_QUIET };
 
 /* xfer_options less --priority, which is for sending messages. */
-static struct poptOption recv_xfer_options[40];
+static struct poptOption recv_xfer_options[XFER_OPTIONS_MAX];
 static const char *const recv_hidden[] = { "priority", NULL };
 
 static struct poptOption recv_options[] = {

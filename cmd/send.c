@@ -12,7 +12,7 @@
 #include "xfer.h"
 
 /* xfer_options less --dead-letter, which is for taking messages. */
-static struct poptOption send_xfer_options[40];
+static struct poptOption send_xfer_options[XFER_OPTIONS_MAX];
 static const char *const send_hidden[] = { "dead-letter", NULL };
 
 static struct poptOption send_options[] = {

@@ -82,6 +82,9 @@ struct poptOption xfer_options[] = {
 	POPT_TABLEEND
 };
 
+_Static_assert(sizeof(xfer_options) / sizeof(xfer_options[0]) <= XFER_OPTIONS_MAX,
+	       "XFER_OPTIONS_MAX is too small for a copy of xfer_options");
+
 size_t xfer_options_pick(struct poptOption *out, size_t max, const char *const *names)
 {
 	size_t n = 0, i;

@@ -56,6 +56,8 @@ struct xfer_opts {
 
 /* The shared popt table: its entries return val codes for xfer_opts_parse. */
 extern struct poptOption xfer_options[];
+/* Entries a copy of the whole table needs, with its end. */
+#define XFER_OPTIONS_MAX 40
 /*
  * For a command that takes only some of them (call, serve): copy the
  * entries of xfer_options named (long names, NULL-terminated) into out,
