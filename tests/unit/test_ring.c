@@ -568,7 +568,7 @@ static void test_batch_ends_over_old_lap(void **state)
 {
 	struct fixture *f = *state;
 	unsigned char out[64];
-	char rec[16];
+	char rec[32];
 	size_t len;
 	int i, lap, got;
 
