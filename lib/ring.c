@@ -1022,17 +1022,21 @@ static void ring_prefetch(struct ring *r)
 	/* Not a tail we can go by (the segment is not trusted): no hint. */
 	if (!r->prefetchw || used > r->capacity)
 		return;
-	ahead = r->capacity - used < RING_PREFETCH ? r->capacity - used : RING_PREFETCH;
-	/* How far past head we asked already, in modular arithmetic (the
-	 * indices are the segment's, any value); head moved by another
-	 * writer, or the first time: from head. At most RING_PREFETCH /
-	 * RING_LINE + 1 lines a call. */
+	/* Whole lines only, from head's line up to tail's: the line that
+	 * holds tail (and unread bytes) stays with the readers. */
+	ahead = r->capacity - used + (r->pos - line);
+	if (ahead > RING_PREFETCH)
+		ahead = RING_PREFETCH;
+	/* How far past head's line we asked already, in modular arithmetic
+	 * (the indices are the segment's, any value); head moved by another
+	 * writer, or the first time: from head's line. At most RING_PREFETCH /
+	 * RING_LINE lines a call. */
 	lead = r->prefetched - line;
-	if (lead > RING_PREFETCH + RING_LINE) {
+	if (lead > RING_PREFETCH) {
 		r->prefetched = line;
 		lead = 0;
 	}
-	for (; lead < ahead; lead += RING_LINE, r->prefetched += RING_LINE)
+	for (; lead + RING_LINE <= ahead; lead += RING_LINE, r->prefetched += RING_LINE)
 		ring_prefetch_line(r->base + RING_DATA_OFFSET + (r->prefetched & r->mask));
 }
 
@@ -1091,7 +1095,8 @@ static int ring_reserve(struct ring *r, size_t len, void **data, const struct de
 		off = 0;
 	}
 	/* The slot after the record, zero now: a commit of len bytes then
-	 * stores the header alone to the line the readers poll. */
+	 * stores only the header (and this slot's zero again, in
+	 * ring_publish, on the same line) to the line the readers poll. */
 	r->zeroed = r->pos + need;
 	atomic_store_explicit(ring_slot(r, r->zeroed), 0, memory_order_relaxed);
 	r->reserved = len;
@@ -1244,8 +1249,8 @@ int ring_batch_write(struct ring *r, const void *buf, size_t len, const struct d
 		errno = EINVAL;
 		return -1;
 	}
-	/* A stream: the lines ahead are asked for (a lone record, as in a
-	 * round trip, goes without: its line is the one the reader polls). */
+	/* A batch streams: the lines ahead are asked for (ring_write's lone
+	 * record, as in a round trip, goes without). */
 	ring_prefetch(r);
 	need = RING_RECORD_HEADER + ring_align(len);
 	off = r->pos & r->mask;

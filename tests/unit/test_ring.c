@@ -588,6 +588,33 @@ static void test_batch_ends_over_old_lap(void **state)
 		}
 		assert_int_equal(got, n);
 	}
+	/* A batch longer than the ring: it publishes what it wrote when it
+	 * waits for room (and times out: now has passed), over the old lap's
+	 * records, goes on after the reader made room, and ends. */
+	assert_int_equal(ring_batch_begin(&f->w, &f->now), 0);
+	for (i = 0; i < 400; i++) {
+		snprintf(rec, sizeof(rec), "4-%05d", i);
+		if (ring_batch_write(&f->w, rec, 7, &f->now) < 0) {
+			assert_int_equal(errno, ETIMEDOUT);
+			break;
+		}
+	}
+	assert_true(i > 100 && i < 400);
+	for (got = 0; ring_read(&f->r, out, sizeof(out), &len, &f->now) == 1; got++) {
+		snprintf(rec, sizeof(rec), "4-%05d", got);
+		assert_memory_equal(out, rec, 7);
+	}
+	assert_int_equal(got, i);
+	for (; i < 400; i++) {
+		snprintf(rec, sizeof(rec), "4-%05d", i);
+		assert_int_equal(ring_batch_write(&f->w, rec, 7, &f->now), 0);
+	}
+	ring_batch_end(&f->w);
+	for (; ring_read(&f->r, out, sizeof(out), &len, &f->now) == 1; got++) {
+		snprintf(rec, sizeof(rec), "4-%05d", got);
+		assert_memory_equal(out, rec, 7);
+	}
+	assert_int_equal(got, 400);
 }
 
 static void test_many_processes(void **state)
