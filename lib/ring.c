@@ -88,9 +88,7 @@ _Static_assert(RING_SHARED_LINE + 128 <= RING_DATA_OFFSET, "shared line overflow
 #define RING_NO_HELD UINT64_MAX
 #define RING_LINE 64u
 /* How far ahead of head a writer asks for the lines it will write. */
-#ifndef RING_PREFETCH
 #define RING_PREFETCH 8192u
-#endif
 #define RING_SLEEPERS 0xffffu	/* the wake word's count of sleepers */
 
 static struct ring_header *ring_hdr(const struct ring *r)
@@ -604,7 +602,6 @@ static int ring_claim_slot(struct ring *r)
 }
 
 static void ring_reader_attach(struct ring *r);
-static bool ring_prefetchw_ok(void);
 static int ring_reader_orphan(struct ring *r, uint64_t *start, uint64_t *end);
 
 /* ring_attach's failure with the side's lock held: why, from what was waited for. */
@@ -628,6 +625,22 @@ static int ring_attach_fail(struct ring *r, bool locked, pid_t busy, const char 
 		snprintf(held, sizeof(held), "the %s' lock stayed taken by pid %d", side,
 			 (int)lockword_holder(ring_side_lock(r)));
 	return ring_fail(why, held, err);
+}
+
+/*
+ * Whether this CPU takes a prefetch for writing (PREFETCHW, CPUID
+ * 0x80000001 ECX bit 8). Without it, x86 gets the read prefetch, which
+ * brings a line shared, not owned: no gain.
+ */
+static bool ring_prefetchw_ok(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a, b, c, d;
+
+	return __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 8));
+#else
+	return true;
+#endif
 }
 
 int ring_attach(struct ring *r, void *base, size_t size, enum ring_role role,
@@ -980,21 +993,6 @@ static void ring_put_header(struct ring *r, uint64_t off, uint32_t len, uint32_t
 	}
 }
 
-/*
- * Whether this CPU takes a prefetch for writing (PREFETCHW, CPUID
- * 0x80000001 ECX bit 8). Without it, x86 gets the read prefetch, which
- * brings a line shared, not owned: no gain.
- */
-static bool ring_prefetchw_ok(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	unsigned a, b, c, d;
-
-	return __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 8));
-#else
-	return true;
-#endif
-}
 
 /* The instruction itself on x86: the builtin gives it only to a build for
  * CPUs that all have it (-mprfchw), and the read prefetch otherwise. */
